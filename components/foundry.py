@@ -1,0 +1,96 @@
+"""The Foundry resource (an AIServices account) and its projects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import cognitiveservices
+
+from components.catalogue import endpoints
+from components.rbac import Principal, Scope
+from components.settings import Settings
+
+
+def account_path(resource_group: str, account: str) -> str:
+    return f"resourceGroups/{resource_group}/providers/Microsoft.CognitiveServices/accounts/{account}"
+
+
+@dataclass(frozen=True)
+class FoundryAccountArgs:
+    settings: Settings
+    resource_group_name: pulumi.Input[str]
+
+
+class FoundryAccount(pulumi.ComponentResource):
+    """One environment's own Foundry resource, Entra-only, with its projects."""
+
+    account: cognitiveservices.Account
+    projects: dict[str, cognitiveservices.Project]
+
+    def __init__(self, name: str, args: FoundryAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("foundry-platform:index:FoundryAccount", name, None, opts)
+        settings = args.settings
+        subdomain = settings.custom_subdomain
+        private = settings.is_private
+
+        self.account = cognitiveservices.Account(
+            f"{name}-account",
+            account_name=subdomain,
+            resource_group_name=args.resource_group_name,
+            location=settings.location,
+            kind="AIServices",
+            sku={"name": "S0"},
+            identity={"type": cognitiveservices.ResourceIdentityType.SYSTEM_ASSIGNED},
+            properties={
+                "allow_project_management": True,
+                "custom_sub_domain_name": subdomain,
+                # Foundry User includes listKeys: with local auth on, every user could read the API keys.
+                "disable_local_auth": True,
+                "public_network_access": "Disabled" if private else "Enabled",
+                "network_acls": {
+                    "default_action": "Deny" if private else "Allow",
+                    "ip_rules": [],
+                    "virtual_network_rules": [],
+                },
+            },
+            tags=settings.resource_tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=settings.protect_stateful_resources),
+        )
+
+        self.projects = {
+            project.name: cognitiveservices.Project(
+                f"{name}-project-{project.name}",
+                account_name=self.account.name,
+                project_name=project.name,
+                resource_group_name=args.resource_group_name,
+                location=settings.location,
+                identity={"type": cognitiveservices.ResourceIdentityType.SYSTEM_ASSIGNED},
+                properties={"display_name": project.display_name, "description": project.description},
+                tags=settings.resource_tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for project in settings.projects
+        }
+
+        self.account_scope = Scope(account_path(settings.resource_group_name, subdomain), self.account.id)
+        self.project_scopes = {
+            project_name: Scope(f"{self.account_scope.key}/projects/{project_name}", project.id)
+            for project_name, project in self.projects.items()
+        }
+        self.project_principals = {
+            project_name: Principal(
+                key=f"project-identity:{self.account_scope.key}/projects/{project_name}",
+                display_name=f"project {project_name} (system-assigned identity)",
+                kind="project managed identity",
+                principal_type="ServicePrincipal",
+                object_id=project.identity.apply(lambda identity: identity.principal_id if identity else ""),
+            )
+            for project_name, project in self.projects.items()
+        }
+        self.endpoint = endpoints.account_endpoint(subdomain)
+        self.project_endpoints = {p.name: endpoints.project_endpoint(subdomain, p.name) for p in settings.projects}
+
+        self.register_outputs(
+            {"accountName": self.account.name, "endpoint": self.endpoint, "projectEndpoints": self.project_endpoints}
+        )

@@ -1,0 +1,44 @@
+"""The application's user-assigned managed identity: durable, shareable, and the only identity on the compute."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import managedidentity
+
+from components import naming
+from components.rbac import Principal
+from components.settings import Settings
+
+
+@dataclass(frozen=True)
+class AppIdentityArgs:
+    settings: Settings
+    resource_group_name: pulumi.Input[str]
+
+
+class AppIdentity(pulumi.ComponentResource):
+    identity: managedidentity.UserAssignedIdentity
+    principal: Principal
+
+    def __init__(self, name: str, args: AppIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("foundry-platform:index:AppIdentity", name, None, opts)
+        settings = args.settings
+        identity_name = naming.app_identity_name(settings.name_prefix, settings.environment)
+        self.identity = managedidentity.UserAssignedIdentity(
+            f"{name}-uami",
+            resource_name_=identity_name,
+            resource_group_name=args.resource_group_name,
+            location=settings.location,
+            tags=settings.resource_tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=settings.protect_stateful_resources),
+        )
+        self.principal = Principal(
+            key=f"managed-identity:resourceGroups/{settings.resource_group_name}/{identity_name}",
+            display_name=identity_name,
+            kind="user-assigned managed identity",
+            principal_type="ServicePrincipal",
+            object_id=self.identity.principal_id,
+        )
+        self.register_outputs({"clientId": self.identity.client_id, "principalId": self.identity.principal_id})

@@ -1,0 +1,45 @@
+"""Deterministic Azure resource names for one environment.
+
+Names are derived from the naming prefix, the environment and the location only, so they are known at
+preview time, identical on every run, and different between environments. Globally unique names (the
+Foundry custom subdomain, the Key Vault, the web app) carry a short hash of those three values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+# Short environment codes keep globally-unique names inside Azure's length limits (Key Vault: 24).
+ENVIRONMENT_CODES: dict[str, str] = {"dev": "dev", "staging": "stg", "prod": "prd"}
+
+# Namespace for role-assignment and eligibility-request names; any fixed UUID works, it must just never change.
+ASSIGNMENT_NAMESPACE = uuid.UUID("4f1f8e57-6a0e-4c53-9d3e-0b6c2b1f7a11")
+
+
+def unique_suffix(name_prefix: str, environment: str, location: str, length: int = 6) -> str:
+    seed = f"{name_prefix}|{environment}|{location}".encode()
+    return hashlib.sha256(seed).hexdigest()[:length]
+
+
+def resource_group_name(name_prefix: str, environment: str) -> str:
+    return f"rg-{name_prefix}-{environment}"
+
+
+def account_name(name_prefix: str, environment: str, location: str) -> str:
+    """Also the account's custom subdomain, which must be globally unique."""
+    return f"{name_prefix}-{environment}-{unique_suffix(name_prefix, environment, location)}"
+
+
+def key_vault_name(name_prefix: str, environment: str, location: str) -> str:
+    code = ENVIRONMENT_CODES[environment]
+    return f"kv-{name_prefix}-{code}-{unique_suffix(name_prefix, environment, location)}"
+
+
+def app_identity_name(name_prefix: str, environment: str) -> str:
+    return f"id-{name_prefix}-{environment}-app"
+
+
+def deterministic_guid(*parts: str) -> str:
+    """A UUID that depends only on `parts`: the same scope, principal and role give the same name."""
+    return str(uuid.uuid5(ASSIGNMENT_NAMESPACE, "|".join(parts)))

@@ -1,0 +1,63 @@
+"""Role assignments with the properties every assignment in this program must have.
+
+Each assignment goes through the role catalogue's guard, sets `principal_type` explicitly (the SDK's
+default of `User` breaks managed identities) and gets a name derived from scope, principal and role as
+known at preview time, so Azure never sees the same grant under two names (RoleAssignmentExists).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pulumi
+from pulumi_azure_native import authorization
+
+from components.catalogue.roles import Role, require_assignable
+from components.naming import deterministic_guid
+
+PrincipalType = Literal["ServicePrincipal", "Group"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Something roles are granted to. People are never principals here: they are reached through groups."""
+
+    key: str  # stable logical identity, e.g. "managed-identity:id-contoso-dev-app"; known at preview
+    display_name: str
+    kind: str  # human-readable: "user-assigned managed identity", "Entra group", ...
+    principal_type: PrincipalType
+    object_id: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a role is granted. `key` is the resource's ARM path below the subscription, known at preview."""
+
+    key: str
+    resource_id: pulumi.Input[str]
+
+
+def assignment_name(scope: Scope, principal: Principal, role: Role) -> str:
+    return deterministic_guid(scope.key, principal.key, role.guid)
+
+
+def assign_role(
+    resource_name: str,
+    principal: Principal,
+    role: Role,
+    scope: Scope,
+    subscription_id: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> authorization.RoleAssignment:
+    granted = require_assignable(role)
+    return authorization.RoleAssignment(
+        resource_name,
+        role_assignment_name=assignment_name(scope, principal, granted),
+        principal_id=principal.object_id,
+        principal_type=principal.principal_type,
+        role_definition_id=pulumi.Output.from_input(subscription_id).apply(granted.definition_id),
+        scope=scope.resource_id,
+        description=f"{granted.name} for {principal.display_name} (foundry-platform)",
+        opts=opts,
+    )

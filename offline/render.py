@@ -1,0 +1,277 @@
+"""Render the Pulumi program offline, under Pulumi's mocks, and record everything it declares.
+
+No Pulumi CLI, no provider plugins and no Azure credentials are involved: the program runs in-process,
+each resource registration goes to a recording mock monitor, and the result lists every resource with its
+type, inputs, parent, dependencies and options. The tests and the offline plan command both use this.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.settings import ROOT, SETTINGS
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_NAME = "foundry-platform"
+
+# Values the mock Azure returns for the client configuration; visibly fake, never real ids.
+FAKE_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
+FAKE_TENANT_ID = "00000000-0000-4000-8000-000000000002"
+FAKE_CLIENT_OBJECT_ID = "00000000-0000-4000-8000-000000000003"
+
+# ARM resource types for the azure-native tokens whose ids the program uses as role-assignment scopes.
+ARM_TYPES: dict[str, str] = {
+    "azure-native:resources:ResourceGroup": "",
+    "azure-native:cognitiveservices:Account": "Microsoft.CognitiveServices/accounts",
+    "azure-native:keyvault:Vault": "Microsoft.KeyVault/vaults",
+    "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+}
+
+
+def azure_name_input(type_token: str) -> str:
+    """The input that holds a resource's Azure name: azure-native calls it `<type>Name` (Vault -> vaultName)."""
+    type_name = type_token.rsplit(":", 1)[-1]
+    return type_name[0].lower() + type_name[1:] + "Name"
+
+
+def fake_guid(*parts: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "mock/" + "/".join(parts)))
+
+
+@dataclass
+class Registration:
+    """One resource as the program registered it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    inputs: dict[str, Any]
+    secret_inputs: set[str]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    protect: bool
+    id: str = ""
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def input(self, path: str) -> Any:
+        """An input by dotted path, e.g. `properties.disableLocalAuth`; KeyError when absent."""
+        value: Any = self.inputs
+        for part in path.split("."):
+            value = value[part]
+        return value
+
+
+@dataclass
+class Rendering:
+    stack: str
+    resources: list[Registration]
+    exports: dict[str, Any]
+    secret_exports: set[str]
+
+    def of_type(self, type_token: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str) -> Registration:
+        found = self.of_type(type_token)
+        if len(found) != 1:
+            raise AssertionError(f"expected exactly one {type_token}, found {len(found)}")
+        return found[0]
+
+    def by_name(self, name: str) -> Registration:
+        return next(r for r in self.resources if r.name == name)
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def children_of(self, parent: Registration) -> list[Registration]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+    def depends_on(self, resource: Registration, other: Registration) -> bool:
+        """True when `resource` declares a direct dependency on `other` (explicit or through an input)."""
+        return other.urn in resource.dependencies or any(
+            other.urn in urns for urns in resource.property_dependencies.values()
+        )
+
+
+def _unwrap_secrets(value: Any, path: str, secrets: set[str]) -> Any:
+    if rpc.is_rpc_secret(value):
+        secrets.add(path)
+        return _unwrap_secrets(rpc.unwrap_rpc_secret(value), path, secrets)
+    if isinstance(value, dict):
+        return {k: _unwrap_secrets(v, f"{path}.{k}" if path else k, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v, f"{path}[{i}]", secrets) for i, v in enumerate(value)]
+    return value
+
+
+class AzureMocks(pulumi.runtime.Mocks):
+    """Answers like Azure would, with fake but realistic ARM ids, client ids and principal ids."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        candidates = (inputs.get(azure_name_input(args.typ)), inputs.get("resourceName"), args.name)
+        azure_name = next(c for c in candidates if isinstance(c, str))
+        resource_id = self._arm_id(args.typ, inputs, azure_name)
+        state: dict[str, Any] = {**inputs, "name": azure_name, "id": resource_id}
+        if args.typ == "azure-native:managedidentity:UserAssignedIdentity":
+            state["clientId"] = fake_guid("client", resource_id)
+            state["principalId"] = fake_guid("principal", resource_id)
+            state["tenantId"] = FAKE_TENANT_ID
+        identity = inputs.get("identity")
+        if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type", "")):
+            state["identity"] = {
+                **identity,
+                "principalId": fake_guid("principal", resource_id),
+                "tenantId": FAKE_TENANT_ID,
+            }
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {
+                "subscriptionId": FAKE_SUBSCRIPTION_ID,
+                "tenantId": FAKE_TENANT_ID,
+                "objectId": FAKE_CLIENT_OBJECT_ID,
+                "clientId": fake_guid("deployer-client"),
+            }
+        raise NotImplementedError(f"the offline renderer has no mock for the call {args.token}")
+
+    @staticmethod
+    def _arm_id(type_token: str, inputs: Mapping[str, Any], azure_name: str) -> str:
+        subscription = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}"
+        group = inputs.get("resourceGroupName")
+        if type_token == "azure-native:resources:ResourceGroup":
+            return f"{subscription}/resourceGroups/{azure_name}"
+        if type_token == "azure-native:cognitiveservices:Project":
+            return (
+                f"{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/"
+                f"{inputs.get('accountName')}/projects/{inputs.get('projectName')}"
+            )
+        if type_token == "azure-native:authorization:RoleAssignment":
+            return f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{inputs.get('roleAssignmentName')}"
+        arm_type = ARM_TYPES.get(type_token)
+        if arm_type and group:
+            return f"{subscription}/resourceGroups/{group}/providers/{arm_type}/{azure_name}"
+        return f"{subscription}/mock/{type_token.replace(':', '/')}/{azure_name}"
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """Keeps, for each registration, what the plain mock monitor drops: parent, dependencies, protect."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self.secret_outputs: set[str] = set()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        secrets: set[str] = set()
+        inputs = _unwrap_secrets(rpc.deserialize_properties(request.object), "", secrets)
+        registered = self.resources.get(response.urn)
+        self.registrations.append(
+            Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent,
+                inputs=inputs,
+                secret_inputs=secrets,
+                dependencies=list(request.dependencies),
+                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                protect=bool(request.protect) if request.HasField("protect") else False,
+                id=registered.id if registered else "",
+                state=dict(registered.state) if registered else {},
+            )
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        if request.urn.endswith(f"pulumi:pulumi:Stack::{PROJECT_NAME}-{pulumi.get_stack()}"):
+            raw = json_format.MessageToDict(request.outputs)
+            secrets: set[str] = set()
+            self.stack_outputs = _unwrap_secrets(rpc.deserialize_properties(request.outputs), "", secrets)
+            self.secret_outputs = {path for path in secrets} | {
+                k for k, v in raw.items() if isinstance(v, dict) and rpc._special_sig_key in v
+            }
+        return super().RegisterResourceOutputs(request)
+
+
+class RenderError(Exception):
+    """The program raised while rendering; `registrations` shows what it had declared before it did."""
+
+    def __init__(self, cause: BaseException, registrations: list[Registration]) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.registrations = registrations
+
+
+def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
+    """A stack file's config as the Pulumi engine passes it: namespaced keys, JSON for structured values."""
+    document = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
+    return {
+        key: value if isinstance(value, str) else json.dumps(value)
+        for key, value in (document.get("config") or {}).items()
+    }
+
+
+def render(
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
+    program: Callable[[], object] | None = None,
+) -> Rendering:
+    """Run the program for `stack` under mocks.
+
+    `config` replaces the stack file's config (namespaced keys); `overrides` sets or, with None, removes
+    individual keys of this project (un-namespaced; non-strings are JSON-encoded as Pulumi would).
+    `program` replaces `__main__.py`, e.g. to render one component.
+    """
+    values = dict(stack_config(stack) if config is None else config)
+    for key, value in (overrides or {}).items():
+        full_key = f"{PROJECT_NAME}:{key}"
+        if value is None:
+            values.pop(full_key, None)
+        else:
+            values[full_key] = value if isinstance(value, str) else json.dumps(value)
+
+    mocks = AzureMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=True, monitor=monitor)
+    pulumi.runtime.set_all_config(values)
+    # set_mocks registers and closes a root stack of its own; run_in_stack below needs to open a fresh one
+    # so that `pulumi.export` values reach the recorded stack outputs.
+    ROOT.set(None)
+    # The same reset `pulumi.runtime.test` does; SETTINGS is typed loosely in the SDK.
+    SETTINGS.rpc_manager.clear()  # pyright: ignore[reportAttributeAccessIssue]
+    SETTINGS.outputs.clear()  # pyright: ignore[reportAttributeAccessIssue]
+
+    def run_program() -> None:
+        if program is not None:
+            program()
+        else:
+            runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
+
+    try:
+        _sync_await(run_in_stack(run_program))
+    except Exception as error:
+        raise RenderError(error, monitor.registrations) from error
+    return Rendering(stack, monitor.registrations, monitor.stack_outputs, monitor.secret_outputs)

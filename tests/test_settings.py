@@ -1,0 +1,98 @@
+"""Stack configuration: defaults, and every bad value refused before a single resource is declared."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.settings import ConfigError, parse_settings
+from offline.render import RenderError, render
+
+BAD_CONFIG = [
+    # (stack, overrides, the key the message must name, the bad value it must show)
+    ("dev", {"enviroment": "dev"}, "enviroment", "'dev'"),
+    ("dev", {"environment": "qa"}, "environment", "'qa'"),
+    ("dev", {"namePrefix": None}, "namePrefix", "(not set)"),
+    ("dev", {"namePrefix": "Contoso"}, "namePrefix", "'Contoso'"),
+    ("dev", {"namePrefix": "contosoplatform"}, "namePrefix", "'contosoplatform'"),
+    ("dev", {"location": "Sweden Central"}, "location", "'Sweden Central'"),
+    ("dev", {"projects": []}, "projects", "[]"),
+    ("dev", {"projects": [{"name": "agents"}, {"name": "agents"}]}, "projects[].name", "'agents'"),
+    ("dev", {"projects": [{"name": "my_project"}]}, "projects[0].name", "'my_project'"),
+    ("dev", {"projects": [{"name": "agents", "owner": "me"}]}, "projects[0].owner", "'me'"),
+    ("dev", {"networkAccess": "vpn"}, "networkAccess", "'vpn'"),
+    ("dev", {"keyVault": {"name": "kv"}}, "keyVault.name", "'kv'"),
+    ("dev", {"keyVault": {"name": "1vault"}}, "keyVault.name", "'1vault'"),
+    ("dev", {"keyVault": {"name": "kv-this-name-is-far-too-long"}}, "keyVault.name", "'kv-this-name-is-far-too-long'"),
+    ("dev", {"keyVault": {"name": "kv--double"}}, "keyVault.name", "'kv--double'"),
+    ("dev", {"keyVault": {"softDeleteRetentionDays": 3}}, "keyVault.softDeleteRetentionDays", "3"),
+    ("dev", {"keyVault": {"sku": "free"}}, "keyVault.sku", "'free'"),
+    ("dev", {"customSubdomain": "-starts-with-hyphen"}, "customSubdomain", "'-starts-with-hyphen'"),
+    ("dev", {"customSubdomain": "Upper"}, "customSubdomain", "'Upper'"),
+    ("dev", {"tags": {"a/b": "x"}}, "tags.a/b", "'a/b'"),
+    ("dev", {"tags": "owner=me"}, "tags", "'owner=me'"),
+    ("dev", {"existingResourceGroup": "rg-ends-with-dot."}, "existingResourceGroup", "'rg-ends-with-dot.'"),
+    ("prod", {"networkAccess": "public"}, "networkAccess", "'public'"),
+    ("prod", {"keyVault": {"softDeleteRetentionDays": 30}}, "keyVault.softDeleteRetentionDays", "30"),
+    ("prod", {"protectStatefulResources": "false"}, "protectStatefulResources", "'false'"),
+]
+
+
+@pytest.mark.parametrize(("stack", "overrides", "key", "value"), BAD_CONFIG, ids=[f"{c[0]}:{c[2]}" for c in BAD_CONFIG])
+def test_bad_config_fails_naming_key_and_value_with_nothing_registered(
+    stack: str, overrides: dict[str, object], key: str, value: str
+) -> None:
+    with pytest.raises(RenderError) as failure:
+        render(stack, overrides=overrides)
+    assert isinstance(failure.value.cause, ConfigError)
+    message = str(failure.value.cause)
+    problem = next((p for p in failure.value.cause.problems if p.startswith(f"{key}:")), None)
+    assert problem is not None, message
+    assert value in problem
+    assert "allowed" in problem or "unknown" in problem or "required" in problem
+    assert failure.value.registrations == []
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as failure:
+        parse_settings({"environment": "qa", "namePrefix": "X", "networkAccess": "vpn"}, "dev")
+    keys = [problem.split(":")[0] for problem in failure.value.problems]
+    assert keys == ["environment", "namePrefix", "networkAccess"]
+
+
+def test_defaults() -> None:
+    settings = parse_settings({"namePrefix": "contoso"}, "staging")
+    assert settings.environment == "staging"
+    assert settings.location == "swedencentral"
+    assert [p.name for p in settings.projects] == ["agents", "evals"]
+    assert settings.network_access == "public"
+    assert settings.key_vault.soft_delete_retention_days == 90
+    assert settings.create_resource_group and settings.resource_group_name == "rg-contoso-staging"
+    assert not settings.protect_stateful_resources
+
+
+def test_prod_defaults_to_private_and_protected() -> None:
+    settings = parse_settings({"namePrefix": "contoso"}, "prod")
+    assert settings.network_access == "private"
+    assert settings.protect_stateful_resources
+
+
+def test_stack_not_named_after_an_environment_must_say_which_it_is() -> None:
+    with pytest.raises(ConfigError) as failure:
+        parse_settings({"namePrefix": "contoso"}, "prod-westeurope")
+    assert failure.value.problems[0].startswith("environment:")
+    assert parse_settings({"namePrefix": "contoso", "environment": "prod"}, "prod-westeurope").environment == "prod"
+
+
+def test_existing_resource_group_is_used_not_created() -> None:
+    rendering = render("dev", overrides={"existingResourceGroup": "rg-shared-landing-zone"})
+    assert rendering.of_type("azure-native:resources:ResourceGroup") == []
+    account = rendering.one("azure-native:cognitiveservices:Account")
+    assert account.input("resourceGroupName") == "rg-shared-landing-zone"
+
+
+def test_custom_projects_are_created_as_configured() -> None:
+    projects = [{"name": "support-bot", "displayName": "Support bot", "description": "Customer support agents."}]
+    rendering = render("dev", overrides={"projects": projects})
+    (project,) = rendering.of_type("azure-native:cognitiveservices:Project")
+    assert project.input("projectName") == "support-bot"
+    assert project.input("properties") == {"displayName": "Support bot", "description": "Customer support agents."}
