@@ -7,7 +7,11 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import authorization, resources
 
+from components.access import AccessModel, AccessModelArgs
+from components.cicd import CiCdIdentity, CiCdIdentityArgs
+from components.compute import AppCompute, AppComputeArgs
 from components.foundry import FoundryAccount, FoundryAccountArgs
+from components.groups import PeopleGroups, PeopleGroupsArgs
 from components.identity import AppIdentity, AppIdentityArgs
 from components.settings import Settings
 from components.vault import SecretsVault, SecretsVaultArgs
@@ -43,14 +47,46 @@ class FoundryEnvironment(pulumi.ComponentResource):
         self.app_identity = AppIdentity(f"{name}-identity", AppIdentityArgs(settings, resource_group_name), child)
         self.vault = SecretsVault(
             f"{name}-vault",
-            SecretsVaultArgs(
+            SecretsVaultArgs(settings=settings, resource_group_name=resource_group_name, tenant_id=self.tenant_id),
+            child,
+        )
+        self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(settings), child)
+        self.cicd = CiCdIdentity(f"{name}-cicd", CiCdIdentityArgs(settings), child)
+        self.access = AccessModel(
+            f"{name}-access",
+            AccessModelArgs(
                 settings=settings,
-                resource_group_name=resource_group_name,
-                tenant_id=self.tenant_id,
                 subscription_id=self.subscription_id,
-                secrets_reader=self.app_identity.principal,
+                principals={
+                    "app identity": self.app_identity.principal,
+                    "CI/CD": self.cicd.principal,
+                    "developers": self.people.principals["developers"],
+                    "readers": self.people.principals["readers"],
+                    "platform admins": self.people.principals["platformAdmins"],
+                },
+                project_principals=self.foundry.project_principals,
+                project_scopes=self.foundry.project_scopes,
+                account_scope=self.foundry.account_scope,
+                vault_scope=self.vault.scope,
             ),
             child,
+        )
+        runtime_project = settings.projects[0].name
+        self.compute = (
+            AppCompute(
+                f"{name}-compute",
+                AppComputeArgs(
+                    settings=settings,
+                    resource_group_name=resource_group_name,
+                    identity_id=self.app_identity.identity.id,
+                    identity_client_id=self.app_identity.identity.client_id,
+                    project_endpoint=self.foundry.project_endpoints[runtime_project],
+                    identity_role_assignments=self.access.assignments["app identity"],
+                ),
+                child,
+            )
+            if settings.compute.enabled
+            else None
         )
 
         self.outputs: dict[str, pulumi.Input[object]] = {
@@ -62,5 +98,15 @@ class FoundryEnvironment(pulumi.ComponentResource):
             "appIdentityClientId": self.app_identity.identity.client_id,
             "appIdentityPrincipalId": self.app_identity.identity.principal_id,
             "keyVaultUri": self.vault.uri,
+            "groupObjectIds": {role: group.object_id for role, group in self.people.groups.items()},
+            "cicdClientId": self.cicd.application.client_id,
+            # What the GitHub environment of this stack needs as variables (none of them is a secret).
+            "githubActionsVariables": {
+                "AZURE_CLIENT_ID": self.cicd.application.client_id,
+                "AZURE_TENANT_ID": self.tenant_id,
+                "AZURE_SUBSCRIPTION_ID": self.subscription_id,
+            },
         }
+        if self.compute is not None:
+            self.outputs["webAppName"] = self.compute.app.name
         self.register_outputs(self.outputs)

@@ -43,3 +43,12 @@ def app_identity_name(name_prefix: str, environment: str) -> str:
 def deterministic_guid(*parts: str) -> str:
     """A UUID that depends only on `parts`: the same scope, principal and role give the same name."""
     return str(uuid.uuid5(ASSIGNMENT_NAMESPACE, "|".join(parts)))
+
+
+def app_service_plan_name(name_prefix: str, environment: str) -> str:
+    return f"asp-{name_prefix}-{environment}"
+
+
+def web_app_name(name_prefix: str, environment: str, location: str) -> str:
+    """Web app names are global (they become <name>.azurewebsites.net)."""
+    return f"app-{name_prefix}-{environment}-{unique_suffix(name_prefix, environment, location)}"

@@ -61,3 +61,30 @@ def assign_role(
         description=f"{granted.name} for {principal.display_name} (foundry-platform)",
         opts=opts,
     )
+
+
+def make_eligible(
+    resource_name: str,
+    principal: Principal,
+    role: Role,
+    scope: Scope,
+    subscription_id: pulumi.Input[str],
+    justification: str,
+    starts_on: str,
+    expires_on: str,
+    opts: pulumi.ResourceOptions,
+) -> authorization.PimRoleEligibilitySchedule:
+    """A PIM eligibility instead of a standing assignment: the role is held only after activation."""
+    granted = require_assignable(role)
+    return authorization.PimRoleEligibilitySchedule(
+        resource_name,
+        principal_id=principal.object_id,
+        role_definition_id=pulumi.Output.from_input(subscription_id).apply(granted.definition_id),
+        scope=scope.resource_id,
+        justification=justification,
+        schedule_info={
+            "start_date_time": starts_on,
+            "expiration": {"type": "AfterDateTime", "end_date_time": expires_on},
+        },
+        opts=opts,
+    )

@@ -1,4 +1,6 @@
-"""The environment's Key Vault for the secrets that genuinely must exist (never Foundry credentials)."""
+"""The environment's Key Vault for the secrets that genuinely must exist (never Foundry credentials).
+
+Who may read it is decided by the role model in `components/access.py`."""
 
 from __future__ import annotations
 
@@ -8,8 +10,7 @@ import pulumi
 from pulumi_azure_native import keyvault
 
 from components.catalogue import endpoints
-from components.catalogue.roles import KEY_VAULT_SECRETS_USER
-from components.rbac import Principal, Scope, assign_role
+from components.rbac import Scope
 from components.settings import Settings
 
 
@@ -18,14 +19,11 @@ class SecretsVaultArgs:
     settings: Settings
     resource_group_name: pulumi.Input[str]
     tenant_id: pulumi.Input[str]
-    subscription_id: pulumi.Input[str]
-    secrets_reader: Principal  # the application identity
 
 
 class SecretsVault(pulumi.ComponentResource):
     vault: keyvault.Vault
     scope: Scope
-    secrets_reader_assignment: pulumi.Resource
 
     def __init__(self, name: str, args: SecretsVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:SecretsVault", name, None, opts)
@@ -57,14 +55,6 @@ class SecretsVault(pulumi.ComponentResource):
         self.scope = Scope(
             f"resourceGroups/{settings.resource_group_name}/providers/Microsoft.KeyVault/vaults/{vault_settings.name}",
             self.vault.id,
-        )
-        self.secrets_reader_assignment = assign_role(
-            f"{name}-secrets-user",
-            args.secrets_reader,
-            KEY_VAULT_SECRETS_USER,
-            self.scope,
-            args.subscription_id,
-            pulumi.ResourceOptions(parent=self),
         )
         self.uri = endpoints.key_vault_uri(vault_settings.name)
         self.register_outputs({"vaultUri": self.uri})

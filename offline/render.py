@@ -38,6 +38,8 @@ ARM_TYPES: dict[str, str] = {
     "azure-native:cognitiveservices:Account": "Microsoft.CognitiveServices/accounts",
     "azure-native:keyvault:Vault": "Microsoft.KeyVault/vaults",
     "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "azure-native:web:AppServicePlan": "Microsoft.Web/serverfarms",
+    "azure-native:web:WebApp": "Microsoft.Web/sites",
 }
 
 
@@ -124,7 +126,7 @@ class AzureMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
-        candidates = (inputs.get(azure_name_input(args.typ)), inputs.get("resourceName"), args.name)
+        candidates = (inputs.get(azure_name_input(args.typ)), inputs.get("resourceName"), inputs.get("name"), args.name)
         azure_name = next(c for c in candidates if isinstance(c, str))
         resource_id = self._arm_id(args.typ, inputs, azure_name)
         state: dict[str, Any] = {**inputs, "name": azure_name, "id": resource_id}
@@ -132,13 +134,21 @@ class AzureMocks(pulumi.runtime.Mocks):
             state["clientId"] = fake_guid("client", resource_id)
             state["principalId"] = fake_guid("principal", resource_id)
             state["tenantId"] = FAKE_TENANT_ID
+        if args.typ.startswith("azuread:"):
+            state.update(self._entra_state(args.typ, args.name))
+            resource_id = state["id"]
         identity = inputs.get("identity")
-        if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type", "")):
-            state["identity"] = {
-                **identity,
-                "principalId": fake_guid("principal", resource_id),
-                "tenantId": FAKE_TENANT_ID,
-            }
+        if isinstance(identity, dict):
+            identity_state = dict(identity)
+            if "SystemAssigned" in str(identity.get("type", "")):
+                identity_state.update(principalId=fake_guid("principal", resource_id), tenantId=FAKE_TENANT_ID)
+            if isinstance(identity.get("userAssignedIdentities"), list):
+                # Azure answers with a map of identity id -> details where the input was a list of ids.
+                identity_state["userAssignedIdentities"] = {
+                    uai: {"principalId": fake_guid("principal", uai), "clientId": fake_guid("client", uai)}
+                    for uai in identity["userAssignedIdentities"]
+                }
+            state["identity"] = identity_state
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -150,6 +160,20 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "clientId": fake_guid("deployer-client"),
             }
         raise NotImplementedError(f"the offline renderer has no mock for the call {args.token}")
+
+    @staticmethod
+    def _entra_state(type_token: str, logical_name: str) -> dict[str, Any]:
+        """Microsoft Graph objects: an object id for everything, a client id and `/applications/<id>` for apps."""
+        object_id = fake_guid("object", logical_name)
+        if type_token == "azuread:index/application:Application":
+            return {
+                "id": f"/applications/{object_id}",
+                "objectId": object_id,
+                "clientId": fake_guid("client", logical_name),
+            }
+        if type_token == "azuread:index/servicePrincipal:ServicePrincipal":
+            return {"id": f"/servicePrincipals/{object_id}", "objectId": object_id}
+        return {"id": object_id, "objectId": object_id}
 
     @staticmethod
     def _arm_id(type_token: str, inputs: Mapping[str, Any], azure_name: str) -> str:

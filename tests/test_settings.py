@@ -7,6 +7,14 @@ import pytest
 from components.settings import ConfigError, parse_settings
 from offline.render import RenderError, render
 
+# The least a stack must configure (structured values arrive as JSON, as the Pulumi engine passes them).
+REQUIRED = {"namePrefix": "contoso", "github": '{"owner": "contoso", "repository": "foundry-platform"}'}
+PROD_REQUIRED = {
+    **REQUIRED,
+    "platformAdminEligibility": '{"justification": "platform team administration", '
+    '"startsOn": "2026-12-01T00:00:00Z", "expiresOn": "2027-06-01T00:00:00Z"}',
+}
+
 BAD_CONFIG = [
     # (stack, overrides, the key the message must name, the bad value it must show)
     ("dev", {"enviroment": "dev"}, "enviroment", "'dev'"),
@@ -31,6 +39,75 @@ BAD_CONFIG = [
     ("dev", {"tags": {"a/b": "x"}}, "tags.a/b", "'a/b'"),
     ("dev", {"tags": "owner=me"}, "tags", "'owner=me'"),
     ("dev", {"existingResourceGroup": "rg-ends-with-dot."}, "existingResourceGroup", "'rg-ends-with-dot.'"),
+    ("dev", {"github": None}, "github", "(not set)"),
+    ("dev", {"github": {"owner": "contoso", "repository": "bad repo"}}, "github.repository", "'bad repo'"),
+    (
+        "dev",
+        {"github": {"owner": "contoso", "repository": "r", "subjectFormat": "immutable"}},
+        "github.ownerId",
+        "(not set)",
+    ),
+    (
+        "dev",
+        {"groups": {"developers": {"members": ["alice@contoso.com"]}}},
+        "groups.developers.members[0]",
+        "'alice@contoso.com'",
+    ),
+    ("dev", {"groups": {"admins": {}}}, "groups.admins", "{}"),
+    ("dev", {"platformAdminEligibility": {"justification": "x"}}, "platformAdminEligibility", "justification"),
+    (
+        "dev",
+        {
+            "federatedCredentials": [
+                {
+                    "name": "aks",
+                    "identity": "app",
+                    "issuer": "https://oidc.example",
+                    "subject": "system:serviceaccount:*",
+                }
+            ]
+        },
+        "federatedCredentials[0].subject",
+        "'system:serviceaccount:*'",
+    ),
+    (
+        "dev",
+        {
+            "federatedCredentials": [
+                {"name": f"c{i:02}", "identity": "cicd", "issuer": "https://oidc.example", "subject": f"s{i}"}
+                for i in range(20)
+            ]
+        },
+        "federatedCredentials",
+        "21 credentials",
+    ),
+    ("dev", {"compute": {"skuName": "F1"}}, "compute.skuName", "'F1'"),
+    ("dev", {"compute": {"enabled": "sometimes"}}, "compute.enabled", "'sometimes'"),
+    ("prod", {"platformAdminEligibility": None}, "platformAdminEligibility", "(not set)"),
+    (
+        "prod",
+        {
+            "platformAdminEligibility": {
+                "justification": "platform team administration",
+                "startsOn": "2026-12-01",
+                "expiresOn": "2027-01-01T00:00:00Z",
+            }
+        },
+        "platformAdminEligibility.startsOn",
+        "'2026-12-01'",
+    ),
+    (
+        "prod",
+        {
+            "platformAdminEligibility": {
+                "justification": "platform team administration",
+                "startsOn": "2026-12-01T00:00:00Z",
+                "expiresOn": "2028-12-01T00:00:00Z",
+            }
+        },
+        "platformAdminEligibility.expiresOn",
+        "'2028-12-01T00:00:00Z'",
+    ),
     ("prod", {"networkAccess": "public"}, "networkAccess", "'public'"),
     ("prod", {"keyVault": {"softDeleteRetentionDays": 30}}, "keyVault.softDeleteRetentionDays", "30"),
     ("prod", {"protectStatefulResources": "false"}, "protectStatefulResources", "'false'"),
@@ -54,13 +131,13 @@ def test_bad_config_fails_naming_key_and_value_with_nothing_registered(
 
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ConfigError) as failure:
-        parse_settings({"environment": "qa", "namePrefix": "X", "networkAccess": "vpn"}, "dev")
+        parse_settings({**REQUIRED, "environment": "qa", "namePrefix": "X", "networkAccess": "vpn"}, "dev")
     keys = [problem.split(":")[0] for problem in failure.value.problems]
     assert keys == ["environment", "namePrefix", "networkAccess"]
 
 
 def test_defaults() -> None:
-    settings = parse_settings({"namePrefix": "contoso"}, "staging")
+    settings = parse_settings(REQUIRED, "staging")
     assert settings.environment == "staging"
     assert settings.location == "swedencentral"
     assert [p.name for p in settings.projects] == ["agents", "evals"]
@@ -71,16 +148,16 @@ def test_defaults() -> None:
 
 
 def test_prod_defaults_to_private_and_protected() -> None:
-    settings = parse_settings({"namePrefix": "contoso"}, "prod")
+    settings = parse_settings(PROD_REQUIRED, "prod")
     assert settings.network_access == "private"
     assert settings.protect_stateful_resources
 
 
 def test_stack_not_named_after_an_environment_must_say_which_it_is() -> None:
     with pytest.raises(ConfigError) as failure:
-        parse_settings({"namePrefix": "contoso"}, "prod-westeurope")
+        parse_settings(PROD_REQUIRED, "prod-westeurope")
     assert failure.value.problems[0].startswith("environment:")
-    assert parse_settings({"namePrefix": "contoso", "environment": "prod"}, "prod-westeurope").environment == "prod"
+    assert parse_settings({**PROD_REQUIRED, "environment": "prod"}, "prod-westeurope").environment == "prod"
 
 
 def test_existing_resource_group_is_used_not_created() -> None:

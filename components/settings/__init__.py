@@ -13,6 +13,8 @@ import pulumi
 
 from components import naming
 from components.settings import core
+from components.settings.access import parse_access
+from components.settings.compute import parse_compute
 from components.settings.model import KeyVaultSettings, ProjectSettings, Settings
 from components.settings.reader import ConfigError, ConfigReader
 
@@ -44,6 +46,8 @@ def parse_settings(raw: Mapping[str, str], stack: str) -> Settings:
         create_resource_group=create_resource_group,
         custom_subdomain=core.parse_subdomain(reader, default_account),
         protect_stateful_resources=core.parse_protection(reader, environment),
+        access=parse_access(reader, environment),
+        compute=parse_compute(reader, environment),
     )
     for key in reader.unread_keys():
         reader.fail(

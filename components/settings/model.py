@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from components.settings.access import AccessSettings
+    from components.settings.compute import ComputeSettings
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 NetworkAccess = Literal["public", "private"]
@@ -46,6 +50,8 @@ class Settings:
     create_resource_group: bool
     custom_subdomain: str
     protect_stateful_resources: bool
+    access: AccessSettings
+    compute: ComputeSettings
 
     @property
     def is_prod(self) -> bool:

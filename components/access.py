@@ -1,0 +1,128 @@
+"""The role model: who gets which role where, per environment, in one table a reviewer can read.
+
+Every grant is at the narrowest scope that works. People never appear here as individuals, only as the
+environment's Entra groups. Elevated roles are standing outside prod and PIM-eligible only in prod.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import pulumi
+
+from components.catalogue.roles import (
+    FOUNDRY_ACCOUNT_OWNER,
+    FOUNDRY_PROJECT_MANAGER,
+    FOUNDRY_USER,
+    KEY_VAULT_SECRETS_USER,
+    READER,
+    Role,
+)
+from components.rbac import Principal, Scope, assign_role, make_eligible
+from components.settings import Settings
+from components.settings.model import ENVIRONMENTS, EnvironmentName
+
+Grantee = Literal["app identity", "project identities", "CI/CD", "developers", "readers", "platform admins"]
+ScopeKind = Literal["each project", "Foundry resource", "Key Vault"]
+
+
+@dataclass(frozen=True)
+class Grant:
+    grantee: Grantee
+    role: Role
+    scope: ScopeKind
+    environments: tuple[EnvironmentName, ...] = ENVIRONMENTS
+    pim_eligible: bool = False  # True: a PIM eligibility, never a standing assignment
+
+
+# fmt: off
+ACCESS_MODEL: tuple[Grant, ...] = (
+    Grant("app identity",       FOUNDRY_USER,            "each project"),
+    Grant("app identity",       KEY_VAULT_SECRETS_USER,  "Key Vault"),
+    # A project's own identity needs Foundry User on the resource; the portal adds it, the API does not.
+    Grant("project identities", FOUNDRY_USER,            "Foundry resource"),
+    Grant("CI/CD",              FOUNDRY_PROJECT_MANAGER, "each project"),
+    Grant("developers",         FOUNDRY_PROJECT_MANAGER, "each project",     ("dev",)),
+    Grant("developers",         FOUNDRY_USER,            "each project",     ("staging",)),
+    Grant("developers",         READER,                  "each project",     ("prod",)),
+    Grant("developers",         READER,                  "Foundry resource"),
+    Grant("readers",            READER,                  "Foundry resource"),
+    Grant("platform admins",    FOUNDRY_ACCOUNT_OWNER,   "Foundry resource", ("dev", "staging")),
+    Grant("platform admins",    FOUNDRY_ACCOUNT_OWNER,   "Foundry resource", ("prod",), pim_eligible=True),
+)
+# fmt: on
+
+
+def grants_for(environment: EnvironmentName) -> tuple[Grant, ...]:
+    return tuple(grant for grant in ACCESS_MODEL if environment in grant.environments)
+
+
+def assigned_roles() -> tuple[Role, ...]:
+    """Every role the program grants in some environment, standing or eligible (each once)."""
+    return tuple(dict.fromkeys(grant.role for grant in ACCESS_MODEL))
+
+
+def _slug(text: str) -> str:
+    return "-".join(text.lower().replace("/", "").split())
+
+
+@dataclass(frozen=True)
+class AccessModelArgs:
+    settings: Settings
+    subscription_id: pulumi.Input[str]
+    principals: Mapping[Grantee, Principal]  # every grantee except "project identities"
+    project_principals: Mapping[str, Principal]
+    project_scopes: Mapping[str, Scope]
+    account_scope: Scope
+    vault_scope: Scope
+
+
+class AccessModel(pulumi.ComponentResource):
+    """Declares every grant of `ACCESS_MODEL` that applies to this environment."""
+
+    assignments: dict[Grantee, list[pulumi.Resource]]
+
+    def __init__(self, name: str, args: AccessModelArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("foundry-platform:index:AccessModel", name, None, opts)
+        settings = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        self.assignments = {}
+        for grant in grants_for(settings.environment):
+            for label, principal, scope in self._targets(grant, args):
+                resource_name = f"{name}-{_slug(grant.grantee)}-{_slug(grant.role.name)}-{label}"
+                if grant.pim_eligible:
+                    window = settings.access.eligibility
+                    if window is None:  # parse_settings requires the window in prod, where eligibility applies
+                        raise ValueError("platformAdminEligibility is required where an eligible grant applies")
+                    resource: pulumi.Resource = make_eligible(
+                        resource_name,
+                        principal,
+                        grant.role,
+                        scope,
+                        args.subscription_id,
+                        window.justification,
+                        window.starts_on,
+                        window.expires_on,
+                        child,
+                    )
+                else:
+                    resource = assign_role(resource_name, principal, grant.role, scope, args.subscription_id, child)
+                self.assignments.setdefault(grant.grantee, []).append(resource)
+        self.register_outputs({})
+
+    @staticmethod
+    def _targets(grant: Grant, args: AccessModelArgs) -> list[tuple[str, Principal, Scope]]:
+        """(label, principal, scope) for each assignment a grant expands to."""
+        if grant.grantee == "project identities":
+            return [
+                (f"{project}-on-account", args.project_principals[project], args.account_scope)
+                for project in args.project_principals
+            ]
+        principal = args.principals[grant.grantee]
+        if grant.scope == "each project":
+            return [(project, principal, scope) for project, scope in args.project_scopes.items()]
+        if grant.scope == "Key Vault":
+            return [("vault", principal, args.vault_scope)]
+        return [("account", principal, args.account_scope)]

@@ -1,0 +1,62 @@
+"""The environment's Entra security groups: the only way people get access to Foundry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azuread as azuread
+
+from components.rbac import Principal
+from components.settings import Settings
+
+# Config key under `groups` -> what the group is for (also the group's name suffix).
+GROUP_PURPOSES: dict[str, str] = {
+    "developers": "build and test agents",
+    "readers": "read-only access",
+    "platformAdmins": "administer the Foundry resource",
+}
+
+
+def group_display_name(name_prefix: str, environment: str, role: str) -> str:
+    suffix = "platform-admins" if role == "platformAdmins" else role
+    return f"grp-{name_prefix}-foundry-{environment}-{suffix}"
+
+
+@dataclass(frozen=True)
+class PeopleGroupsArgs:
+    settings: Settings
+
+
+class PeopleGroups(pulumi.ComponentResource):
+    groups: dict[str, azuread.Group]
+    principals: dict[str, Principal]
+
+    def __init__(self, name: str, args: PeopleGroupsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("foundry-platform:index:PeopleGroups", name, None, opts)
+        settings = args.settings
+        self.groups = {}
+        self.principals = {}
+        for role, purpose in GROUP_PURPOSES.items():
+            membership = settings.access.groups[role]
+            display_name = group_display_name(settings.name_prefix, settings.environment, role)
+            group = azuread.Group(
+                f"{name}-{role}",
+                display_name=display_name,
+                description=f"People who {purpose} in the {settings.environment} Foundry environment.",
+                security_enabled=True,
+                mail_enabled=False,
+                members=list(membership.members),
+                owners=list(membership.owners) or None,
+                prevent_duplicate_names=True,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.groups[role] = group
+            self.principals[role] = Principal(
+                key=f"entra-group:{display_name}",
+                display_name=display_name,
+                kind="Entra security group",
+                principal_type="Group",
+                object_id=group.object_id,
+            )
+        self.register_outputs({role: group.object_id for role, group in self.groups.items()})

@@ -1,0 +1,220 @@
+"""Keys for who gets access: GitHub federation, people's groups, the prod eligibility window, extra credentials."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, cast
+
+from components.catalogue import federation
+from components.settings.model import EnvironmentName
+from components.settings.reader import (
+    ConfigReader,
+    check_choice,
+    check_list,
+    check_object,
+    check_pattern,
+    check_unique,
+)
+
+GUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+# GitHub: owners are 1-39 characters of letters, digits and single hyphens; repository names allow '.', '_' too.
+GITHUB_OWNER_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
+GITHUB_REPOSITORY_PATTERN = r"[A-Za-z0-9._-]{1,100}"
+CREDENTIAL_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]*"
+
+SubjectFormat = Literal["classic", "immutable"]
+CredentialTarget = Literal["app", "cicd"]
+GROUP_ROLES = ("developers", "readers", "platformAdmins")
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    owner: str
+    repository: str
+    subject_format: SubjectFormat = "classic"
+    owner_id: str | None = None
+    repository_id: str | None = None
+
+    def environment_subject(self, environment: str) -> str:
+        return federation.github_environment_subject(
+            self.owner, self.repository, environment, self.owner_id, self.repository_id
+        )
+
+
+@dataclass(frozen=True)
+class GroupMembership:
+    members: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EligibilityWindow:
+    """When platform admins may activate Foundry Account Owner in prod, and why."""
+
+    justification: str
+    starts_on: str  # ISO 8601 UTC, e.g. 2026-12-01T00:00:00Z
+    expires_on: str
+
+
+@dataclass(frozen=True)
+class ExtraCredential:
+    """A federated credential beyond the GitHub one, e.g. an AKS service account on the application identity."""
+
+    name: str
+    identity: CredentialTarget
+    issuer: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    github: GitHubSettings
+    groups: dict[str, GroupMembership]
+    eligibility: EligibilityWindow | None
+    extra_credentials: tuple[ExtraCredential, ...]
+
+
+def _object_ids(reader: ConfigReader, key: str, value: object) -> tuple[str, ...]:
+    ids = check_list(reader, key, value)
+    for index, object_id in enumerate(ids):
+        check_pattern(reader, f"{key}[{index}]", object_id, GUID_PATTERN, 36, 36, "an Entra object id (GUID)")
+    return tuple(str(i).lower() for i in ids)
+
+
+def parse_github(reader: ConfigReader) -> GitHubSettings:
+    fields = check_object(
+        reader,
+        "github",
+        reader.structured("github"),
+        ("owner", "repository", "subjectFormat", "ownerId", "repositoryId"),
+    )
+    if not fields:
+        reader.fail(
+            "github", None, "required: {owner, repository}; the CI/CD identity trusts that repository's environments"
+        )
+        return GitHubSettings("invalid", "invalid")
+    owner = fields.get("owner")
+    repository = fields.get("repository")
+    check_pattern(reader, "github.owner", owner, GITHUB_OWNER_PATTERN, 1, 39, "a GitHub user or organisation name")
+    check_pattern(
+        reader, "github.repository", repository, GITHUB_REPOSITORY_PATTERN, 1, 100, "a GitHub repository name"
+    )
+    subject_format = check_choice(
+        reader, "github.subjectFormat", fields.get("subjectFormat", "classic"), ("classic", "immutable"), "classic"
+    )
+    owner_id = fields.get("ownerId")
+    repository_id = fields.get("repositoryId")
+    if subject_format == "immutable":
+        for key, value in (("github.ownerId", owner_id), ("github.repositoryId", repository_id)):
+            if not (isinstance(value, int | str) and str(value).isdigit()):
+                reader.fail(key, value, "required for subjectFormat 'immutable': GitHub's numeric id")
+    elif owner_id is not None or repository_id is not None:
+        reader.fail("github.subjectFormat", subject_format, "set 'immutable' when ownerId/repositoryId are given")
+    return GitHubSettings(
+        owner=str(owner),
+        repository=str(repository),
+        subject_format=cast(SubjectFormat, subject_format),
+        owner_id=str(owner_id) if subject_format == "immutable" else None,
+        repository_id=str(repository_id) if subject_format == "immutable" else None,
+    )
+
+
+def parse_groups(reader: ConfigReader) -> dict[str, GroupMembership]:
+    fields = check_object(reader, "groups", reader.structured("groups"), GROUP_ROLES)
+    groups: dict[str, GroupMembership] = {}
+    for role in GROUP_ROLES:
+        entry = check_object(reader, f"groups.{role}", fields.get(role), ("members", "owners"))
+        groups[role] = GroupMembership(
+            members=_object_ids(reader, f"groups.{role}.members", entry.get("members")),
+            owners=_object_ids(reader, f"groups.{role}.owners", entry.get("owners")),
+        )
+    return groups
+
+
+def _timestamp(reader: ConfigReader, key: str, value: object) -> datetime | None:
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", value):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    reader.fail(key, value, "allowed: a UTC timestamp like 2026-12-01T00:00:00Z")
+    return None
+
+
+def parse_eligibility(reader: ConfigReader, environment: EnvironmentName) -> EligibilityWindow | None:
+    raw = reader.structured("platformAdminEligibility")
+    if environment != "prod":
+        if raw is not None:
+            reader.fail(
+                "platformAdminEligibility",
+                raw,
+                "only prod uses PIM eligibility; outside prod platform admins hold the role",
+            )
+        return None
+    fields = check_object(reader, "platformAdminEligibility", raw, ("justification", "startsOn", "expiresOn"))
+    if not fields:
+        reader.fail(
+            "platformAdminEligibility",
+            None,
+            "required in prod: {justification, startsOn, expiresOn}; Foundry Account Owner is only PIM-eligible there",
+        )
+        return None
+    justification = fields.get("justification")
+    if not isinstance(justification, str) or len(justification.strip()) < 10:
+        reader.fail(
+            "platformAdminEligibility.justification", justification, "a justification of at least 10 characters"
+        )
+    start = _timestamp(reader, "platformAdminEligibility.startsOn", fields.get("startsOn"))
+    end = _timestamp(reader, "platformAdminEligibility.expiresOn", fields.get("expiresOn"))
+    if start and end and not (start < end <= start.replace(year=start.year + 1)):
+        reader.fail(
+            "platformAdminEligibility.expiresOn",
+            fields.get("expiresOn"),
+            "after startsOn and at most one year after it",
+        )
+    return EligibilityWindow(str(justification), str(fields.get("startsOn")), str(fields.get("expiresOn")))
+
+
+def parse_extra_credentials(reader: ConfigReader) -> tuple[ExtraCredential, ...]:
+    entries = check_list(reader, "federatedCredentials", reader.structured("federatedCredentials"))
+    credentials: list[ExtraCredential] = []
+    for index, entry in enumerate(entries):
+        key = f"federatedCredentials[{index}]"
+        fields = check_object(reader, key, entry, ("name", "identity", "issuer", "subject"))
+        name = fields.get("name")
+        issuer = fields.get("issuer")
+        subject = fields.get("subject")
+        ok = check_pattern(reader, f"{key}.name", name, CREDENTIAL_NAME_PATTERN, 3, 120, "letters, digits, '-' and '_'")
+        target = check_choice(reader, f"{key}.identity", fields.get("identity"), ("app", "cicd"), "app")
+        ok &= check_pattern(reader, f"{key}.issuer", issuer, r"https://\S+", 9, 600, "an https:// issuer URL")
+        ok &= check_pattern(reader, f"{key}.subject", subject, r"\S+", 1, 600, "a subject without spaces, no wildcards")
+        if ok and "*" in str(subject):
+            reader.fail(f"{key}.subject", subject, "an exact subject: federated credentials do not match wildcards")
+        if ok:
+            credentials.append(ExtraCredential(str(name), cast(CredentialTarget, target), str(issuer), str(subject)))
+    check_unique(reader, "federatedCredentials[].name", [c.name for c in credentials])
+    for target, builtin in (("app", 0), ("cicd", 1)):
+        count = builtin + sum(1 for c in credentials if c.identity == target)
+        if count > federation.MAX_CREDENTIALS_PER_IDENTITY:
+            reader.fail(
+                "federatedCredentials",
+                f"{count} credentials on the {target} identity",
+                f"at most {federation.MAX_CREDENTIALS_PER_IDENTITY} per identity (Entra's limit), including the GitHub one",
+            )
+    pairs = [(c.identity, c.issuer, c.subject) for c in credentials]
+    if len(set(pairs)) != len(pairs):
+        reader.fail(
+            "federatedCredentials", "a repeated issuer and subject", "issuer+subject must be unique per identity"
+        )
+    return tuple(credentials)
+
+
+def parse_access(reader: ConfigReader, environment: EnvironmentName) -> AccessSettings:
+    return AccessSettings(
+        github=parse_github(reader),
+        groups=parse_groups(reader),
+        eligibility=parse_eligibility(reader, environment),
+        extra_credentials=parse_extra_credentials(reader),
+    )

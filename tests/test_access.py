@@ -1,0 +1,183 @@
+"""The role model, checked line by line against the issue's list, on all three stacks.
+
+The expected grants are written out here from the design rules and the GUIDs in Microsoft Learn's
+built-in roles list (shared/reference/foundry-facts.md) - not imported from the code under review.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from components import access
+from components.catalogue import roles
+from components.catalogue.roles import ForbiddenRoleError, Role, require_assignable
+from offline.render import Registration, RenderError, Rendering, render
+
+FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
+FOUNDRY_PROJECT_MANAGER = "eadc314b-1a2d-4efa-be10-5d325db5065e"
+FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"
+FOUNDRY_OWNER = "c883944f-8b7b-4483-af10-35834be79c4a"
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+
+ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
+DEVELOPERS_ROLE_ON_PROJECTS = {"dev": FOUNDRY_PROJECT_MANAGER, "staging": FOUNDRY_USER, "prod": READER}
+
+Grant = tuple[str, str, str, str]  # (principal, role GUID, scope, principal type)
+
+
+def expected_standing_grants(environment: str, projects: list[str]) -> set[Grant]:
+    sp, group = "ServicePrincipal", "Group"
+    grants: set[Grant] = {
+        ("app identity", KEY_VAULT_SECRETS_USER, "vault", sp),
+        ("developers", READER, "account", group),
+        ("readers", READER, "account", group),
+    }
+    for project in projects:
+        grants |= {
+            ("app identity", FOUNDRY_USER, f"project {project}", sp),
+            ("CI/CD", FOUNDRY_PROJECT_MANAGER, f"project {project}", sp),
+            (f"identity of project {project}", FOUNDRY_USER, "account", sp),
+            ("developers", DEVELOPERS_ROLE_ON_PROJECTS[environment], f"project {project}", group),
+        }
+    if environment != "prod":
+        grants.add(("platform admins", FOUNDRY_ACCOUNT_OWNER, "account", group))
+    return grants
+
+
+def principal_labels(rendering: Rendering) -> dict[str, str]:
+    """Object id -> who it is, read from the recorded resources' (mocked) Azure state."""
+    labels = {rendering.one("azure-native:managedidentity:UserAssignedIdentity").state["principalId"]: "app identity"}
+    labels[rendering.one("azuread:index/servicePrincipal:ServicePrincipal").state["objectId"]] = "CI/CD"
+    for group in rendering.of_type("azuread:index/group:Group"):
+        suffix = group.input("displayName").rsplit("-", 1)[-1]
+        labels[group.state["objectId"]] = {
+            "developers": "developers",
+            "readers": "readers",
+            "admins": "platform admins",
+        }[suffix]
+    for project in rendering.of_type("azure-native:cognitiveservices:Project"):
+        labels[project.state["identity"]["principalId"]] = f"identity of project {project.input('projectName')}"
+    return labels
+
+
+def scope_labels(rendering: Rendering) -> dict[str, str]:
+    labels = {rendering.one("azure-native:cognitiveservices:Account").id: "account"}
+    labels[rendering.one("azure-native:keyvault:Vault").id] = "vault"
+    for project in rendering.of_type("azure-native:cognitiveservices:Project"):
+        labels[project.id] = f"project {project.input('projectName')}"
+    return labels
+
+
+def role_guid(registration: Registration) -> str:
+    return registration.input("roleDefinitionId").rsplit("/", 1)[-1]
+
+
+def rendered_grants(rendering: Rendering) -> set[Grant]:
+    principals, scopes = principal_labels(rendering), scope_labels(rendering)
+    return {
+        (principals[r.input("principalId")], role_guid(r), scopes[r.input("scope")], r.input("principalType"))
+        for r in rendering.of_type(ASSIGNMENT)
+    }
+
+
+def test_role_model_is_exactly_the_reviewed_list(stack: Rendering) -> None:
+    projects = [p.input("projectName") for p in stack.of_type("azure-native:cognitiveservices:Project")]
+    assert rendered_grants(stack) == expected_standing_grants(stack.stack, projects)
+    assert len(stack.of_type(ASSIGNMENT)) == len(expected_standing_grants(stack.stack, projects))
+
+
+def test_roles_are_referenced_by_full_role_definition_id(stack: Rendering) -> None:
+    for registration in stack.of_type(ASSIGNMENT) + stack.of_type(ELIGIBILITY):
+        subscription = stack.exports["githubActionsVariables"]["AZURE_SUBSCRIPTION_ID"]
+        assert registration.input("roleDefinitionId") == (
+            f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{role_guid(registration)}"
+        )
+
+
+def test_no_standing_owner_roles_in_prod_and_an_eligibility_instead(rendered: dict[str, Rendering]) -> None:
+    prod = rendered["prod"]
+    standing = {role_guid(r) for r in prod.of_type(ASSIGNMENT)}
+    assert not standing & {FOUNDRY_ACCOUNT_OWNER, FOUNDRY_OWNER, OWNER}
+    (eligibility,) = prod.of_type(ELIGIBILITY)
+    admins = next(
+        g for g in prod.of_type("azuread:index/group:Group") if g.input("displayName").endswith("platform-admins")
+    )
+    assert eligibility.input("principalId") == admins.state["objectId"]
+    assert role_guid(eligibility) == FOUNDRY_ACCOUNT_OWNER
+    assert eligibility.input("scope") == prod.one("azure-native:cognitiveservices:Account").id
+    assert eligibility.input("justification") == "Platform team break-glass administration of the prod Foundry resource"
+    assert eligibility.input("scheduleInfo") == {
+        "startDateTime": "2026-12-01T00:00:00Z",
+        "expiration": {"type": "AfterDateTime", "endDateTime": "2027-11-30T00:00:00Z"},
+    }
+
+
+def test_no_eligibilities_outside_prod(rendered: dict[str, Rendering]) -> None:
+    assert rendered["dev"].of_type(ELIGIBILITY) == []
+    assert rendered["staging"].of_type(ELIGIBILITY) == []
+
+
+def test_assignment_names_are_deterministic_unique_uuids() -> None:
+    first = {r.name: r.input("roleAssignmentName") for r in render("prod").of_type(ASSIGNMENT)}
+    second = {r.name: r.input("roleAssignmentName") for r in render("prod").of_type(ASSIGNMENT)}
+    assert first == second
+    assert len(set(first.values())) == len(first)
+    for name in first.values():
+        assert uuid.UUID(name).version == 5
+
+
+def test_assignment_names_differ_between_environments(rendered: dict[str, Rendering]) -> None:
+    names = [
+        {r.input("roleAssignmentName") for r in rendered[s].of_type(ASSIGNMENT)} for s in ("dev", "staging", "prod")
+    ]
+    assert not names[0] & names[1] and not names[0] & names[2] and not names[1] & names[2]
+
+
+@pytest.mark.parametrize(
+    ("role", "named"),
+    [
+        (roles.COGNITIVE_SERVICES_OPENAI_USER, "Cognitive Services OpenAI User"),
+        (roles.COGNITIVE_SERVICES_CONTRIBUTOR, "Cognitive Services Contributor"),
+        (
+            Role("Cognitive Services Data Reader", "b59867f0-fa02-499b-be73-45a86b5b3e1c"),
+            "Cognitive Services Data Reader",
+        ),
+        (roles.AZURE_AI_DEVELOPER, "Azure AI Developer"),
+        (roles.OWNER, "Owner"),
+        (roles.CONTRIBUTOR, "Contributor"),
+        (roles.USER_ACCESS_ADMINISTRATOR, "User Access Administrator"),
+        (Role("Foundry User", OWNER), "Foundry User"),  # a good name on Owner's GUID
+        (Role("Made Up", "11111111-2222-3333-4444-555555555555"), "Made Up"),
+    ],
+)
+def test_guard_refuses_roles_outside_the_catalogue(role: Role, named: str) -> None:
+    with pytest.raises(ForbiddenRoleError, match=named):
+        require_assignable(role)
+
+
+def test_a_forbidden_role_in_the_model_stops_the_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    rogue = access.Grant("CI/CD", roles.CONTRIBUTOR, "Foundry resource")
+    monkeypatch.setattr(access, "ACCESS_MODEL", (*access.ACCESS_MODEL, rogue))
+    with pytest.raises(RenderError) as failure:
+        render("dev")
+    assert isinstance(failure.value.cause, ForbiddenRoleError)
+    assert "'Contributor'" in str(failure.value.cause)
+    assert not [
+        r for r in failure.value.registrations if r.type == ASSIGNMENT and role_guid(r) == roles.CONTRIBUTOR.guid
+    ]
+
+
+def test_the_catalogue_grants_exactly_what_the_model_uses() -> None:
+    assert set(roles.ASSIGNABLE_ROLES) == set(access.assigned_roles())
+    assert {r.guid for r in roles.ASSIGNABLE_ROLES} == {
+        FOUNDRY_USER,
+        FOUNDRY_PROJECT_MANAGER,
+        FOUNDRY_ACCOUNT_OWNER,
+        READER,
+        KEY_VAULT_SECRETS_USER,
+    }

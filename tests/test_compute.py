@@ -1,0 +1,54 @@
+"""The web app runs as the user-assigned identity only, and exists only after that identity's roles do."""
+
+from __future__ import annotations
+
+from offline.render import Rendering, render
+
+WEB_APP = "azure-native:web:WebApp"
+
+
+def app_settings(web_app_inputs: dict) -> dict[str, str]:
+    return {s["name"]: s["value"] for s in web_app_inputs["siteConfig"]["appSettings"]}
+
+
+def test_only_the_user_assigned_identity_is_attached(stack: Rendering) -> None:
+    web_app = stack.one(WEB_APP)
+    uami = stack.one("azure-native:managedidentity:UserAssignedIdentity")
+    assert web_app.input("identity") == {"type": "UserAssigned", "userAssignedIdentities": [uami.id]}
+    assert web_app.input("keyVaultReferenceIdentity") == uami.id
+
+
+def test_default_azure_credential_picks_the_identity(stack: Rendering) -> None:
+    settings = app_settings(stack.one(WEB_APP).inputs)
+    assert (
+        settings["AZURE_CLIENT_ID"] == stack.one("azure-native:managedidentity:UserAssignedIdentity").state["clientId"]
+    )
+    assert settings["FOUNDRY_PROJECT_ENDPOINT"] == stack.exports["projectEndpoints"]["agents"]
+
+
+def test_https_only_and_no_basic_publishing_credentials(stack: Rendering) -> None:
+    web_app = stack.one(WEB_APP)
+    assert web_app.input("httpsOnly") is True
+    assert web_app.input("siteConfig.ftpsState") == "Disabled"
+    assert web_app.input("siteConfig.minTlsVersion") == "1.2"
+    for policy in ("azure-native:web:WebAppFtpAllowed", "azure-native:web:WebAppScmAllowed"):
+        switch = stack.one(policy)
+        assert switch.input("allow") is False
+        assert switch.input("name") == web_app.input("name")
+
+
+def test_web_app_depends_on_every_role_assignment_of_its_identity(stack: Rendering) -> None:
+    web_app = stack.one(WEB_APP)
+    principal_id = stack.one("azure-native:managedidentity:UserAssignedIdentity").state["principalId"]
+    grants = [
+        r for r in stack.of_type("azure-native:authorization:RoleAssignment") if r.input("principalId") == principal_id
+    ]
+    assert len(grants) == 3  # Foundry User on two projects, Key Vault Secrets User on the vault
+    for grant in grants:
+        assert grant.urn in web_app.dependencies, grant.name
+
+
+def test_compute_can_be_turned_off() -> None:
+    rendering = render("dev", overrides={"compute": {"enabled": False}})
+    assert not [r for r in rendering.resources if r.type.startswith("azure-native:web:")]
+    assert "webAppName" not in rendering.exports

@@ -1,0 +1,126 @@
+"""People through groups only, and CI/CD through GitHub federation only - no passwords, no certificates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from offline.render import Rendering, render
+
+GROUP = "azuread:index/group:Group"
+APP_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+UAMI_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+AUDIENCES = ["api://AzureADTokenExchange"]
+ALICE = "6f1c2a4e-0d5b-4d0e-9a7c-2b9d8e1f3a10"
+BOB = "9b2e7c1d-3f4a-4b6c-8d0e-1a2b3c4d5e6f"
+
+
+def github_repository(stack: str) -> str:
+    config = yaml.safe_load(Path(f"Pulumi.{stack}.yaml").read_text())["config"]["foundry-platform:github"]
+    return f"{config['owner']}/{config['repository']}"
+
+
+def test_three_security_groups_named_for_the_environment(stack: Rendering) -> None:
+    groups = {g.input("displayName"): g for g in stack.of_type(GROUP)}
+    assert sorted(groups) == sorted(
+        f"grp-fndry-foundry-{stack.stack}-{suffix}" for suffix in ("developers", "readers", "platform-admins")
+    )
+    for group in groups.values():
+        assert group.input("securityEnabled") is True
+        assert group.input("mailEnabled") is False
+
+
+def test_group_members_and_owners_come_from_config() -> None:
+    rendering = render("dev", overrides={"groups": {"developers": {"members": [ALICE], "owners": [BOB]}}})
+    developers = next(g for g in rendering.of_type(GROUP) if g.input("displayName").endswith("-developers"))
+    assert developers.input("members") == [ALICE]
+    assert developers.input("owners") == [BOB]
+
+
+def test_group_object_ids_are_exported(stack: Rendering) -> None:
+    by_suffix = {g.input("displayName").rsplit("-", 1)[-1]: g.state["objectId"] for g in stack.of_type(GROUP)}
+    assert stack.exports["groupObjectIds"] == {
+        "developers": by_suffix["developers"],
+        "readers": by_suffix["readers"],
+        "platformAdmins": by_suffix["admins"],
+    }
+
+
+def test_people_are_never_assigned_roles_directly(stack: Rendering) -> None:
+    for assignment in stack.of_type("azure-native:authorization:RoleAssignment"):
+        assert assignment.input("principalType") in ("ServicePrincipal", "Group")
+
+
+def test_cicd_trusts_only_this_environments_github_jobs(stack: Rendering) -> None:
+    (credential,) = stack.of_type(APP_CREDENTIAL)
+    assert credential.input("subject") == f"repo:{github_repository(stack.stack)}:environment:{stack.stack}"
+    assert credential.input("subject").endswith(f":environment:{stack.stack}")
+    assert credential.input("issuer") == GITHUB_ISSUER
+    assert credential.input("audiences") == AUDIENCES
+    application = stack.one("azuread:index/application:Application")
+    assert credential.input("applicationId") == application.state["id"]
+
+
+def test_cicd_has_no_password_or_certificate(stack: Rendering) -> None:
+    application = stack.one("azuread:index/application:Application")
+    assert "passwords" not in application.inputs
+    assert not [r for r in stack.resources if "Password" in r.type or "Certificate" in r.type]
+
+
+def test_cicd_outputs_are_what_a_workflow_needs(stack: Rendering) -> None:
+    client_id = stack.one("azuread:index/application:Application").state["clientId"]
+    assert stack.exports["cicdClientId"] == client_id
+    variables = stack.exports["githubActionsVariables"]
+    assert variables["AZURE_CLIENT_ID"] == client_id
+    assert set(variables) == {"AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"}
+    assert not stack.secret_exports
+
+
+def test_immutable_github_subject_form() -> None:
+    rendering = render(
+        "staging",
+        overrides={
+            "github": {
+                "owner": "contoso",
+                "repository": "foundry-platform",
+                "subjectFormat": "immutable",
+                "ownerId": 1234,
+                "repositoryId": "98765",
+            }
+        },
+    )
+    (credential,) = rendering.of_type(APP_CREDENTIAL)
+    assert credential.input("subject") == "repo:contoso@1234/foundry-platform@98765:environment:staging"
+
+
+def test_extra_credentials_on_the_app_identity_are_created_one_at_a_time() -> None:
+    extras = [
+        {
+            "name": f"aks-worker-{i}",
+            "identity": "app",
+            "issuer": "https://oidc.aks.example/abc",
+            "subject": f"system:serviceaccount:ns:sa{i}",
+        }
+        for i in range(3)
+    ] + [
+        {
+            "name": "release-tag",
+            "identity": "cicd",
+            "issuer": GITHUB_ISSUER,
+            "subject": "repo:contoso/foundry-platform:ref:refs/tags/v1",
+        }
+    ]
+    rendering = render("dev", overrides={"federatedCredentials": extras})
+    uami = rendering.one("azure-native:managedidentity:UserAssignedIdentity")
+    chain = sorted(rendering.of_type(UAMI_CREDENTIAL), key=lambda r: r.name)
+    assert [c.input("subject") for c in chain] == [f"system:serviceaccount:ns:sa{i}" for i in range(3)]
+    for credential in chain:
+        assert credential.input("resourceName") == uami.input("resourceName")
+        assert credential.input("audiences") == AUDIENCES
+    assert not [c for c in chain if rendering.depends_on(chain[0], c)]
+    assert rendering.depends_on(chain[1], chain[0]) and rendering.depends_on(chain[2], chain[1])
+    github, tag = sorted(rendering.of_type(APP_CREDENTIAL), key=lambda r: r.input("displayName"))
+    assert tag.input("subject") == "repo:contoso/foundry-platform:ref:refs/tags/v1"
+    assert rendering.depends_on(tag, github)
