@@ -77,19 +77,15 @@ class AppCompute(pulumi.ComponentResource):
             tags=settings.resource_tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.identity_role_assignments)),
         )
-        # Basic (user name + password) publishing credentials off for FTP and for the SCM site.
-        self.ftp_basic_auth = web.WebAppFtpAllowed(
-            f"{name}-ftp-basic-auth-off",
-            name=self.app.name,
-            resource_group_name=args.resource_group_name,
-            allow=False,
-            opts=child,
-        )
-        self.scm_basic_auth = web.WebAppScmAllowed(
-            f"{name}-scm-basic-auth-off",
-            name=self.app.name,
-            resource_group_name=args.resource_group_name,
-            allow=False,
-            opts=child,
-        )
+        # Basic (user name + password) publishing credentials off for FTP and for the SCM (deployment) site.
+        self.basic_auth_switches = [
+            policy(
+                f"{name}-{site}-basic-auth-off",
+                name=self.app.name,
+                resource_group_name=args.resource_group_name,
+                allow=False,
+                opts=child,
+            )
+            for site, policy in (("ftp", web.WebAppFtpAllowed), ("scm", web.WebAppScmAllowed))
+        ]
         self.register_outputs({"webAppName": self.app.name})
