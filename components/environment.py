@@ -9,6 +9,7 @@ from pulumi_azure_native import authorization, resources
 
 from components.foundry import FoundryAccount, FoundryAccountArgs
 from components.identity import AppIdentity, AppIdentityArgs
+from components.network import PrivateEndpoints, PrivateEndpointsArgs, PrivateNetwork, PrivateNetworkArgs
 from components.settings import Settings
 from components.vault import SecretsVault, SecretsVaultArgs
 
@@ -39,7 +40,24 @@ class FoundryEnvironment(pulumi.ComponentResource):
         else:
             resource_group_name = settings.resource_group_name
 
-        self.foundry = FoundryAccount(f"{name}-foundry", FoundryAccountArgs(settings, resource_group_name), child)
+        # Private mode: the VNet (or existing subnets) and DNS zones first, since the account may inject its
+        # agent runtime into a subnet; the endpoints come after the account and vault below.
+        self.network = (
+            PrivateNetwork(f"{name}-network", PrivateNetworkArgs(settings, resource_group_name), child)
+            if settings.is_private
+            else None
+        )
+        # For the web app's VNet integration (None in public mode).
+        self.app_integration_subnet_id: pulumi.Output[str] | None = (
+            self.network.app_integration_subnet_id if self.network else None
+        )
+        self.foundry = FoundryAccount(
+            f"{name}-foundry",
+            FoundryAccountArgs(
+                settings, resource_group_name, agent_subnet_id=self.network.agent_subnet_id if self.network else None
+            ),
+            child,
+        )
         self.app_identity = AppIdentity(f"{name}-identity", AppIdentityArgs(settings, resource_group_name), child)
         self.vault = SecretsVault(
             f"{name}-vault",
@@ -51,6 +69,23 @@ class FoundryEnvironment(pulumi.ComponentResource):
                 secrets_reader=self.app_identity.principal,
             ),
             child,
+        )
+        self.private_endpoints = (
+            PrivateEndpoints(
+                f"{name}-endpoints",
+                PrivateEndpointsArgs(
+                    settings=settings,
+                    resource_group_name=resource_group_name,
+                    network=self.network,
+                    account=self.foundry.account,
+                    vault=self.vault.vault,
+                    # The lead adds the model deployments here at merge (issue 4).
+                    account_endpoint_after=[self.foundry.account],
+                ),
+                child,
+            )
+            if self.network
+            else None
         )
 
         self.outputs: dict[str, pulumi.Input[object]] = {

@@ -38,6 +38,9 @@ ARM_TYPES: dict[str, str] = {
     "azure-native:cognitiveservices:Account": "Microsoft.CognitiveServices/accounts",
     "azure-native:keyvault:Vault": "Microsoft.KeyVault/vaults",
     "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "azure-native:network:VirtualNetwork": "Microsoft.Network/virtualNetworks",
+    "azure-native:network:PrivateEndpoint": "Microsoft.Network/privateEndpoints",
+    "azure-native:privatedns:PrivateZone": "Microsoft.Network/privateDnsZones",
 }
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+from components.settings.network import NetworkSettings
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 NetworkAccess = Literal["public", "private"]
@@ -46,6 +48,7 @@ class Settings:
     create_resource_group: bool
     custom_subdomain: str
     protect_stateful_resources: bool
+    network: NetworkSettings = field(default_factory=NetworkSettings)
 
     @property
     def is_prod(self) -> bool:
