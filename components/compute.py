@@ -24,6 +24,8 @@ class AppComputeArgs:
     identity_client_id: pulumi.Input[str]
     project_endpoint: str
     identity_role_assignments: Sequence[pulumi.Resource]
+    # Private mode: the delegated subnet the app integrates with, so it reaches the private endpoints.
+    integration_subnet_id: pulumi.Input[str] | None = None
 
 
 class AppCompute(pulumi.ComponentResource):
@@ -61,6 +63,7 @@ class AppCompute(pulumi.ComponentResource):
                 "user_assigned_identities": [args.identity_id],
             },
             key_vault_reference_identity=args.identity_id,
+            virtual_network_subnet_id=args.integration_subnet_id,
             site_config={
                 "linux_fx_version": compute.runtime,
                 "ftps_state": web.FtpsState.DISABLED,
@@ -68,6 +71,8 @@ class AppCompute(pulumi.ComponentResource):
                 "scm_min_tls_version": web.SupportedTlsVersions.SUPPORTED_TLS_VERSIONS_1_2,
                 "http20_enabled": True,
                 "remote_debugging_enabled": False,
+                # In private mode all outbound traffic goes through the VNet, so private DNS answers apply.
+                "vnet_route_all_enabled": args.integration_subnet_id is not None,
                 "app_settings": [
                     # DefaultAzureCredential picks the user-assigned identity by this client id.
                     {"name": "AZURE_CLIENT_ID", "value": args.identity_client_id},

@@ -13,6 +13,7 @@ from components.compute import AppCompute, AppComputeArgs
 from components.foundry import FoundryAccount, FoundryAccountArgs
 from components.groups import PeopleGroups, PeopleGroupsArgs
 from components.identity import AppIdentity, AppIdentityArgs
+from components.network import PrivateEndpoints, PrivateEndpointsArgs, PrivateNetwork, PrivateNetworkArgs
 from components.settings import Settings
 from components.vault import SecretsVault, SecretsVaultArgs
 
@@ -43,7 +44,24 @@ class FoundryEnvironment(pulumi.ComponentResource):
         else:
             resource_group_name = settings.resource_group_name
 
-        self.foundry = FoundryAccount(f"{name}-foundry", FoundryAccountArgs(settings, resource_group_name), child)
+        # Private mode: the VNet (or existing subnets) and DNS zones first, since the account may inject its
+        # agent runtime into a subnet; the endpoints come after the account and vault below.
+        self.network = (
+            PrivateNetwork(f"{name}-network", PrivateNetworkArgs(settings, resource_group_name), child)
+            if settings.is_private
+            else None
+        )
+        # For the web app's VNet integration (None in public mode).
+        self.app_integration_subnet_id: pulumi.Output[str] | None = (
+            self.network.app_integration_subnet_id if self.network else None
+        )
+        self.foundry = FoundryAccount(
+            f"{name}-foundry",
+            FoundryAccountArgs(
+                settings, resource_group_name, agent_subnet_id=self.network.agent_subnet_id if self.network else None
+            ),
+            child,
+        )
         self.app_identity = AppIdentity(f"{name}-identity", AppIdentityArgs(settings, resource_group_name), child)
         self.vault = SecretsVault(
             f"{name}-vault",
@@ -71,6 +89,23 @@ class FoundryEnvironment(pulumi.ComponentResource):
             ),
             child,
         )
+        self.private_endpoints = (
+            PrivateEndpoints(
+                f"{name}-endpoints",
+                PrivateEndpointsArgs(
+                    settings=settings,
+                    resource_group_name=resource_group_name,
+                    network=self.network,
+                    account=self.foundry.account,
+                    vault=self.vault.vault,
+                    # The lead adds the model deployments here at merge (issue 4).
+                    account_endpoint_after=[self.foundry.account],
+                ),
+                child,
+            )
+            if self.network
+            else None
+        )
         runtime_project = settings.projects[0].name
         self.compute = (
             AppCompute(
@@ -82,6 +117,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
                     identity_client_id=self.app_identity.identity.client_id,
                     project_endpoint=self.foundry.project_endpoints[runtime_project],
                     identity_role_assignments=self.access.assignments["app identity"],
+                    integration_subnet_id=self.app_integration_subnet_id,
                 ),
                 child,
             )

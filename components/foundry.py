@@ -20,6 +20,8 @@ def account_path(resource_group: str, account: str) -> str:
 class FoundryAccountArgs:
     settings: Settings
     resource_group_name: pulumi.Input[str]
+    # Set when Foundry Agent Service injects its runtime into the environment's VNet (private mode only).
+    agent_subnet_id: pulumi.Input[str] | None = None
 
 
 class FoundryAccount(pulumi.ComponentResource):
@@ -33,6 +35,15 @@ class FoundryAccount(pulumi.ComponentResource):
         settings = args.settings
         subdomain = settings.custom_subdomain
         private = settings.is_private
+        injections: list[cognitiveservices.NetworkInjectionArgsDict] = []
+        if args.agent_subnet_id is not None:
+            injections.append(
+                {
+                    "scenario": cognitiveservices.ScenarioType.AGENT,
+                    "subnet_arm_id": args.agent_subnet_id,
+                    "use_microsoft_managed_network": False,
+                }
+            )
 
         self.account = cognitiveservices.Account(
             f"{name}-account",
@@ -53,6 +64,8 @@ class FoundryAccount(pulumi.ComponentResource):
                     "ip_rules": [],
                     "virtual_network_rules": [],
                 },
+                # None (left out of the request) unless the agent runtime is injected into a subnet.
+                "network_injections": injections or None,
             },
             tags=settings.resource_tags,
             opts=pulumi.ResourceOptions(parent=self, protect=settings.protect_stateful_resources),

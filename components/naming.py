@@ -52,3 +52,24 @@ def app_service_plan_name(name_prefix: str, environment: str) -> str:
 def web_app_name(name_prefix: str, environment: str, location: str) -> str:
     """Web app names are global (they become <name>.azurewebsites.net)."""
     return f"app-{name_prefix}-{environment}-{unique_suffix(name_prefix, environment, location)}"
+
+
+def virtual_network_name(name_prefix: str, environment: str) -> str:
+    return f"vnet-{name_prefix}-{environment}"
+
+
+PRIVATE_ENDPOINT_NAME_MAX = 64
+
+
+def private_endpoint_name(target_name: str, group_id: str) -> str:
+    """`pe-<target>-<group>`: one endpoint per target resource and sub-resource, within Azure's 64 characters.
+
+    A target name too long for that (a custom subdomain may have 64 characters) is shortened and given a
+    hash of the full name, so the result stays unique and deterministic.
+    """
+    name = f"pe-{target_name}-{group_id}"
+    if len(name) <= PRIVATE_ENDPOINT_NAME_MAX:
+        return name
+    digest = hashlib.sha256(target_name.encode()).hexdigest()[:6]
+    keep = PRIVATE_ENDPOINT_NAME_MAX - len(f"pe--{digest}-{group_id}")
+    return f"pe-{target_name[:keep].rstrip('-')}-{digest}-{group_id}"

@@ -40,6 +40,9 @@ ARM_TYPES: dict[str, str] = {
     "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
     "azure-native:web:AppServicePlan": "Microsoft.Web/serverfarms",
     "azure-native:web:WebApp": "Microsoft.Web/sites",
+    "azure-native:network:VirtualNetwork": "Microsoft.Network/virtualNetworks",
+    "azure-native:network:PrivateEndpoint": "Microsoft.Network/privateEndpoints",
+    "azure-native:privatedns:PrivateZone": "Microsoft.Network/privateDnsZones",
 }
 
 

@@ -52,3 +52,19 @@ def test_compute_can_be_turned_off() -> None:
     rendering = render("dev", overrides={"compute": {"enabled": False}})
     assert not [r for r in rendering.resources if r.type.startswith("azure-native:web:")]
     assert "webAppName" not in rendering.exports
+
+
+def test_private_mode_integrates_the_web_app_with_the_vnet(rendered: dict[str, Rendering]) -> None:
+    prod = rendered["prod"]
+    web_app = prod.one(WEB_APP)
+    vnet = prod.one("azure-native:network:VirtualNetwork")
+    subnet = next(s for s in vnet.input("subnets") if s["name"] == "snet-app-integration")
+    assert [d["serviceName"] for d in subnet["delegations"]] == ["Microsoft.Web/serverFarms"]
+    assert web_app.input("virtualNetworkSubnetId") == f"{vnet.id}/subnets/snet-app-integration"
+    assert web_app.input("siteConfig.vnetRouteAllEnabled") is True
+
+
+def test_public_mode_has_no_vnet_integration(rendered: dict[str, Rendering]) -> None:
+    web_app = rendered["dev"].one(WEB_APP)
+    assert "virtualNetworkSubnetId" not in web_app.inputs
+    assert web_app.input("siteConfig.vnetRouteAllEnabled") is False

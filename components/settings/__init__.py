@@ -13,6 +13,7 @@ import pulumi
 
 from components import naming
 from components.settings import core
+from components.settings import network as network_section
 from components.settings.access import parse_access
 from components.settings.compute import parse_compute
 from components.settings.model import KeyVaultSettings, ProjectSettings, Settings
@@ -33,6 +34,7 @@ def parse_settings(raw: Mapping[str, str], stack: str) -> Settings:
     resource_group, create_resource_group = core.parse_resource_group(
         reader, naming.resource_group_name(prefix, environment)
     )
+    network_access = core.parse_network_access(reader, environment)
     settings = Settings(
         stack=stack,
         environment=environment,
@@ -40,7 +42,7 @@ def parse_settings(raw: Mapping[str, str], stack: str) -> Settings:
         name_prefix=prefix,
         tags=core.parse_tags(reader),
         projects=core.parse_projects(reader),
-        network_access=core.parse_network_access(reader, environment),
+        network_access=network_access,
         key_vault=core.parse_key_vault(reader, environment, naming.key_vault_name(prefix, environment, location)),
         resource_group_name=resource_group,
         create_resource_group=create_resource_group,
@@ -48,6 +50,7 @@ def parse_settings(raw: Mapping[str, str], stack: str) -> Settings:
         protect_stateful_resources=core.parse_protection(reader, environment),
         access=parse_access(reader, environment),
         compute=parse_compute(reader, environment),
+        network=network_section.parse_network(reader, network_access == "private", environment),
     )
     for key in reader.unread_keys():
         reader.fail(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from components.settings.access import AccessSettings
     from components.settings.compute import ComputeSettings
+    from components.settings.network import NetworkSettings
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 NetworkAccess = Literal["public", "private"]
@@ -52,6 +53,7 @@ class Settings:
     protect_stateful_resources: bool
     access: AccessSettings
     compute: ComputeSettings
+    network: NetworkSettings
 
     @property
     def is_private(self) -> bool:

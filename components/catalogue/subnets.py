@@ -1,0 +1,20 @@
+"""Fixed values for the subnets the network component creates: delegations, names and Azure's size limits."""
+
+from __future__ import annotations
+
+# App Service regional VNet integration needs a subnet delegated to server farms.
+APP_SERVICE_DELEGATION = "Microsoft.Web/serverFarms"
+# Foundry Agent Service injects its agent runtime into a subnet delegated to Container Apps environments.
+AGENT_DELEGATION = "Microsoft.App/environments"
+
+PRIVATE_ENDPOINT_SUBNET_NAME = "snet-private-endpoints"
+APP_INTEGRATION_SUBNET_NAME = "snet-app-integration"
+AGENT_SUBNET_NAME = "snet-agents"
+
+# Smallest subnets Azure accepts for each use (the longest prefix length allowed).
+APP_INTEGRATION_MAX_PREFIX_LENGTH = 28  # App Service VNet integration: /28 at least, /26 recommended
+AGENT_MAX_PREFIX_LENGTH = 27  # Container Apps environments with workload profiles: /27 at least
+PRIVATE_ENDPOINT_MAX_PREFIX_LENGTH = 29  # Azure keeps 5 addresses of every subnet; /29 leaves 3
+
+# The private (RFC 1918) ranges; Foundry agent subnet injection accepts only addresses from these.
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")

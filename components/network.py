@@ -1,0 +1,248 @@
+"""Network isolation for a private environment: the VNet (or existing subnets), private DNS and private endpoints.
+
+Two components, because the Foundry account sits between them: `PrivateNetwork` (VNet, subnets, DNS zones and
+their links) exists before the account, which may inject its agent runtime into one of its subnets;
+`PrivateEndpoints` (one endpoint each for the account and the vault, with their DNS zone groups) comes after
+the account and everything that must finish on it first. Nothing here is created in public mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import cognitiveservices, keyvault, privatedns
+from pulumi_azure_native import network as net
+
+from components import naming
+from components.catalogue import dns_zones, subnets
+from components.catalogue.dns_zones import PrivateLinkTarget
+from components.settings import Settings
+
+# Private DNS zones are global resources whatever region the VNet is in.
+DNS_ZONE_LOCATION = "global"
+ZONE_GROUP_NAME = "default"
+
+
+def vnet_id_of(subnet_id: str) -> str:
+    """The id of the VNet a subnet belongs to: the subnet id without its `/subnets/<name>` tail."""
+    return subnet_id[: subnet_id.lower().rindex("/subnets/")]
+
+
+def _vnet_name_of(vnet_id: str) -> str:
+    return vnet_id.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class PrivateNetworkArgs:
+    settings: Settings
+    resource_group_name: pulumi.Input[str]
+
+
+class PrivateNetwork(pulumi.ComponentResource):
+    """Where private endpoints live, where the web app's outbound traffic enters, and how names resolve."""
+
+    vnet: net.VirtualNetwork | None
+    private_endpoint_subnet_id: pulumi.Output[str]
+    app_integration_subnet_id: pulumi.Output[str]
+    agent_subnet_id: pulumi.Output[str] | None
+    zones: dict[str, privatedns.PrivateZone]  # zone name -> zone this program created
+    zone_ids: dict[str, pulumi.Output[str]]  # zone name -> id, created or existing, for every catalogue zone
+    zone_links: list[privatedns.VirtualNetworkLink]
+
+    def __init__(self, name: str, args: PrivateNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("foundry-platform:index:PrivateNetwork", name, None, opts)
+        settings = args.settings
+        network = settings.network
+        if not network.private:
+            raise ValueError("PrivateNetwork is only built for an environment whose networkAccess is 'private'")
+        tags = settings.resource_tags
+
+        self.vnet = None
+        existing = network.existing_subnet_ids
+        if existing is None:
+            prefixes = network.subnet_prefixes
+            if prefixes is None:  # parse_network reports this as a ConfigError first
+                raise ValueError("private network without subnet prefixes")
+            # Subnets inline in the VNet: one PUT, so no parallel subnet operations on the same VNet
+            # (Azure refuses those with AnotherOperationInProgress) and no ordering to manage.
+            subnet_specs: list[net.SubnetArgsDict] = [
+                {
+                    "name": subnets.PRIVATE_ENDPOINT_SUBNET_NAME,
+                    "address_prefix": prefixes.private_endpoint,
+                    "private_endpoint_network_policies": net.VirtualNetworkPrivateEndpointNetworkPolicies.DISABLED,
+                },
+                {
+                    "name": subnets.APP_INTEGRATION_SUBNET_NAME,
+                    "address_prefix": prefixes.app_integration,
+                    "delegations": [{"name": "app-service", "service_name": subnets.APP_SERVICE_DELEGATION}],
+                },
+            ]
+            if prefixes.agent is not None:
+                subnet_specs.append(
+                    {
+                        "name": subnets.AGENT_SUBNET_NAME,
+                        "address_prefix": prefixes.agent,
+                        "delegations": [{"name": "foundry-agents", "service_name": subnets.AGENT_DELEGATION}],
+                    }
+                )
+            self.vnet = net.VirtualNetwork(
+                f"{name}-vnet",
+                virtual_network_name=naming.virtual_network_name(settings.name_prefix, settings.environment),
+                resource_group_name=args.resource_group_name,
+                location=settings.location,
+                address_space={"address_prefixes": list(network.address_space)},
+                subnets=subnet_specs,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            vnet_id = self.vnet.id
+
+            def subnet_id(subnet_name: str) -> pulumi.Output[str]:
+                return vnet_id.apply(lambda vid: f"{vid}/subnets/{subnet_name}")
+
+            self.private_endpoint_subnet_id = subnet_id(subnets.PRIVATE_ENDPOINT_SUBNET_NAME)
+            self.app_integration_subnet_id = subnet_id(subnets.APP_INTEGRATION_SUBNET_NAME)
+            self.agent_subnet_id = subnet_id(subnets.AGENT_SUBNET_NAME) if prefixes.agent is not None else None
+            vnet_name = naming.virtual_network_name(settings.name_prefix, settings.environment)
+            linked_vnets: list[tuple[str, pulumi.Input[str]]] = [(vnet_name, vnet_id)]
+        else:
+            self.private_endpoint_subnet_id = pulumi.Output.from_input(existing.private_endpoint)
+            self.app_integration_subnet_id = pulumi.Output.from_input(existing.app_integration)
+            self.agent_subnet_id = pulumi.Output.from_input(existing.agent) if existing.agent is not None else None
+            # Created zones are linked to every VNet a caller or an endpoint sits in.
+            ids = [existing.private_endpoint, existing.app_integration, *([existing.agent] if existing.agent else [])]
+            linked_vnets = []
+            seen: set[str] = set()
+            for vid in (vnet_id_of(i) for i in ids):
+                if vid.lower() in seen:
+                    continue
+                seen.add(vid.lower())
+                label = _vnet_name_of(vid)
+                if any(label == taken for taken, _ in linked_vnets):  # same VNet name in another group
+                    label = f"{label}-{len(linked_vnets)}"
+                linked_vnets.append((label, vid))
+
+        self.zones = {}
+        self.zone_links = []
+        self.zone_ids = {}
+        for zone in dns_zones.ALL_ZONES:
+            existing_zone_id = network.existing_dns_zone_ids.get(zone.name)
+            if existing_zone_id is not None:
+                # Managed elsewhere (usually a hub): used as given; linking it is that owner's job.
+                self.zone_ids[zone.name] = pulumi.Output.from_input(existing_zone_id)
+                continue
+            created = privatedns.PrivateZone(
+                f"{name}-zone-{zone.key}",
+                private_zone_name=zone.name,
+                resource_group_name=args.resource_group_name,
+                location=DNS_ZONE_LOCATION,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.zones[zone.name] = created
+            self.zone_ids[zone.name] = created.id
+            for vnet_label, linked_vnet_id in linked_vnets:
+                self.zone_links.append(
+                    privatedns.VirtualNetworkLink(
+                        f"{name}-link-{zone.key}-{vnet_label}",
+                        virtual_network_link_name=f"link-{vnet_label}",
+                        private_zone_name=created.name,
+                        resource_group_name=args.resource_group_name,
+                        location=DNS_ZONE_LOCATION,
+                        virtual_network={"id": linked_vnet_id},
+                        # Only the endpoints' zone groups write records; VMs must not auto-register here.
+                        registration_enabled=False,
+                        tags=tags,
+                        opts=pulumi.ResourceOptions(parent=self),
+                    )
+                )
+
+        self.register_outputs(
+            {
+                "privateEndpointSubnetId": self.private_endpoint_subnet_id,
+                "appIntegrationSubnetId": self.app_integration_subnet_id,
+                "privateDnsZoneIds": self.zone_ids,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class PrivateEndpointsArgs:
+    settings: Settings
+    resource_group_name: pulumi.Input[str]
+    network: PrivateNetwork
+    account: cognitiveservices.Account
+    vault: keyvault.Vault
+    # What the account's endpoint must wait for: the account has to have finished provisioning, which
+    # includes its model deployments (a deployment and an endpoint updating the account at once conflict).
+    account_endpoint_after: Sequence[pulumi.Resource] = ()
+
+
+class PrivateEndpoints(pulumi.ComponentResource):
+    """The account's and the vault's private endpoints, each registered in its private DNS zones."""
+
+    account_endpoint: net.PrivateEndpoint
+    account_zone_group: net.PrivateDnsZoneGroup
+    vault_endpoint: net.PrivateEndpoint
+    vault_zone_group: net.PrivateDnsZoneGroup
+
+    def __init__(self, name: str, args: PrivateEndpointsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("foundry-platform:index:PrivateEndpoints", name, None, opts)
+        settings = args.settings
+        self._args = args
+        self.account_endpoint, self.account_zone_group = self._endpoint(
+            f"{name}-account",
+            naming.private_endpoint_name(settings.custom_subdomain, dns_zones.FOUNDRY_ACCOUNT.group_id),
+            args.account.id,
+            dns_zones.FOUNDRY_ACCOUNT,
+            [args.account, *args.account_endpoint_after],
+        )
+        self.vault_endpoint, self.vault_zone_group = self._endpoint(
+            f"{name}-vault",
+            naming.private_endpoint_name(settings.key_vault.name, dns_zones.KEY_VAULT_VAULT.group_id),
+            args.vault.id,
+            dns_zones.KEY_VAULT_VAULT,
+            [args.vault],
+        )
+        self.register_outputs(
+            {"accountPrivateEndpointId": self.account_endpoint.id, "vaultPrivateEndpointId": self.vault_endpoint.id}
+        )
+
+    def _endpoint(
+        self,
+        resource_name: str,
+        endpoint_name: str,
+        target_id: pulumi.Input[str],
+        target: PrivateLinkTarget,
+        after: Sequence[pulumi.Resource],
+    ) -> tuple[net.PrivateEndpoint, net.PrivateDnsZoneGroup]:
+        args = self._args
+        endpoint = net.PrivateEndpoint(
+            resource_name,
+            private_endpoint_name=endpoint_name,
+            resource_group_name=args.resource_group_name,
+            location=args.settings.location,
+            subnet={"id": args.network.private_endpoint_subnet_id},
+            custom_network_interface_name=f"{endpoint_name}-nic",
+            private_link_service_connections=[
+                {"name": endpoint_name, "private_link_service_id": target_id, "group_ids": [target.group_id]}
+            ],
+            tags=args.settings.resource_tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
+        )
+        zone_group = net.PrivateDnsZoneGroup(
+            f"{resource_name}-dns",
+            private_dns_zone_group_name=ZONE_GROUP_NAME,
+            private_endpoint_name=endpoint.name,
+            resource_group_name=args.resource_group_name,
+            private_dns_zone_configs=[
+                {"name": zone.name.replace(".", "-"), "private_dns_zone_id": args.network.zone_ids[zone.name]}
+                for zone in target.zones
+            ],
+            # Records are written as soon as the group exists; with the links in place first, the names
+            # resolve privately from the moment `pulumi up` reports the endpoint done.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.network.zone_links)),
+        )
+        return endpoint, zone_group

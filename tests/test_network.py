@@ -1,0 +1,404 @@
+"""Network isolation: prod reaches Foundry and the vault only through private endpoints that resolve privately.
+
+Expected values (zone names, group ids, delegations) are written out here from the Foundry facts sheet and
+Azure's documentation, not imported from the catalogue under test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi_azure_native import cognitiveservices, keyvault
+
+from components.environment import FoundryEnvironment, FoundryEnvironmentArgs
+from components.foundry import FoundryAccount, FoundryAccountArgs
+from components.naming import private_endpoint_name
+from components.network import PrivateEndpoints, PrivateEndpointsArgs, PrivateNetwork, PrivateNetworkArgs
+from components.settings import ConfigError, load_settings
+from offline.render import FAKE_SUBSCRIPTION_ID, Registration, RenderError, Rendering, render
+
+ACCOUNT = "azure-native:cognitiveservices:Account"
+VAULT = "azure-native:keyvault:Vault"
+VNET = "azure-native:network:VirtualNetwork"
+ENDPOINT = "azure-native:network:PrivateEndpoint"
+ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
+ZONE = "azure-native:privatedns:PrivateZone"
+LINK = "azure-native:privatedns:VirtualNetworkLink"
+
+ACCOUNT_ZONES = {
+    "privatelink.cognitiveservices.azure.com",
+    "privatelink.openai.azure.com",
+    "privatelink.services.ai.azure.com",
+}
+VAULT_ZONE = "privatelink.vaultcore.azure.net"
+ALL_ZONES = {*ACCOUNT_ZONES, VAULT_ZONE}
+
+HUB = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones"
+HUB_ZONE_IDS = {
+    "cognitiveServices": f"{HUB}/privatelink.cognitiveservices.azure.com",
+    "openAi": f"{HUB}/privatelink.openai.azure.com",
+    "aiServices": f"{HUB}/privatelink.services.ai.azure.com",
+    "keyVault": f"{HUB}/privatelink.vaultcore.azure.net",
+}
+SPOKE = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke"
+SPOKE_SUBNETS = {"privateEndpoint": f"{SPOKE}/subnets/endpoints", "appIntegration": f"{SPOKE}/subnets/app"}
+
+
+def endpoint_for(rendering: Rendering, group_id: str) -> Registration:
+    found = [
+        e for e in rendering.of_type(ENDPOINT) if e.input("privateLinkServiceConnections")[0]["groupIds"] == [group_id]
+    ]
+    assert len(found) == 1, group_id
+    return found[0]
+
+
+def zone_group_for(rendering: Rendering, endpoint: Registration) -> Registration:
+    found = [g for g in rendering.of_type(ZONE_GROUP) if g.input("privateEndpointName") == endpoint.state["name"]]
+    assert len(found) == 1
+    return found[0]
+
+
+def zone_ids_of(group: Registration) -> list[str]:
+    return [config["privateDnsZoneId"] for config in group.input("privateDnsZoneConfigs")]
+
+
+def zone_name_of(zone_id: str) -> str:
+    prefix, _, name = zone_id.rpartition("/")
+    assert prefix.endswith("/providers/Microsoft.Network/privateDnsZones"), zone_id
+    return name
+
+
+# -- prod's real stack file --------------------------------------------------------------------------------
+def test_prod_has_one_endpoint_each_for_account_and_vault(rendered: dict[str, Rendering]) -> None:
+    prod = rendered["prod"]
+    assert len(prod.of_type(ENDPOINT)) == 2
+    account, vault = prod.one(ACCOUNT), prod.one(VAULT)
+    vnet = prod.one(VNET)
+    for group_id, target in (("account", account), ("vault", vault)):
+        endpoint = endpoint_for(prod, group_id)
+        connection = endpoint.input("privateLinkServiceConnections")[0]
+        assert connection["privateLinkServiceId"] == target.id
+        assert endpoint.input("subnet") == {"id": f"{vnet.id}/subnets/snet-private-endpoints"}
+        assert endpoint.input("location") == account.input("location")
+        assert "manualPrivateLinkServiceConnections" not in endpoint.inputs  # auto-approved, same tenant
+    assert endpoint_for(prod, "account").input("privateEndpointName") == "pe-fndry-prod-fd048b-account"
+    assert endpoint_for(prod, "vault").input("privateEndpointName") == "pe-kv-fndry-prd-fd048b-vault"
+
+
+def test_prod_zone_groups_name_the_four_zones(rendered: dict[str, Rendering]) -> None:
+    prod = rendered["prod"]
+    created = {zone.input("privateZoneName"): zone.id for zone in prod.of_type(ZONE)}
+    assert set(created) == ALL_ZONES
+
+    account_group = zone_group_for(prod, endpoint_for(prod, "account"))
+    assert sorted(zone_ids_of(account_group)) == sorted(created[zone] for zone in ACCOUNT_ZONES)
+    assert {zone_name_of(i) for i in zone_ids_of(account_group)} == ACCOUNT_ZONES
+
+    vault_group = zone_group_for(prod, endpoint_for(prod, "vault"))
+    assert zone_ids_of(vault_group) == [created[VAULT_ZONE]]
+    assert len(prod.of_type(ZONE_GROUP)) == 2
+
+
+def test_prod_zones_are_global_and_linked_to_the_vnet_without_auto_registration(
+    rendered: dict[str, Rendering],
+) -> None:
+    prod = rendered["prod"]
+    vnet = prod.one(VNET)
+    zones = prod.of_type(ZONE)
+    links = prod.of_type(LINK)
+    assert len(links) == len(zones) == 4
+    for zone in zones:
+        assert zone.input("location") == "global"
+        (link,) = [link for link in links if link.input("privateZoneName") == zone.input("privateZoneName")]
+        assert link.input("virtualNetwork") == {"id": vnet.id}
+        assert link.input("registrationEnabled") is False
+        assert link.input("location") == "global"
+        assert prod.depends_on(link, zone) and prod.depends_on(link, vnet)
+
+
+def test_prod_vnet_has_endpoint_subnet_and_delegated_app_subnet(rendered: dict[str, Rendering]) -> None:
+    vnet = rendered["prod"].one(VNET)
+    assert vnet.input("virtualNetworkName") == "vnet-fndry-prod"
+    assert vnet.input("addressSpace") == {"addressPrefixes": ["10.40.0.0/22"]}
+    subnets = {s["name"]: s for s in vnet.input("subnets")}
+    assert set(subnets) == {"snet-private-endpoints", "snet-app-integration"}  # no agent subnet by default
+    assert subnets["snet-private-endpoints"]["addressPrefix"] == "10.40.0.0/26"
+    assert "delegations" not in subnets["snet-private-endpoints"]
+    assert subnets["snet-app-integration"]["addressPrefix"] == "10.40.0.64/26"
+    assert [d["serviceName"] for d in subnets["snet-app-integration"]["delegations"]] == ["Microsoft.Web/serverFarms"]
+
+
+def test_prod_closes_public_access_on_account_and_vault(rendered: dict[str, Rendering]) -> None:
+    prod = rendered["prod"]
+    account = prod.one(ACCOUNT).input("properties")
+    assert account["publicNetworkAccess"] == "Disabled"
+    assert account["networkAcls"]["defaultAction"] == "Deny"
+    assert account["networkAcls"]["ipRules"] == [] and account["networkAcls"]["virtualNetworkRules"] == []
+    assert "networkInjections" not in account  # agent subnet injection is off by default
+    vault = prod.one(VAULT).input("properties")
+    assert vault["publicNetworkAccess"] == "Disabled"
+    assert vault["networkAcls"]["defaultAction"] == "Deny"
+    assert vault["networkAcls"]["bypass"] == "None"
+
+
+def test_account_endpoint_waits_for_the_account_and_zone_groups_for_the_links(
+    rendered: dict[str, Rendering],
+) -> None:
+    prod = rendered["prod"]
+    account_endpoint = endpoint_for(prod, "account")
+    assert prod.one(ACCOUNT).urn in account_endpoint.dependencies  # explicit, not only through the id input
+    vault_endpoint = endpoint_for(prod, "vault")
+    assert prod.depends_on(vault_endpoint, prod.one(VAULT))
+    for endpoint in (account_endpoint, vault_endpoint):
+        group = zone_group_for(prod, endpoint)
+        assert prod.depends_on(group, endpoint)
+        for link in prod.of_type(LINK):
+            assert prod.depends_on(group, link)
+
+
+def test_network_resources_are_children_of_the_network_components(rendered: dict[str, Rendering]) -> None:
+    prod = rendered["prod"]
+    network = prod.one("foundry-platform:index:PrivateNetwork")
+    endpoints = prod.one("foundry-platform:index:PrivateEndpoints")
+    for type_token in (VNET, ZONE, LINK):
+        assert all(r.parent == network.urn for r in prod.of_type(type_token)), type_token
+    for type_token in (ENDPOINT, ZONE_GROUP):
+        assert all(r.parent == endpoints.urn for r in prod.of_type(type_token)), type_token
+
+
+# -- dev and staging (public) --------------------------------------------------------------------------------
+@pytest.mark.parametrize("stack_name", ["dev", "staging"])
+def test_public_stacks_create_no_network_resources(rendered: dict[str, Rendering], stack_name: str) -> None:
+    rendering = rendered[stack_name]
+    network_types = [
+        r.type
+        for r in rendering.resources
+        if r.type.startswith(("azure-native:network:", "azure-native:privatedns:"))
+        or r.type in ("foundry-platform:index:PrivateNetwork", "foundry-platform:index:PrivateEndpoints")
+    ]
+    assert network_types == []
+    assert "networkInjections" not in rendering.one(ACCOUNT).input("properties")
+
+
+# -- the web app's integration subnet ------------------------------------------------------------------------
+def _export_integration_subnet() -> None:
+    environment = FoundryEnvironment("env", FoundryEnvironmentArgs(load_settings()))
+    pulumi.export("appIntegrationSubnetId", environment.app_integration_subnet_id)
+
+
+def test_environment_exposes_the_delegated_app_subnet_for_vnet_integration() -> None:
+    prod = render("prod", program=_export_integration_subnet)
+    vnet = prod.one(VNET)
+    assert prod.exports["appIntegrationSubnetId"] == f"{vnet.id}/subnets/snet-app-integration"
+    dev = render("dev", program=_export_integration_subnet)
+    assert dev.exports.get("appIntegrationSubnetId") is None
+
+
+# -- existing zones (hub-managed DNS) ------------------------------------------------------------------------
+def test_existing_zone_ids_are_used_and_no_zone_is_created() -> None:
+    prod = render("prod", overrides={"network": {"existingDnsZoneIds": HUB_ZONE_IDS}})
+    assert prod.of_type(ZONE) == [] and prod.of_type(LINK) == []
+    account_group = zone_group_for(prod, endpoint_for(prod, "account"))
+    assert sorted(zone_ids_of(account_group)) == sorted(
+        HUB_ZONE_IDS[key] for key in ("cognitiveServices", "openAi", "aiServices")
+    )
+    assert zone_ids_of(zone_group_for(prod, endpoint_for(prod, "vault"))) == [HUB_ZONE_IDS["keyVault"]]
+    assert len(prod.of_type(VNET)) == 1  # the VNet is still this environment's own
+
+
+def test_some_existing_zones_only_the_rest_are_created() -> None:
+    prod = render("prod", overrides={"network": {"existingDnsZoneIds": {"openAi": HUB_ZONE_IDS["openAi"]}}})
+    created = {zone.input("privateZoneName"): zone.id for zone in prod.of_type(ZONE)}
+    assert set(created) == ALL_ZONES - {"privatelink.openai.azure.com"}
+    assert len(prod.of_type(LINK)) == 3
+    account_group = zone_group_for(prod, endpoint_for(prod, "account"))
+    assert HUB_ZONE_IDS["openAi"] in zone_ids_of(account_group)
+    assert created["privatelink.cognitiveservices.azure.com"] in zone_ids_of(account_group)
+
+
+# -- bring-your-own hub: existing subnets ----------------------------------------------------------------------
+def test_existing_subnets_create_no_vnet_and_endpoints_use_them() -> None:
+    overrides: dict[str, Any] = {
+        "network": {
+            "useExistingSubnets": True,
+            "existingSubnetIds": SPOKE_SUBNETS,
+            "existingDnsZoneIds": HUB_ZONE_IDS,
+        }
+    }
+    prod = render("prod", overrides=overrides, program=_export_integration_subnet)
+    assert prod.of_type(VNET) == [] and prod.of_type(ZONE) == [] and prod.of_type(LINK) == []
+    for group_id in ("account", "vault"):
+        assert endpoint_for(prod, group_id).input("subnet") == {"id": SPOKE_SUBNETS["privateEndpoint"]}
+    assert prod.exports["appIntegrationSubnetId"] == SPOKE_SUBNETS["appIntegration"]
+
+
+def test_existing_subnets_with_created_zones_link_them_to_the_subnets_vnet() -> None:
+    prod = render("prod", overrides={"network": {"useExistingSubnets": True, "existingSubnetIds": SPOKE_SUBNETS}})
+    links = prod.of_type(LINK)
+    assert len(prod.of_type(ZONE)) == 4 and len(links) == 4
+    assert all(link.input("virtualNetwork") == {"id": SPOKE} for link in links)
+    assert {link.input("virtualNetworkLinkName") for link in links} == {"link-vnet-spoke"}
+
+
+# -- agent subnet injection ---------------------------------------------------------------------------------
+def test_agent_subnet_injection_adds_a_delegated_subnet_and_account_network_injection() -> None:
+    prod = render("prod", overrides={"network": {"agentSubnetInjection": True}})
+    vnet = prod.one(VNET)
+    subnets = {s["name"]: s for s in vnet.input("subnets")}
+    assert subnets["snet-agents"]["addressPrefix"] == "10.40.1.0/24"
+    assert [d["serviceName"] for d in subnets["snet-agents"]["delegations"]] == ["Microsoft.App/environments"]
+    account = prod.one(ACCOUNT)
+    assert account.input("properties.networkInjections") == [
+        {"scenario": "agent", "subnetArmId": f"{vnet.id}/subnets/snet-agents", "useMicrosoftManagedNetwork": False}
+    ]
+    assert prod.depends_on(account, vnet)
+
+
+def test_agent_subnet_injection_with_existing_subnet() -> None:
+    agent_subnet = f"{SPOKE}/subnets/agents"
+    overrides = {
+        "network": {
+            "useExistingSubnets": True,
+            "agentSubnetInjection": True,
+            "existingSubnetIds": {**SPOKE_SUBNETS, "agent": agent_subnet},
+        }
+    }
+    account = render("prod", overrides=overrides).one(ACCOUNT)
+    assert account.input("properties.networkInjections")[0]["subnetArmId"] == agent_subnet
+
+
+# -- the account endpoint waits for what it is told to (the model deployments, wired in by the environment) ---
+def _endpoints_after_a_deployment() -> None:
+    settings = load_settings()
+    network = PrivateNetwork("net", PrivateNetworkArgs(settings, "rg"))
+    foundry = FoundryAccount("foundry", FoundryAccountArgs(settings, "rg"))
+    deployment = cognitiveservices.Deployment(
+        "deployment", account_name=foundry.account.name, resource_group_name="rg", deployment_name="gpt"
+    )
+    vault = keyvault.Vault(
+        "kv",
+        resource_group_name="rg",
+        properties={"tenant_id": "t", "sku": {"family": keyvault.SkuFamily.A, "name": keyvault.SkuName.STANDARD}},
+    )
+    PrivateEndpoints(
+        "endpoints",
+        PrivateEndpointsArgs(settings, "rg", network, foundry.account, vault, account_endpoint_after=[deployment]),
+    )
+
+
+def test_account_endpoint_depends_on_the_resources_it_is_given() -> None:
+    rendering = render("prod", program=_endpoints_after_a_deployment)
+    deployment = rendering.one("azure-native:cognitiveservices:Deployment")
+    assert deployment.urn in endpoint_for(rendering, "account").dependencies
+    assert deployment.urn not in endpoint_for(rendering, "vault").dependencies
+
+
+def test_private_endpoint_names_stay_within_azure_limits() -> None:
+    long_name = private_endpoint_name("a" * 64, "account")
+    assert len(long_name) == 64 and long_name.startswith("pe-a") and long_name.endswith("-account")
+    assert long_name != private_endpoint_name("a" * 63 + "b", "account")
+
+
+# -- invalid network configuration --------------------------------------------------------------------------
+PUBLIC_DNS_ZONE = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}/resourceGroups/rg-hub-dns/providers/Microsoft.Network/dnsZones/privatelink.openai.azure.com"
+BAD_NETWORK = [
+    # (stack, network value, the key the message must name, a fragment the message must show)
+    ("prod", {"addressSpace": "10.40.0.0/33"}, "network.addressSpace", "'10.40.0.0/33'"),
+    ("prod", {"addressSpace": "10.40.0.1/22"}, "network.addressSpace", "no host bits"),
+    ("prod", {"addressSpace": "ten-forty"}, "network.addressSpace", "CIDR"),
+    ("prod", {"addressSpace": "8.8.0.0/16"}, "network.addressSpace", "RFC 1918"),
+    ("prod", {"addressSpace": ["10.40.0.0/22", "10.40.2.0/24"]}, "network.addressSpace[1]", "overlaps '10.40.0.0/22'"),
+    (
+        "prod",
+        {"subnets": {"privateEndpoint": "10.40.0.0/24", "appIntegration": "10.40.0.128/26"}},
+        "network.subnets.appIntegration",
+        "overlaps network.subnets.privateEndpoint",
+    ),
+    (
+        "prod",
+        {"subnets": {"appIntegration": "10.50.0.0/26"}},
+        "network.subnets.appIntegration",
+        "inside network.addressSpace",
+    ),
+    ("prod", {"subnets": {"appIntegration": "10.40.0.64/29"}}, "network.subnets.appIntegration", "/28 or larger"),
+    ("prod", {"subnets": {"privateEndpoint": "10.40.0.0/26x"}}, "network.subnets.privateEndpoint", "CIDR"),
+    (
+        "prod",
+        {"addressSpace": "10.40.0.0/24", "agentSubnetInjection": True},
+        "network.subnets.agent",
+        "default derived",
+    ),
+    ("prod", {"subnets": {"agent": "10.40.1.0/24"}}, "network.subnets.agent", "agentSubnetInjection: true"),
+    ("prod", {"useExistingSubnets": True}, "network.existingSubnetIds.privateEndpoint", "required"),
+    ("prod", {"useExistingSubnets": True}, "network.existingSubnetIds.appIntegration", "required"),
+    (
+        "prod",
+        {"useExistingSubnets": True, "agentSubnetInjection": True, "existingSubnetIds": SPOKE_SUBNETS},
+        "network.existingSubnetIds.agent",
+        "required",
+    ),
+    (
+        "prod",
+        {"useExistingSubnets": True, "existingSubnetIds": {**SPOKE_SUBNETS, "privateEndpoint": SPOKE}},
+        "network.existingSubnetIds.privateEndpoint",
+        "subnet's ARM id",
+    ),
+    (
+        "prod",
+        {"useExistingSubnets": True, "existingSubnetIds": SPOKE_SUBNETS, "addressSpace": "10.40.0.0/22"},
+        "network.addressSpace",
+        "remove it",
+    ),
+    ("prod", {"existingSubnetIds": SPOKE_SUBNETS}, "network.existingSubnetIds", "useExistingSubnets: true"),
+    (
+        "prod",
+        {"existingDnsZoneIds": {"openAi": PUBLIC_DNS_ZONE}},
+        "network.existingDnsZoneIds.openAi",
+        "private DNS zone",
+    ),
+    (
+        "prod",
+        {"existingDnsZoneIds": {"openAi": HUB_ZONE_IDS["cognitiveServices"]}},
+        "network.existingDnsZoneIds.openAi",
+        "not 'privatelink.openai.azure.com'",
+    ),
+    (
+        "prod",
+        {"existingDnsZoneIds": {"openAi": "privatelink.openai.azure.com"}},
+        "network.existingDnsZoneIds.openAi",
+        "ARM id",
+    ),
+    (
+        "prod",
+        {"existingDnsZoneIds": {"blob": f"{HUB}/privatelink.blob.core.windows.net"}},
+        "network.existingDnsZoneIds.blob",
+        "unknown field",
+    ),
+    ("prod", {"agentSubnetInjection": "yes"}, "network.agentSubnetInjection", "true or false"),
+    ("prod", {"vnetName": "x"}, "network.vnetName", "unknown field"),
+    ("dev", {"addressSpace": "10.42.0.0/22"}, "network", "networkAccess is 'private'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("stack", "network", "key", "fragment"), BAD_NETWORK, ids=[f"{c[0]}:{c[2]}:{i}" for i, c in enumerate(BAD_NETWORK)]
+)
+def test_bad_network_config_fails_naming_the_key_with_nothing_registered(
+    stack: str, network: dict[str, Any], key: str, fragment: str
+) -> None:
+    with pytest.raises(RenderError) as failure:
+        render(stack, overrides={"network": network})
+    cause = failure.value.cause
+    assert isinstance(cause, ConfigError)
+    problem = next((p for p in cause.problems if p.startswith(f"{key}:")), None)
+    assert problem is not None, cause.problems
+    assert fragment in problem, problem
+    assert failure.value.registrations == []
+
+
+def test_staging_may_go_private_with_its_own_default_range() -> None:
+    staging = render("staging", overrides={"networkAccess": "private"})
+    assert staging.one(VNET).input("addressSpace") == {"addressPrefixes": ["10.41.0.0/22"]}
+    assert len(staging.of_type(ENDPOINT)) == 2
