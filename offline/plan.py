@@ -128,9 +128,9 @@ def normalise(text: str, stack: str) -> str:
     """Make names comparable across stacks: the environment, its short code, name hashes and generated GUIDs
     (not role GUIDs) become placeholders."""
     for token in {stack, ENVIRONMENT_CODES.get(stack, stack)}:
-        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])", "<env>", text)
-    text = _GUID.sub(lambda m: m.group(0) if role_by_guid(m.group(0)) else "<guid>", text)
-    return _HASH.sub("<hash>", text)
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])", "{env}", text)
+    text = _GUID.sub(lambda m: m.group(0) if role_by_guid(m.group(0)) else "{guid}", text)
+    return _HASH.sub("{hash}", text)
 
 
 def _flatten(value: Any, path: str = "") -> dict[str, Any]:

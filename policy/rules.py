@@ -395,10 +395,16 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
 # --- stack rules ------------------------------------------------------------------------------------------
 
 
+def _known(props: Mapping[str, Any], key: str) -> Any:
+    """`props[key]`, or None when absent or not known yet (the policy SDK raises on values unknown in a preview)."""
+    try:
+        return props.get(key)
+    except Exception:  # the SDK's UnknownValueError; this module does not import the SDK
+        return None
+
+
 def _principal_value(resource: ResourceView) -> Any:
-    if resource.type == USER_ASSIGNED_IDENTITY:
-        return resource.props.get("principalId")
-    return resource.props.get("objectId")
+    return _known(resource.props, "principalId" if resource.type == USER_ASSIGNED_IDENTITY else "objectId")
 
 
 def app_identities_within_project_scope(resources: Sequence[ResourceView]) -> list[Violation]:
@@ -425,22 +431,26 @@ def app_identities_within_project_scope(resources: Sequence[ResourceView]) -> li
                     for r in resources
                     if r.urn in app_urns and isinstance(value := _principal_value(r), str)
                 }
-            principal_id = grant.props.get("principalId")
+            principal_id = _known(grant.props, "principalId")
             holders = [app_ids[principal_id]] if isinstance(principal_id, str) and principal_id in app_ids else []
         if not holders:
             continue
         scope_deps = list(grant.property_dependencies.get("scope", ()))
-        if scope_deps and all(by_urn[u].type in PROJECT_OR_VAULT_TYPES for u in scope_deps if u in by_urn):
+        if scope_deps and all(u in by_urn and by_urn[u].type in PROJECT_OR_VAULT_TYPES for u in scope_deps):
             continue
-        scope = grant.props.get("scope")
+        scope = _known(grant.props, "scope")
         if isinstance(scope, str) and PROJECT_OR_VAULT_SCOPE.search(scope):
             continue
+        if scope is None and scope_deps:  # not known yet (preview): name where the scope comes from
+            scope = " + ".join(
+                f"id of {u.rsplit('::', 1)[-1]} ({by_urn[u].type if u in by_urn else u})" for u in scope_deps
+            )
         holder = holders[0].rsplit("::", 1)[-1]
         violations.append(
             Violation(
                 APP_IDENTITY_SCOPE,
                 grant.urn,
-                f"application identity '{holder}' is granted a role above project scope ({scope!r}); "
+                f"application identity '{holder}' is granted a role above project scope ({scope}); "
                 "grant it on a Foundry project or a Key Vault",
             )
         )
