@@ -16,6 +16,7 @@ from components.settings.model import (
 )
 from components.settings.reader import (
     ConfigReader,
+    check_bool,
     check_choice,
     check_int,
     check_list,
@@ -175,18 +176,13 @@ def parse_resource_group(reader: ConfigReader, default: str) -> tuple[str, bool]
 
 
 def parse_protection(reader: ConfigReader, environment: EnvironmentName) -> bool:
-    value = reader.text("protectStatefulResources")
     default = environment == "prod"
-    if value is None:
-        return default
-    if value.lower() not in ("true", "false"):
-        reader.fail("protectStatefulResources", value, "allowed: true or false")
-        return default
-    protect = value.lower() == "true"
-    if environment == "prod" and not protect:
+    value = reader.text("protectStatefulResources")
+    protect = default if value is None else check_bool(reader, "protectStatefulResources", value)
+    if environment == "prod" and protect is False:
         reader.fail(
             "protectStatefulResources",
             value,
             "prod allows only true: the account, vault and identity must not be deletable by a stray `pulumi destroy`",
         )
-    return protect
+    return default if protect is None else protect

@@ -54,10 +54,6 @@ class Settings:
     compute: ComputeSettings
 
     @property
-    def is_prod(self) -> bool:
-        return self.environment == "prod"
-
-    @property
     def is_private(self) -> bool:
         return self.network_access == "private"
 
