@@ -1,0 +1,280 @@
+"""Who can call what: the access inventory of one rendering, built from what the program registered.
+
+Nothing here knows the program's components. Every role assignment and PIM eligibility, every Entra group and
+every federated credential that was registered becomes one entry; principals are named by finding the
+resource whose state carries the assignment's principal id (a user-assigned identity's `principalId`, a
+project's or account's `identity.principalId`, an Entra group's or service principal's `objectId`), and scopes
+are turned from ARM ids into words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from components.catalogue.roles import role_by_guid
+from offline.render import Registration, Rendering
+from policy.rules import (
+    ENTRA_APPLICATION,
+    ENTRA_FEDERATED_CREDENTIAL,
+    ENTRA_FLEXIBLE_FEDERATED_CREDENTIAL,
+    ENTRA_SERVICE_PRINCIPAL,
+    IDENTITY_FEDERATED_CREDENTIAL,
+    PIM_ELIGIBILITY,
+    ROLE_ASSIGNMENT,
+    USER_ASSIGNED_IDENTITY,
+    role_guid_of,
+)
+
+ENTRA_GROUP = "azuread:index/group:Group"
+ENTRA_GROUP_MEMBER = "azuread:index/groupMember:GroupMember"
+ENTRA_USER = "azuread:index/user:User"
+
+# The registrations the inventory accounts for, one entry each.
+GRANT_TYPES = (ROLE_ASSIGNMENT, PIM_ELIGIBILITY)
+CREDENTIAL_TYPES = (ENTRA_FEDERATED_CREDENTIAL, ENTRA_FLEXIBLE_FEDERATED_CREDENTIAL, IDENTITY_FEDERATED_CREDENTIAL)
+INVENTORIED_TYPES = (*GRANT_TYPES, ENTRA_GROUP, *CREDENTIAL_TYPES)
+
+Access = Literal["standing", "PIM-eligible"]
+
+
+@dataclass(frozen=True)
+class PrincipalInfo:
+    kind: str
+    display_name: str
+    object_id: str
+    urn: str = ""  # the resource the principal belongs to; empty when it is not declared by this program
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    urn: str
+    principal: PrincipalInfo
+    role_name: str
+    role_guid: str
+    scope: str  # readable
+    scope_id: str
+    access: Access
+    description: str
+
+
+@dataclass(frozen=True)
+class GroupEntry:
+    urn: str
+    display_name: str
+    object_id: str
+    security_enabled: bool
+    members: tuple[str, ...]
+    owners: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CredentialEntry:
+    urn: str
+    name: str
+    identity: str  # display name of the identity the credential lets one sign in as
+    identity_kind: str
+    issuer: str
+    subject: str
+    audiences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Inventory:
+    access: tuple[AccessEntry, ...]
+    groups: tuple[GroupEntry, ...]
+    credentials: tuple[CredentialEntry, ...]
+    urns: frozenset[str] = field(default=frozenset())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "access": [asdict(entry) for entry in self.access],
+            "groups": [asdict(entry) for entry in self.groups],
+            "federatedCredentials": [asdict(entry) for entry in self.credentials],
+        }
+
+
+# --- scopes ----------------------------------------------------------------------------------------------
+
+_PROVIDER_NAMES: dict[tuple[str, ...], str] = {
+    ("microsoft.cognitiveservices", "accounts"): "Foundry resource",
+    ("microsoft.cognitiveservices", "accounts", "projects"): "Foundry project",
+    ("microsoft.cognitiveservices", "accounts", "deployments"): "model deployment",
+    ("microsoft.keyvault", "vaults"): "Key Vault",
+    ("microsoft.managedidentity", "userassignedidentities"): "managed identity",
+    ("microsoft.web", "sites"): "web app",
+    ("microsoft.storage", "storageaccounts"): "storage account",
+    ("microsoft.search", "searchservices"): "AI Search service",
+}
+
+
+def readable_scope(scope: Any) -> str:
+    """An ARM id in words: 'Foundry project fndry-dev-1a2b3c/agents', 'resource group rg-x', ..."""
+    if not isinstance(scope, str) or not scope.startswith("/"):
+        return str(scope)
+    parts = scope.strip("/").split("/")
+    if len(parts) == 2 and parts[0].lower() == "subscriptions":
+        return f"subscription {parts[1]}"
+    if len(parts) == 4 and parts[0].lower() == "subscriptions" and parts[2].lower() == "resourcegroups":
+        return f"resource group {parts[3]}"
+    lowered = [p.lower() for p in parts]
+    if "providers" in lowered:
+        at = len(lowered) - 1 - lowered[::-1].index("providers")
+        namespace, rest = parts[at + 1], parts[at + 2 :]
+        types, names = rest[0::2], rest[1::2]
+        if types and len(types) == len(names):
+            key = (namespace.lower(), *(t.lower() for t in types))
+            label = _PROVIDER_NAMES.get(key, f"{namespace}/{'/'.join(types)}")
+            return f"{label} {'/'.join(names)}"
+    return scope
+
+
+# --- principals ------------------------------------------------------------------------------------------
+
+
+def _system_identity_kind(resource: Registration) -> tuple[str, str]:
+    type_name = resource.type.rsplit(":", 1)[-1]
+    name = str(resource.state.get("name", resource.name))
+    if type_name == "Project":
+        return "project managed identity (system-assigned)", f"project {resource.inputs.get('projectName', name)}"
+    if type_name == "Account":
+        return "Foundry resource managed identity (system-assigned)", name
+    return f"{type_name} managed identity (system-assigned)", name
+
+
+def _principal_index(rendering: Rendering) -> dict[str, PrincipalInfo]:
+    """Object id -> principal, for every principal whose id appears in some registration's state."""
+    application_names = {
+        r.state.get("clientId"): r.inputs.get("displayName", r.name) for r in rendering.of_type(ENTRA_APPLICATION)
+    }
+    index: dict[str, PrincipalInfo] = {}
+    for r in rendering.resources:
+        state = r.state
+        if r.type == USER_ASSIGNED_IDENTITY and isinstance(state.get("principalId"), str):
+            index[state["principalId"]] = PrincipalInfo(
+                "user-assigned managed identity", str(state.get("name", r.name)), state["principalId"], r.urn
+            )
+        identity = state.get("identity")
+        if isinstance(identity, Mapping) and isinstance(identity.get("principalId"), str):
+            kind, display = _system_identity_kind(r)
+            index[identity["principalId"]] = PrincipalInfo(kind, display, identity["principalId"], r.urn)
+        object_id = state.get("objectId")
+        if not isinstance(object_id, str):
+            continue
+        if r.type == ENTRA_GROUP:
+            kind = "Entra security group" if state.get("securityEnabled") else "Entra group"
+            index[object_id] = PrincipalInfo(kind, str(state.get("displayName", r.name)), object_id, r.urn)
+        elif r.type == ENTRA_SERVICE_PRINCIPAL:
+            display = application_names.get(state.get("clientId")) or state.get("displayName") or r.name
+            index[object_id] = PrincipalInfo("service principal", str(display), object_id, r.urn)
+        elif r.type == ENTRA_USER:
+            display = state.get("userPrincipalName") or state.get("displayName") or r.name
+            index[object_id] = PrincipalInfo("user (person)", str(display), object_id, r.urn)
+    return index
+
+
+def _resolve_principal(grant: Registration, index: Mapping[str, PrincipalInfo], rendering: Rendering) -> PrincipalInfo:
+    principal_id = grant.inputs.get("principalId")
+    if isinstance(principal_id, str) and principal_id in index:
+        return index[principal_id]
+    # Not found by value (e.g. unknown in a preview): name the resource the id was taken from, if any.
+    for urn in grant.property_dependencies.get("principalId", []):
+        source = next((r for r in rendering.resources if r.urn == urn), None)
+        if source is not None:
+            return PrincipalInfo(f"principal of {source.type}", source.name, str(principal_id or ""), source.urn)
+    kind = "user (person)" if grant.inputs.get("principalType") == "User" else "principal not declared here"
+    return PrincipalInfo(kind, str(principal_id), str(principal_id), "")
+
+
+def _role(grant: Registration) -> tuple[str, str]:
+    role_definition_id = grant.inputs.get("roleDefinitionId")
+    guid = role_guid_of(role_definition_id)
+    if guid is None:
+        return f"not a role definition id: {role_definition_id!r}", ""
+    role = role_by_guid(guid)
+    return (role.name if role else "role not in the catalogue"), guid
+
+
+# --- the inventory ---------------------------------------------------------------------------------------
+
+
+def _names(object_ids: Iterable[Any], index: Mapping[str, PrincipalInfo]) -> tuple[str, ...]:
+    return tuple(f"{index[oid].display_name} ({index[oid].kind})" if oid in index else str(oid) for oid in object_ids)
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def build_inventory(rendering: Rendering) -> Inventory:
+    index = _principal_index(rendering)
+    access: list[AccessEntry] = []
+    for grant in (r for r in rendering.resources if r.type in GRANT_TYPES):
+        role_name, role_guid = _role(grant)
+        scope_id = str(grant.inputs.get("scope", ""))
+        access.append(
+            AccessEntry(
+                urn=grant.urn,
+                principal=_resolve_principal(grant, index, rendering),
+                role_name=role_name,
+                role_guid=role_guid,
+                scope=readable_scope(scope_id),
+                scope_id=scope_id,
+                access="PIM-eligible" if grant.type == PIM_ELIGIBILITY else "standing",
+                description=str(grant.inputs.get("description") or grant.inputs.get("justification") or ""),
+            )
+        )
+
+    extra_members: dict[str, list[str]] = {}
+    for membership in rendering.of_type(ENTRA_GROUP_MEMBER):
+        extra_members.setdefault(str(membership.inputs.get("groupObjectId")), []).append(
+            str(membership.inputs.get("memberObjectId"))
+        )
+    groups = [
+        GroupEntry(
+            urn=g.urn,
+            display_name=str(g.inputs.get("displayName", g.name)),
+            object_id=str(g.state.get("objectId", "")),
+            security_enabled=bool(g.inputs.get("securityEnabled")),
+            members=_names(
+                [*_list(g.inputs.get("members")), *extra_members.get(str(g.state.get("objectId")), [])], index
+            ),
+            owners=_names(_list(g.inputs.get("owners")), index),
+        )
+        for g in rendering.of_type(ENTRA_GROUP)
+    ]
+
+    applications = {r.state.get("id"): r for r in rendering.of_type(ENTRA_APPLICATION)}
+    identities = rendering.of_type(USER_ASSIGNED_IDENTITY)
+    credentials: list[CredentialEntry] = []
+    for c in (r for r in rendering.resources if r.type in CREDENTIAL_TYPES):
+        if c.type == IDENTITY_FEDERATED_CREDENTIAL:
+            owner = next((i for i in identities if i.state.get("name") == c.inputs.get("resourceName")), None)
+            identity = str(c.inputs.get("resourceName"))
+            kind = "user-assigned managed identity"
+            name = str(c.inputs.get("federatedIdentityCredentialResourceName", c.name))
+        else:
+            app = applications.get(c.inputs.get("applicationId"))
+            owner = app
+            identity = str(app.inputs.get("displayName", app.name)) if app else str(c.inputs.get("applicationId"))
+            kind = "app registration"
+            name = str(c.inputs.get("displayName", c.name))
+        if owner is None:
+            kind += " (not declared here)"
+        if c.type == ENTRA_FLEXIBLE_FEDERATED_CREDENTIAL:
+            expression = c.inputs.get("claimsMatchingExpression")
+            subject = str(expression.get("value") if isinstance(expression, Mapping) else expression)
+            audiences = tuple(str(a) for a in [c.inputs.get("audience")] if a)
+        else:
+            subject = str(c.inputs.get("subject", ""))
+            audiences = tuple(str(a) for a in _list(c.inputs.get("audiences")))
+        credentials.append(
+            CredentialEntry(c.urn, name, identity, kind, str(c.inputs.get("issuer", "")), subject, audiences)
+        )
+
+    access.sort(key=lambda e: (e.principal.kind, e.principal.display_name, e.role_name, e.scope))
+    groups.sort(key=lambda g: g.display_name)
+    credentials.sort(key=lambda c: (c.identity, c.name))
+    urns = frozenset(e.urn for e in access) | {g.urn for g in groups} | {c.urn for c in credentials}
+    return Inventory(tuple(access), tuple(groups), tuple(credentials), urns)

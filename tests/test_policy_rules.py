@@ -1,0 +1,402 @@
+"""Each design rule, without the CLI: a resource that follows it passes, one that breaks it fails with a reason.
+
+Inputs are written the way the engine sees them (camelCase, as Azure names them). Role GUIDs come from
+Microsoft Learn's built-in roles list (shared/reference/foundry-facts.md), not from the code under test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+
+from policy.rules import (
+    POLICY_NAMES,
+    RESOURCE_RULES,
+    STACK_RULES,
+    ResourceRule,
+    ResourceView,
+    environment_of,
+    stack_of_urn,
+)
+
+ACCOUNT = "azure-native:cognitiveservices:Account"
+PROJECT = "azure-native:cognitiveservices:Project"
+VAULT = "azure-native:keyvault:Vault"
+DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
+ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
+UAMI = "azure-native:managedidentity:UserAssignedIdentity"
+MI_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
+APP = "azuread:index/application:Application"
+SP = "azuread:index/servicePrincipal:ServicePrincipal"
+APP_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+APP_PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
+SP_PASSWORD = "azuread:index/servicePrincipalPassword:ServicePrincipalPassword"
+
+SUB = "/subscriptions/00000000-0000-4000-8000-000000000001"
+GROUP_PATH = f"{SUB}/resourceGroups/rg-x-prod"
+ACCOUNT_ID = f"{GROUP_PATH}/providers/Microsoft.CognitiveServices/accounts/x-prod-abc123"
+PROJECT_ID = f"{ACCOUNT_ID}/projects/agents"
+VAULT_ID = f"{GROUP_PATH}/providers/Microsoft.KeyVault/vaults/kv-x-prd-abc123"
+FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
+AZURE_AI_DEVELOPER = "64702f94-c441-49e6-a78b-ef80e0188fee"
+COGNITIVE_SERVICES_USER = "a97b65f3-24c7-4388-baec-2e87135dc908"
+COGNITIVE_SERVICES_OPENAI_CONTRIBUTOR = "a001fd3d-188f-4b5d-821b-7da978bf7442"
+GITHUB = "https://token.actions.githubusercontent.com"
+AUDIENCE = "api://AzureADTokenExchange"
+
+
+def role(guid: str) -> str:
+    return f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+
+
+GOOD_ACCOUNT = {
+    "properties": {
+        "customSubDomainName": "x-prod-abc123",
+        "disableLocalAuth": True,
+        "publicNetworkAccess": "Disabled",
+        "networkAcls": {"defaultAction": "Deny"},
+    },
+    "tags": {"environment": "prod"},
+}
+GOOD_VAULT = {
+    "properties": {
+        "enableRbacAuthorization": True,
+        "enableSoftDelete": True,
+        "enablePurgeProtection": True,
+        "publicNetworkAccess": "Disabled",
+        "networkAcls": {"defaultAction": "Deny", "bypass": "None"},
+    }
+}
+GOOD_ASSIGNMENT = {"principalType": "ServicePrincipal", "roleDefinitionId": role(FOUNDRY_USER), "scope": PROJECT_ID}
+GOOD_GITHUB = {"issuer": GITHUB, "subject": "repo:contoso/agents:environment:prod", "audiences": [AUDIENCE]}
+
+
+def with_properties(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {**base, "properties": {**base["properties"], **changes}}
+
+
+# (policy, type, environment, passing inputs, failing inputs, a phrase the failure must contain)
+CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
+    (
+        "foundry-local-auth-disabled",
+        ACCOUNT,
+        "dev",
+        GOOD_ACCOUNT,
+        with_properties(GOOD_ACCOUNT, disableLocalAuth=False),
+        "disableLocalAuth must be true",
+    ),
+    (
+        "foundry-custom-subdomain",
+        ACCOUNT,
+        "dev",
+        GOOD_ACCOUNT,
+        with_properties(GOOD_ACCOUNT, customSubDomainName=""),
+        "customSubDomainName must be set",
+    ),
+    (
+        "prod-public-network-access-disabled",
+        ACCOUNT,
+        "prod",
+        GOOD_ACCOUNT,
+        with_properties(GOOD_ACCOUNT, publicNetworkAccess="Enabled"),
+        "publicNetworkAccess must be 'Disabled'",
+    ),
+    (
+        "prod-public-network-access-disabled",
+        VAULT,
+        "prod",
+        GOOD_VAULT,
+        with_properties(GOOD_VAULT, networkAcls={"defaultAction": "Allow"}),
+        "defaultAction must be 'Deny'",
+    ),
+    (
+        "key-vault-rbac-authorization",
+        VAULT,
+        "dev",
+        GOOD_VAULT,
+        with_properties(GOOD_VAULT, enableRbacAuthorization=False),
+        "enableRbacAuthorization must be true",
+    ),
+    (
+        "key-vault-rbac-authorization",
+        VAULT,
+        "dev",
+        with_properties(GOOD_VAULT, accessPolicies=[]),
+        with_properties(GOOD_VAULT, accessPolicies=[{"objectId": "x", "permissions": {"secrets": ["get"]}}]),
+        "accessPolicies must be empty",
+    ),
+    (
+        "key-vault-soft-delete",
+        VAULT,
+        "dev",
+        GOOD_VAULT,
+        with_properties(GOOD_VAULT, enableSoftDelete=False),
+        "enableSoftDelete must be true",
+    ),
+    (
+        "key-vault-purge-protection",
+        VAULT,
+        "staging",
+        GOOD_VAULT,
+        {"properties": {"enableRbacAuthorization": True, "enableSoftDelete": True}},
+        "enablePurgeProtection must be true",
+    ),
+    *[
+        (
+            "no-forbidden-role",
+            kind,
+            "dev",
+            {**GOOD_ASSIGNMENT, "roleDefinitionId": role(READER)},
+            {**GOOD_ASSIGNMENT, "roleDefinitionId": role(guid)},
+            name,
+        )
+        for kind in (ASSIGNMENT, ELIGIBILITY)
+        for guid, name in (
+            (OWNER, "'Owner'"),
+            (CONTRIBUTOR, "'Contributor'"),
+            (USER_ACCESS_ADMINISTRATOR, "'User Access Administrator'"),
+            (AZURE_AI_DEVELOPER, "'Azure AI Developer'"),
+            (COGNITIVE_SERVICES_USER, "'Cognitive Services User'"),
+            (COGNITIVE_SERVICES_OPENAI_CONTRIBUTOR.upper(), "'Cognitive Services OpenAI Contributor'"),
+        )
+    ],
+    (
+        "role-by-guid",
+        ASSIGNMENT,
+        "dev",
+        GOOD_ASSIGNMENT,
+        {**GOOD_ASSIGNMENT, "roleDefinitionId": "Foundry User"},
+        "must be a full id",
+    ),
+    (
+        "role-by-guid",
+        ELIGIBILITY,
+        "prod",
+        {"roleDefinitionId": f"/providers/Microsoft.Authorization/roleDefinitions/{FOUNDRY_USER}"},
+        {"roleDefinitionId": FOUNDRY_USER},
+        "must be a full id",
+    ),
+    (
+        "no-direct-human-assignment",
+        ASSIGNMENT,
+        "dev",
+        {**GOOD_ASSIGNMENT, "principalType": "Group"},
+        {**GOOD_ASSIGNMENT, "principalType": "User"},
+        "through Entra groups",
+    ),
+    (
+        "no-direct-human-assignment",
+        ASSIGNMENT,
+        "dev",
+        GOOD_ASSIGNMENT,
+        {k: v for k, v in GOOD_ASSIGNMENT.items() if k != "principalType"},
+        "principalType must be set",
+    ),
+    (
+        "federated-credential-issuer",
+        APP_CREDENTIAL,
+        "prod",
+        GOOD_GITHUB,
+        {**GOOD_GITHUB, "issuer": GITHUB + "/"},
+        "issuer must be exactly",
+    ),
+    (
+        "federated-credential-issuer",
+        MI_CREDENTIAL,
+        "dev",
+        {"issuer": "https://oidc.aks.example/x/", "subject": "system:serviceaccount:a:b", "audiences": [AUDIENCE]},
+        {"issuer": "http://oidc.aks.example/x/", "subject": "system:serviceaccount:a:b", "audiences": [AUDIENCE]},
+        "https:// URL",
+    ),
+    (
+        "federated-credential-audience",
+        APP_CREDENTIAL,
+        "prod",
+        GOOD_GITHUB,
+        {**GOOD_GITHUB, "audiences": [AUDIENCE, "api://other"]},
+        "audiences must be exactly",
+    ),
+    (
+        "federated-credential-audience",
+        MI_CREDENTIAL,
+        "dev",
+        {"issuer": "https://oidc.aks.example/x/", "subject": "s", "audiences": [AUDIENCE]},
+        {"issuer": "https://oidc.aks.example/x/", "subject": "s"},
+        "audiences must be exactly",
+    ),
+    (
+        "federated-credential-environment-subject",
+        APP_CREDENTIAL,
+        "prod",
+        {**GOOD_GITHUB, "subject": "repo:contoso@123/agents@456:environment:prod"},
+        {**GOOD_GITHUB, "subject": "repo:contoso/agents:environment:dev"},
+        "subject must be 'repo:<owner>/<repo>:environment:prod'",
+    ),
+    (
+        "federated-credential-environment-subject",
+        MI_CREDENTIAL,
+        "staging",
+        {**GOOD_GITHUB, "subject": "repo:contoso/agents:environment:staging"},
+        {**GOOD_GITHUB, "subject": "repo:contoso/agents:ref:refs/heads/main"},
+        "environment:staging",
+    ),
+    (
+        "no-client-secrets-in-prod",
+        APP,
+        "prod",
+        {"displayName": "sp-x-prod-cicd"},
+        {"displayName": "sp-x-prod-cicd", "password": {"displayName": "bootstrap"}},
+        "declares a password",
+    ),
+    ("no-client-secrets-in-prod", APP_PASSWORD, "dev", {"applicationId": "/applications/x"}, {}, ""),
+    (
+        "no-client-secrets-in-prod",
+        SP_PASSWORD,
+        "staging",
+        {"servicePrincipalId": "/servicePrincipals/x"},
+        {},
+        "",
+    ),
+    (
+        "deployment-has-rai-policy",
+        DEPLOYMENT,
+        "dev",
+        {"properties": {"raiPolicyName": "Microsoft.DefaultV2"}},
+        {"properties": {"model": {"name": "gpt-4.1-mini"}}},
+        "raiPolicyName must name a RAI policy",
+    ),
+]
+
+
+def rule(name: str) -> ResourceRule:
+    return next(r for r in RESOURCE_RULES if r.name == name)
+
+
+def case_id(case: tuple[str, str, str, dict[str, Any], dict[str, Any], str]) -> str:
+    return f"{case[0]}-{case[1].rsplit(':', 1)[-1]}-{case[2]}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_rule_passes_good_and_fails_bad(case: tuple[str, str, str, dict[str, Any], dict[str, Any], str]) -> None:
+    name, type_token, environment, good, bad, phrase = case
+    assert rule(name).evaluate(type_token, good, environment) == []
+    if not bad:  # the secret-resource cases: the type alone is the violation, in prod
+        assert rule(name).evaluate(type_token, {"x": 1}, "prod")
+        return
+    messages = rule(name).evaluate(type_token, bad, environment)
+    assert messages and any(phrase in m for m in messages), messages
+
+
+def test_every_policy_has_a_passing_and_a_failing_case() -> None:
+    covered = {c[0] for c in CASES} | {r.name for r in STACK_RULES}  # stack rule: tests below
+    assert covered == set(POLICY_NAMES)
+    assert len(POLICY_NAMES) == len(set(POLICY_NAMES)) == 15
+
+
+def test_prod_only_rules_do_not_apply_elsewhere() -> None:
+    open_account = with_properties(GOOD_ACCOUNT, publicNetworkAccess="Enabled", networkAcls={"defaultAction": "Allow"})
+    assert rule("prod-public-network-access-disabled").evaluate(ACCOUNT, open_account, "dev") == []
+    assert rule("no-client-secrets-in-prod").evaluate(APP_PASSWORD, {}, "staging") == []
+
+
+def test_rules_ignore_other_types() -> None:
+    assert rule("foundry-local-auth-disabled").evaluate(VAULT, {"properties": {}}, "prod") == []
+    assert rule("deployment-has-rai-policy").evaluate(ACCOUNT, {"properties": {}}, "prod") == []
+
+
+def test_non_github_credentials_need_no_environment_subject() -> None:
+    aks = {"issuer": "https://oidc.aks.example/x/", "subject": "system:serviceaccount:a:b", "audiences": [AUDIENCE]}
+    assert rule("federated-credential-environment-subject").evaluate(MI_CREDENTIAL, aks, "prod") == []
+
+
+def test_environment_comes_from_the_tag_then_the_stack() -> None:
+    assert environment_of({"tags": {"environment": "prod"}}, "my-stack") == "prod"
+    assert environment_of({"displayName": "sp"}, "staging") == "staging"
+    assert stack_of_urn("urn:pulumi:prod::foundry-platform::azuread:index/group:Group::prod-groups-readers") == "prod"
+
+
+def test_rules_read_policy_sdk_proxies_and_surface_unknowns() -> None:
+    """The engine hands Mapping/Sequence proxies, not dicts and lists; an unknown value raises (the SDK then
+    skips that check during preview) instead of passing silently."""
+    proxied = unknown_checking_proxy(GOOD_GITHUB | {"audiences": [AUDIENCE]})
+    assert rule("federated-credential-audience").evaluate(APP_CREDENTIAL, proxied, "prod") == []
+    assert rule("federated-credential-environment-subject").evaluate(APP_CREDENTIAL, proxied, "prod") == []
+    unknown = unknown_checking_proxy({**GOOD_GITHUB, "subject": UNKNOWN_STRING_VALUE})
+    with pytest.raises(UnknownValueError):
+        rule("federated-credential-environment-subject").evaluate(APP_CREDENTIAL, unknown, "prod")
+
+
+# --- the stack rule: application identities not above project scope ---------------------------------------
+
+STACK = "urn:pulumi:prod::foundry-platform::"
+UAMI_URN = f"{STACK}azure-native:managedidentity:UserAssignedIdentity::app"
+SP_URN = f"{STACK}azuread:index/servicePrincipal:ServicePrincipal::cicd"
+PROJECT_URN = f"{STACK}azure-native:cognitiveservices:Project::agents"
+PROJECT_IDENTITY_PRINCIPAL = "9d1f6c1e-0000-4000-8000-00000000000a"
+ACCOUNT_URN = f"{STACK}azure-native:cognitiveservices:Account::account"
+VAULT_URN = f"{STACK}azure-native:keyvault:Vault::kv"
+
+
+def resources_with(*grants: ResourceView) -> list[ResourceView]:
+    return [
+        ResourceView(UAMI_URN, UAMI, {"principalId": "uami-principal"}, {}),
+        ResourceView(SP_URN, SP, {"objectId": "sp-object"}, {}),
+        ResourceView(PROJECT_URN, PROJECT, {"identity": {"principalId": PROJECT_IDENTITY_PRINCIPAL}}, {}),
+        ResourceView(ACCOUNT_URN, ACCOUNT, {}, {}),
+        ResourceView(VAULT_URN, VAULT, {}, {}),
+        *grants,
+    ]
+
+
+def grant(name: str, principal_from: str, scope_from: str, scope: str, kind: str = ASSIGNMENT) -> ResourceView:
+    return ResourceView(
+        f"{STACK}{kind}::{name}",
+        kind,
+        {"scope": scope, "principalId": "not-known-yet"},
+        {"principalId": [principal_from], "scope": [scope_from]},
+    )
+
+
+def app_scope_violations(resources: list[ResourceView]) -> list[str]:
+    (stack_rule,) = STACK_RULES
+    return [v.urn.rsplit("::", 1)[-1] for v in stack_rule.check(resources)]
+
+
+def test_app_identities_on_projects_and_vaults_pass() -> None:
+    resources = resources_with(
+        grant("app-user-agents", UAMI_URN, PROJECT_URN, PROJECT_ID),
+        grant("app-secrets-user", UAMI_URN, VAULT_URN, VAULT_ID),
+        grant("cicd-manager-agents", SP_URN, PROJECT_URN, PROJECT_ID),
+        # A project's own identity holds Foundry User on the resource by design: not an application identity.
+        grant("project-on-account", PROJECT_URN, ACCOUNT_URN, ACCOUNT_ID),
+    )
+    assert app_scope_violations(resources) == []
+
+
+def test_app_identities_above_project_scope_fail() -> None:
+    resources = resources_with(
+        grant("app-user-on-account", UAMI_URN, ACCOUNT_URN, ACCOUNT_ID),
+        grant("cicd-eligible-on-account", SP_URN, ACCOUNT_URN, ACCOUNT_ID, kind=ELIGIBILITY),
+    )
+    assert sorted(app_scope_violations(resources)) == ["app-user-on-account", "cicd-eligible-on-account"]
+
+
+def test_app_identity_grant_with_literal_values_is_judged_by_value() -> None:
+    """No property dependencies (ids written as literals): the principal id and scope string decide."""
+    on_group = ResourceView(
+        f"{STACK}{ASSIGNMENT}::literal-rg", ASSIGNMENT, {"principalId": "uami-principal", "scope": GROUP_PATH}, {}
+    )
+    on_project = ResourceView(
+        f"{STACK}{ASSIGNMENT}::literal-project", ASSIGNMENT, {"principalId": "sp-object", "scope": f"{PROJECT_ID}/"}, {}
+    )
+    someone_else = ResourceView(
+        f"{STACK}{ASSIGNMENT}::other", ASSIGNMENT, {"principalId": "a-group", "scope": GROUP_PATH}, {}
+    )
+    assert app_scope_violations(resources_with(on_group, on_project, someone_else)) == ["literal-rg"]
