@@ -163,6 +163,13 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "objectId": FAKE_CLIENT_OBJECT_ID,
                 "clientId": fake_guid("deployer-client"),
             }
+        if args.token == "azuread:index/getServicePrincipal:getServicePrincipal":
+            client_id = str(args.args.get("clientId"))
+            return {
+                "id": fake_guid("object", client_id),
+                "objectId": fake_guid("object", client_id),
+                "clientId": client_id,
+            }
         raise NotImplementedError(f"the offline renderer has no mock for the call {args.token}")
 
     @staticmethod
@@ -190,6 +197,16 @@ class AzureMocks(pulumi.runtime.Mocks):
                 f"{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/"
                 f"{inputs.get('accountName')}/projects/{inputs.get('projectName')}"
             )
+        storage_accounts = f"{subscription}/resourceGroups/{group}/providers/Microsoft.Storage/storageAccounts"
+        if type_token == "azure-native:storage:StorageAccount":
+            return f"{storage_accounts}/{inputs.get('accountName')}"
+        if type_token == "azure-native:storage:BlobContainer":
+            return f"{storage_accounts}/{inputs.get('accountName')}/blobServices/default/containers/{inputs.get('containerName')}"
+        if type_token == "azure-native:keyvault:Key":
+            return (
+                f"{subscription}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/"
+                f"{inputs.get('vaultName')}/keys/{azure_name}"
+            )
         if type_token == "azure-native:authorization:RoleAssignment":
             return f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{inputs.get('roleAssignmentName')}"
         arm_type = ARM_TYPES.get(type_token)
@@ -201,8 +218,9 @@ class AzureMocks(pulumi.runtime.Mocks):
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """Keeps, for each registration, what the plain mock monitor drops: parent, dependencies, protect."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(self, mocks: pulumi.runtime.Mocks, project_name: str = PROJECT_NAME) -> None:
         super().__init__(mocks)
+        self.project_name = project_name
         self.registrations: list[Registration] = []
         self.stack_outputs: dict[str, Any] = {}
         self.secret_outputs: set[str] = set()
@@ -233,7 +251,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
-        if request.urn.endswith(f"pulumi:pulumi:Stack::{PROJECT_NAME}-{pulumi.get_stack()}"):
+        if request.urn.endswith(f"pulumi:pulumi:Stack::{self.project_name}-{pulumi.get_stack()}"):
             raw = json_format.MessageToDict(request.outputs)
             secrets: set[str] = set()
             self.stack_outputs = _unwrap_secrets(rpc.deserialize_properties(request.outputs), "", secrets)
@@ -266,24 +284,27 @@ def render(
     config: Mapping[str, str] | None = None,
     overrides: Mapping[str, object] | None = None,
     program: Callable[[], object] | None = None,
+    project_dir: Path = PROJECT_DIR,
+    project_name: str = PROJECT_NAME,
 ) -> Rendering:
     """Run the program for `stack` under mocks.
 
     `config` replaces the stack file's config (namespaced keys); `overrides` sets or, with None, removes
     individual keys of this project (un-namespaced; non-strings are JSON-encoded as Pulumi would).
-    `program` replaces `__main__.py`, e.g. to render one component.
+    `program` replaces `__main__.py`, e.g. to render one component. `project_dir` and `project_name` select
+    another Pulumi project of this repository (the bootstrap); by default the Foundry program is rendered.
     """
-    values = dict(stack_config(stack) if config is None else config)
+    values = dict(stack_config(stack, project_dir) if config is None else config)
     for key, value in (overrides or {}).items():
-        full_key = f"{PROJECT_NAME}:{key}"
+        full_key = f"{project_name}:{key}"
         if value is None:
             values.pop(full_key, None)
         else:
             values[full_key] = value if isinstance(value, str) else json.dumps(value)
 
     mocks = AzureMocks()
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=True, monitor=monitor)
+    monitor = RecordingMonitor(mocks, project_name)
+    pulumi.runtime.set_mocks(mocks, project=project_name, stack=stack, preview=True, monitor=monitor)
     pulumi.runtime.set_all_config(values)
     # set_mocks registers and closes a root stack of its own; run_in_stack below needs to open a fresh one
     # so that `pulumi.export` values reach the recorded stack outputs.
@@ -296,7 +317,7 @@ def render(
         if program is not None:
             program()
         else:
-            runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
+            runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
 
     # The SDK creates many short-lived futures per resource; with the cyclic collector on, its full collections
     # walk an ever larger heap and render time grows faster than the resource count. Paused for the run only.

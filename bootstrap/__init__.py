@@ -1,0 +1,1 @@
+"""The delivery bootstrap: a separate Pulumi project a platform admin runs once per environment."""

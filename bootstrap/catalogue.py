@@ -1,0 +1,111 @@
+"""Fixed values of the delivery bootstrap: the roles it may grant, the ABAC condition, Microsoft Graph ids.
+
+Role GUIDs reuse the main program's catalogue (`components.catalogue.roles`) wherever the role is already
+there; the storage and key roles only the bootstrap needs are added here with the same `Role` type.
+
+The bootstrap's guard is deliberately different from the main program's: it may grant Contributor and
+Role Based Access Control Administrator, because the deployer must create resources in its environment's
+resource group and hand out the roles the main program assigns. The RBAC Administrator grant is only ever
+made together with `assignable_roles_condition()`, which limits it to exactly the main program's assignable
+roles. Owner and User Access Administrator are never granted by anything in this repository.
+"""
+
+from __future__ import annotations
+
+from components.catalogue import roles
+from components.catalogue.roles import CONTRIBUTOR, RBAC_ADMINISTRATOR, READER, Role
+
+STORAGE_BLOB_DATA_CONTRIBUTOR = Role("Storage Blob Data Contributor", "ba92f5b4-2d11-453d-a403-e96b0029c9fe")
+STORAGE_BLOB_DATA_READER = Role("Storage Blob Data Reader", "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")
+KEY_VAULT_CRYPTO_USER = Role("Key Vault Crypto User", "12338af0-0e69-4776-bea7-57ae8d297424")
+
+# What the bootstrap may grant, and nothing else.
+BOOTSTRAP_ASSIGNABLE_ROLES: tuple[Role, ...] = (
+    CONTRIBUTOR,  # deployer: create and change the environment's resources, in its resource group only
+    RBAC_ADMINISTRATOR,  # deployer: only with the ABAC condition below
+    READER,  # preview identity: read the environment's resources
+    STORAGE_BLOB_DATA_CONTRIBUTOR,  # deployer: read and write the stack state (and its lock files)
+    STORAGE_BLOB_DATA_READER,  # preview identity: read the stack state
+    KEY_VAULT_CRYPTO_USER,  # both: encrypt/decrypt with the stack's secrets key
+)
+# Roles the bootstrap refuses even if someone adds them above: each can grant itself anything.
+NEVER_GRANTED: tuple[Role, ...] = (roles.OWNER, roles.USER_ACCESS_ADMINISTRATOR)
+# Roles that need a condition to be granted at all.
+CONDITION_REQUIRED: tuple[Role, ...] = (RBAC_ADMINISTRATOR,)
+
+# Roles whose holder could lift its own limits; they must never be in the condition's list.
+SELF_ELEVATING_ROLES: tuple[Role, ...] = (roles.OWNER, roles.USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR)
+
+# The principal types the main program assigns roles to: managed identities and service principals
+# (ServicePrincipal) and Entra groups (Group). People are never assigned roles directly.
+DELEGATED_PRINCIPAL_TYPES: tuple[str, ...] = ("ServicePrincipal", "Group")
+
+# Microsoft Graph: its well-known application id and the two application permissions the deployer needs,
+# because the main program creates Entra groups and app registrations (Microsoft Graph permissions reference).
+MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+GRAPH_APPLICATION_READWRITE_OWNEDBY = "18a4783c-866b-4cc7-a460-3d5e5662c884"  # Application.ReadWrite.OwnedBy
+GRAPH_GROUP_CREATE = "bf7b1a76-6e77-406b-b258-bf5c7720e98f"  # Group.Create
+DEPLOYER_GRAPH_PERMISSIONS: dict[str, str] = {
+    "Application.ReadWrite.OwnedBy": GRAPH_APPLICATION_READWRITE_OWNEDBY,
+    "Group.Create": GRAPH_GROUP_CREATE,
+}
+
+CONDITION_VERSION = "2.0"
+
+
+class BootstrapRoleError(ValueError):
+    """A grant the bootstrap refuses to make."""
+
+
+def require_bootstrap_assignable(role: Role, condition: str | None) -> Role:
+    """Return the catalogue's `role` if the bootstrap may grant it (with `condition`); raise otherwise."""
+    label = f"'{role.name}' ({role.guid})"
+    if any(role.guid == never.guid for never in NEVER_GRANTED):
+        raise BootstrapRoleError(f"role {label} is never granted: its holder can grant itself any role")
+    known = next((r for r in BOOTSTRAP_ASSIGNABLE_ROLES if r.guid == role.guid.lower()), None)
+    if known is None:
+        allowed = ", ".join(r.name for r in BOOTSTRAP_ASSIGNABLE_ROLES)
+        raise BootstrapRoleError(f"role {label} is not one the bootstrap grants; allowed: {allowed}")
+    if known.name != role.name:
+        raise BootstrapRoleError(f"role {label} does not match the catalogue, where {role.guid} is '{known.name}'")
+    if known in CONDITION_REQUIRED and not condition:
+        raise BootstrapRoleError(f"role {label} is only granted with a condition that limits what it can assign")
+    return known
+
+
+def delegable_roles() -> tuple[Role, ...]:
+    """The roles the main program assigns (its catalogue's one list), checked to hold no self-elevating role."""
+    for role in roles.ASSIGNABLE_ROLES:
+        if any(role.guid == elevating.guid for elevating in SELF_ELEVATING_ROLES):
+            raise BootstrapRoleError(
+                f"the main program's assignable roles include '{role.name}' ({role.guid}); delegating it would let "
+                "the deployer grant itself anything"
+            )
+    return roles.ASSIGNABLE_ROLES
+
+
+def assignable_roles_condition(delegable: tuple[Role, ...] | None = None) -> str:
+    """The ABAC condition (version 2.0) for the deployer's RBAC Administrator grant.
+
+    Role assignments may be created only for the listed roles and only for service principals and groups;
+    they may be deleted only for the listed roles. Every other action of the role is unaffected.
+    """
+    guids = ", ".join(role.guid for role in (delegable if delegable is not None else delegable_roles()))
+    principal_types = ", ".join(f"'{kind}'" for kind in DELEGATED_PRINCIPAL_TYPES)
+    write = "Microsoft.Authorization/roleAssignments/write"
+    delete = "Microsoft.Authorization/roleAssignments/delete"
+    attribute = "Microsoft.Authorization/roleAssignments"
+    return (
+        "("
+        f" ( !(ActionMatches{{'{write}'}}) )"
+        " OR"
+        f" ( @Request[{attribute}:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{guids}}}"
+        f" AND @Request[{attribute}:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {{{principal_types}}} )"
+        " )"
+        " AND"
+        " ("
+        f" ( !(ActionMatches{{'{delete}'}}) )"
+        " OR"
+        f" ( @Resource[{attribute}:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{guids}}} )"
+        " )"
+    )

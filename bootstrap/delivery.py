@@ -1,0 +1,154 @@
+"""DeliveryFoundation: everything the GitHub Actions delivery of one environment needs before its first run.
+
+- the environment's resource group (the main program deploys into it as `existingResourceGroup`),
+- a separate delivery resource group with the state backend and secrets key (`StateBackend`),
+- the deployer: Contributor on the environment's group, RBAC Administrator there limited by an ABAC
+  condition to the main program's assignable roles, blob data access to the stack state, the secrets key,
+  and the two Microsoft Graph permissions the main program's Entra objects need,
+- the preview reader: Reader on the environment's group, read-only blob access to the stack state, the
+  secrets key (a preview decrypts the stack's secrets to compare them),
+- optionally, the state administrators' group: the bootstrap's own state and the secrets key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azuread as azuread
+from pulumi_azure_native import authorization, resources
+
+from bootstrap import catalogue
+from bootstrap.access import grant
+from bootstrap.identities import FederatedSubject, GitHubIdentity, GitHubIdentityArgs
+from bootstrap.settings import BootstrapSettings
+from bootstrap.state import StateBackend, StateBackendArgs
+from components.catalogue.roles import CONTRIBUTOR, RBAC_ADMINISTRATOR, READER, Role
+from components.rbac import Principal, Scope
+
+
+@dataclass(frozen=True)
+class DeliveryFoundationArgs:
+    settings: BootstrapSettings
+
+
+class DeliveryFoundation(pulumi.ComponentResource):
+    def __init__(self, name: str, args: DeliveryFoundationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("foundry-platform:index:DeliveryFoundation", name, None, opts)
+        s = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        subscription_id = client.subscription_id
+        repository = f"{s.github.owner}/{s.github.repository}"
+
+        environment_group = resources.ResourceGroup(
+            f"{name}-rg",
+            resource_group_name=s.resource_group_name,
+            location=s.location,
+            tags=s.resource_tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=s.protect),
+        )
+        delivery_group = resources.ResourceGroup(
+            f"{name}-delivery-rg",
+            resource_group_name=s.delivery_resource_group_name,
+            location=s.location,
+            tags=s.resource_tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=s.protect),
+        )
+        environment_scope = Scope(f"resourceGroups/{s.resource_group_name}", environment_group.id)
+
+        self.state = StateBackend(f"{name}-state", StateBackendArgs(s, delivery_group.name, client.tenant_id), child)
+        self.deployer = GitHubIdentity(
+            f"{name}-deployer",
+            GitHubIdentityArgs(
+                display_name=f"sp-{s.name_prefix}-platform-{s.environment}-deployer",
+                description=f"Runs `pulumi up --stack {s.environment}` from {repository} (GitHub environment '{s.environment}').",
+                subjects=(
+                    FederatedSubject(
+                        f"github-environment-{s.environment}",
+                        s.deploy_subject,
+                        f"Jobs of {repository} in its GitHub environment '{s.environment}'",
+                    ),
+                ),
+            ),
+            child,
+        )
+        self.preview = GitHubIdentity(
+            f"{name}-preview",
+            GitHubIdentityArgs(
+                display_name=f"sp-{s.name_prefix}-platform-{s.environment}-preview",
+                description=f"Runs `pulumi preview --stack {s.environment}` for pull requests of {repository}; read-only.",
+                subjects=(
+                    FederatedSubject("github-pull-request", s.preview_subject, f"Pull-request jobs of {repository}"),
+                ),
+            ),
+            child,
+        )
+
+        deployer = self.deployer.principal
+        preview = self.preview.principal
+        state = self.state
+        grants: list[tuple[str, Principal, Role, Scope, str | None]] = [
+            ("deployer-contributor", deployer, CONTRIBUTOR, environment_scope, None),
+            (
+                "deployer-rbac-admin",
+                deployer,
+                RBAC_ADMINISTRATOR,
+                environment_scope,
+                catalogue.assignable_roles_condition(),
+            ),
+            ("deployer-state", deployer, catalogue.STORAGE_BLOB_DATA_CONTRIBUTOR, state.state_scope, None),
+            ("deployer-key", deployer, catalogue.KEY_VAULT_CRYPTO_USER, state.key_scope, None),
+            ("preview-reader", preview, READER, environment_scope, None),
+            ("preview-state", preview, catalogue.STORAGE_BLOB_DATA_READER, state.state_scope, None),
+            ("preview-key", preview, catalogue.KEY_VAULT_CRYPTO_USER, state.key_scope, None),
+        ]
+        if s.state_administrators_group:
+            admins = Principal(
+                key=f"entra-group:{s.state_administrators_group}",
+                display_name="state administrators",
+                kind="Entra security group",
+                principal_type="Group",
+                object_id=s.state_administrators_group,
+            )
+            grants += [
+                ("admins-state", admins, catalogue.STORAGE_BLOB_DATA_CONTRIBUTOR, state.state_scope, None),
+                ("admins-bootstrap", admins, catalogue.STORAGE_BLOB_DATA_CONTRIBUTOR, state.bootstrap_scope, None),
+                ("admins-key", admins, catalogue.KEY_VAULT_CRYPTO_USER, state.key_scope, None),
+            ]
+        self.assignments = {
+            label: grant(f"{name}-{label}", principal, role, scope, subscription_id, child, condition)
+            for label, principal, role, scope, condition in grants
+        }
+
+        # The main program creates Entra groups and app registrations: the deployer needs these two
+        # Microsoft Graph application permissions (it then manages only the objects it owns).
+        graph = azuread.get_service_principal_output(
+            client_id=catalogue.MICROSOFT_GRAPH_APP_ID, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        self.graph_permissions = [
+            azuread.AppRoleAssignment(
+                f"{name}-deployer-graph-{permission.lower().replace('.', '-')}",
+                app_role_id=app_role_id,
+                principal_object_id=self.deployer.service_principal.object_id,
+                resource_object_id=graph.object_id,
+                opts=child,
+            )
+            for permission, app_role_id in catalogue.DEPLOYER_GRAPH_PERMISSIONS.items()
+        ]
+
+        self.outputs: dict[str, pulumi.Input[object]] = {
+            "environment": s.environment,
+            "githubEnvironment": s.environment,
+            "resourceGroupName": s.resource_group_name,
+            "tenantId": client.tenant_id,
+            "subscriptionId": subscription_id,
+            "deployerClientId": self.deployer.application.client_id,
+            "deployerSubject": s.deploy_subject,
+            "previewClientId": self.preview.application.client_id,
+            "previewSubject": s.preview_subject,
+            "stateBackendUrl": s.state_backend_url,
+            "bootstrapBackendUrl": s.bootstrap_backend_url,
+            "secretsProvider": s.secrets_provider,
+        }
+        self.register_outputs(self.outputs)

@@ -1,0 +1,27 @@
+"""The bootstrap's three stack files rendered once under mocks, plus the main program's renderings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from offline.render import Rendering, render
+
+BOOTSTRAP_DIR = Path(__file__).resolve().parents[2] / "bootstrap"
+BOOTSTRAP_PROJECT = "foundry-platform-bootstrap"
+STACKS = ("dev", "staging", "prod")
+
+
+def render_bootstrap(stack: str, overrides: dict[str, object] | None = None) -> Rendering:
+    return render(stack, overrides=overrides, project_dir=BOOTSTRAP_DIR, project_name=BOOTSTRAP_PROJECT)
+
+
+@pytest.fixture(scope="session")
+def bootstrapped() -> dict[str, Rendering]:
+    return {stack: render_bootstrap(stack) for stack in STACKS}
+
+
+@pytest.fixture(params=STACKS)
+def boot(request: pytest.FixtureRequest, bootstrapped: dict[str, Rendering]) -> Rendering:
+    return bootstrapped[request.param]

@@ -1,0 +1,297 @@
+"""The delivery bootstrap, read like a security review: who may do what, on which scope, signed in how."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bootstrap import catalogue
+from components.catalogue import roles
+from components.catalogue.roles import Role
+from components.settings import ConfigError
+from offline.render import FAKE_SUBSCRIPTION_ID, Registration, RenderError, Rendering
+from tests.bootstrap.conftest import render_bootstrap
+
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
+APPLICATION = "azuread:index/application:Application"
+SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
+CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
+CONTAINER = "azure-native:storage:BlobContainer"
+VAULT = "azure-native:keyvault:Vault"
+KEY = "azure-native:keyvault:Key"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+
+# Role GUIDs from Microsoft Learn's built-in roles list (shared/reference/foundry-facts.md and the Storage
+# roles page), written out here instead of imported from the code under test.
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
+RBAC_ADMINISTRATOR = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
+FOUNDRY_ROLES = {
+    "53ca6127-db72-4b80-b1b0-d745d6d5456d",  # Foundry User
+    "eadc314b-1a2d-4efa-be10-5d325db5065e",  # Foundry Project Manager
+    "e47c6f54-e4a2-4754-9501-8e0985b135e1",  # Foundry Account Owner
+    READER,
+    "4633458b-17de-408a-b874-0445c86b69e6",  # Key Vault Secrets User
+}
+# Microsoft Graph permissions reference: Application.ReadWrite.OwnedBy and Group.Create (application).
+GRAPH_PERMISSIONS = {"18a4783c-866b-4cc7-a460-3d5e5662c884", "bf7b1a76-6e77-406b-b258-bf5c7720e98f"}
+GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def role_guid(assignment: Registration) -> str:
+    return assignment.input("roleDefinitionId").rsplit("/", 1)[-1]
+
+
+def grants(boot: Rendering) -> dict[str, Registration]:
+    return {r.name.split("-", 1)[1]: r for r in boot.of_type(ROLE_ASSIGNMENT)}
+
+
+def condition_lists(condition: str) -> dict[str, set[str]]:
+    """The GUID set after each `@Request[...]`/`@Resource[...] ... GuidEquals {...}` clause of the condition."""
+    found: dict[str, set[str]] = {}
+    for source, values in re.findall(r"@(Request|Resource)\[[^\]]+:RoleDefinitionId\][^{]*\{([^}]*)\}", condition):
+        found[source] = {v.strip() for v in values.split(",")}
+    return found
+
+
+def test_abac_condition_lists_exactly_the_roles_the_main_program_assigns(
+    bootstrapped: dict[str, Rendering], rendered: dict[str, Rendering]
+) -> None:
+    assigned_by_main = {
+        r.input("roleDefinitionId").rsplit("/", 1)[-1]
+        for rendering in rendered.values()
+        for r in (*rendering.of_type(ROLE_ASSIGNMENT), *rendering.of_type(PIM_ELIGIBILITY))
+    }
+    assert assigned_by_main == FOUNDRY_ROLES
+    for boot in bootstrapped.values():
+        condition = grants(boot)["deployer-rbac-admin"].input("condition")
+        lists = condition_lists(condition)
+        assert lists == {"Request": assigned_by_main, "Resource": assigned_by_main}
+        assert "Microsoft.Authorization/roleAssignments/write" in condition
+        assert "Microsoft.Authorization/roleAssignments/delete" in condition
+        assert "{'ServicePrincipal', 'Group'}" in condition
+
+
+def test_condition_version_is_2_and_only_the_rbac_administrator_grant_has_one(boot: Rendering) -> None:
+    for name, assignment in grants(boot).items():
+        if role_guid(assignment) == RBAC_ADMINISTRATOR:
+            assert name == "deployer-rbac-admin"
+            assert assignment.input("conditionVersion") == "2.0"
+        else:
+            assert "condition" not in assignment.inputs, name
+
+
+def test_no_owner_or_user_access_administrator_anywhere(boot: Rendering) -> None:
+    everything = json.dumps([r.inputs for r in boot.resources])
+    assert OWNER not in everything
+    assert USER_ACCESS_ADMINISTRATOR not in everything
+    condition = grants(boot)["deployer-rbac-admin"].input("condition")
+    assert RBAC_ADMINISTRATOR not in condition
+
+
+def test_deployer_and_preview_grants_are_exactly_these(boot: Rendering) -> None:
+    environment_group = next(r for r in boot.of_type(RESOURCE_GROUP) if not r.name.endswith("delivery-rg"))
+    containers = {r.input("containerName"): r for r in boot.of_type(CONTAINER)}
+    state = containers["pulumi-state"]
+    key = boot.one(KEY)
+    deployer_sp = next(r for r in boot.of_type(SERVICE_PRINCIPAL) if r.name.endswith("deployer-sp"))
+    preview_sp = next(r for r in boot.of_type(SERVICE_PRINCIPAL) if r.name.endswith("preview-sp"))
+    expected = {
+        "deployer-contributor": (deployer_sp, CONTRIBUTOR, environment_group.id),
+        "deployer-rbac-admin": (deployer_sp, RBAC_ADMINISTRATOR, environment_group.id),
+        "deployer-state": (deployer_sp, STORAGE_BLOB_DATA_CONTRIBUTOR, state.id),
+        "deployer-key": (deployer_sp, KEY_VAULT_CRYPTO_USER, key.id),
+        "preview-reader": (preview_sp, READER, environment_group.id),
+        "preview-state": (preview_sp, STORAGE_BLOB_DATA_READER, state.id),
+        "preview-key": (preview_sp, KEY_VAULT_CRYPTO_USER, key.id),
+    }
+    actual = grants(boot)
+    assert set(actual) == set(expected)
+    for name, (principal, guid, scope) in expected.items():
+        assignment = actual[name]
+        assert assignment.input("principalId") == principal.state["objectId"], name
+        assert assignment.input("principalType") == "ServicePrincipal", name
+        assert assignment.input("scope") == scope, name
+        assert assignment.input("roleDefinitionId") == (
+            f"/subscriptions/{FAKE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+        )
+    assert environment_group.input("resourceGroupName") == f"rg-fndry-{boot.stack}"
+    assert state.id.endswith("/blobServices/default/containers/pulumi-state")
+    # Nobody but the state administrators reaches the bootstrap's own state.
+    assert all(not a.input("scope").endswith("/containers/bootstrap-state") for a in actual.values())
+
+
+def test_federated_subjects_per_environment_are_exact(boot: Rendering) -> None:
+    credentials = {r.name.split("-", 1)[1]: r for r in boot.of_type(CREDENTIAL)}
+    assert set(credentials) == {f"deployer-github-environment-{boot.stack}", "preview-github-pull-request"}
+    deployer = credentials[f"deployer-github-environment-{boot.stack}"]
+    preview = credentials["preview-github-pull-request"]
+    assert deployer.input("subject") == f"repo:contoso/foundry-platform:environment:{boot.stack}"
+    assert preview.input("subject") == "repo:contoso/foundry-platform:pull_request"
+    applications = {r.name.split("-", 1)[1]: r for r in boot.of_type(APPLICATION)}
+    assert deployer.input("applicationId") == applications["deployer-app"].id
+    assert preview.input("applicationId") == applications["preview-app"].id
+    for credential in credentials.values():
+        assert credential.input("issuer") == "https://token.actions.githubusercontent.com"
+        assert credential.input("audiences") == ["api://AzureADTokenExchange"]
+    assert boot.exports["deployerSubject"] == deployer.input("subject")
+    assert boot.exports["previewSubject"] == preview.input("subject")
+
+
+def test_immutable_subject_format() -> None:
+    github = {
+        "owner": "contoso",
+        "repository": "foundry-platform",
+        "subjectFormat": "immutable",
+        "ownerId": "1234",
+        "repositoryId": "98765",
+    }
+    boot = render_bootstrap("staging", overrides={"github": github})
+    subjects = {r.input("subject") for r in boot.of_type(CREDENTIAL)}
+    assert subjects == {
+        "repo:contoso@1234/foundry-platform@98765:environment:staging",
+        "repo:contoso@1234/foundry-platform@98765:pull_request",
+    }
+
+
+def test_applications_have_no_password_and_no_certificate(boot: Rendering) -> None:
+    for application in boot.of_type(APPLICATION):
+        assert "password" not in application.inputs
+        assert "keyCredentials" not in application.inputs
+        assert application.input("signInAudience") == "AzureADMyOrg"
+    types = {r.type for r in boot.resources}
+    assert not {t for t in types if "Password" in t or "Certificate" in t}
+    for principal in boot.of_type(SERVICE_PRINCIPAL):
+        assert principal.input("appRoleAssignmentRequired") is True
+
+
+def test_deployer_gets_only_two_graph_permissions(boot: Rendering) -> None:
+    deployer_sp = next(r for r in boot.of_type(SERVICE_PRINCIPAL) if r.name.endswith("deployer-sp"))
+    permissions = boot.of_type(APP_ROLE_ASSIGNMENT)
+    assert {p.input("appRoleId") for p in permissions} == GRAPH_PERMISSIONS
+    assert all(p.input("principalObjectId") == deployer_sp.state["objectId"] for p in permissions)
+
+
+def test_state_storage_is_entra_only_versioned_and_recoverable(boot: Rendering) -> None:
+    account = boot.one(STORAGE_ACCOUNT)
+    assert account.input("allowSharedKeyAccess") is False
+    assert account.input("defaultToOAuthAuthentication") is True
+    assert account.input("allowBlobPublicAccess") is False
+    assert account.input("minimumTlsVersion") == "TLS1_2"
+    assert account.input("enableHttpsTrafficOnly") is True
+    assert account.input("resourceGroupName") == f"rg-fndry-{boot.stack}-delivery"
+    service = boot.one(BLOB_SERVICE)
+    assert service.input("isVersioningEnabled") is True
+    assert service.input("deleteRetentionPolicy") == {"enabled": True, "days": 30}
+    assert service.input("containerDeleteRetentionPolicy") == {"enabled": True, "days": 30}
+    for container in boot.of_type(CONTAINER):
+        assert container.input("publicAccess") == "None"
+    assert boot.exports["stateBackendUrl"] == f"azblob://pulumi-state?storage_account={account.input('accountName')}"
+
+
+def test_secrets_key_lives_in_an_rbac_purge_protected_vault(boot: Rendering) -> None:
+    vault = boot.one(VAULT)
+    properties = vault.input("properties")
+    assert properties["enableRbacAuthorization"] is True
+    assert properties["enablePurgeProtection"] is True
+    assert "accessPolicies" not in properties
+    key = boot.one(KEY)
+    assert key.input("properties")["kty"] == "RSA"
+    assert {"encrypt", "decrypt"} <= set(key.input("properties")["keyOps"])
+    name = vault.input("vaultName")
+    assert 3 <= len(name) <= 24
+    assert boot.exports["secretsProvider"] == f"azurekeyvault://{name}.vault.azure.net/keys/pulumi-secrets"
+
+
+def test_prod_protects_state_key_and_groups(bootstrapped: dict[str, Rendering]) -> None:
+    for type_token in (STORAGE_ACCOUNT, VAULT, KEY):
+        assert bootstrapped["prod"].one(type_token).protect
+        assert not bootstrapped["dev"].one(type_token).protect
+    assert all(r.protect for r in bootstrapped["prod"].of_type(RESOURCE_GROUP))
+    assert all(r.protect for r in bootstrapped["prod"].of_type(CONTAINER))
+
+
+def test_prod_mentions_nothing_of_the_other_environments(bootstrapped: dict[str, Rendering]) -> None:
+    prod = json.dumps([r.inputs for r in bootstrapped["prod"].resources])
+    for other in ("dev", "staging"):
+        names = {r.input("accountName") for r in bootstrapped[other].of_type(STORAGE_ACCOUNT)}
+        names |= {r.input("vaultName") for r in bootstrapped[other].of_type(VAULT)}
+        names |= {f"rg-fndry-{other}", f"environment:{other}"}
+        assert not [n for n in names if n in prod]
+
+
+def test_state_administrators_reach_both_containers_and_the_key() -> None:
+    group = "11111111-2222-3333-4444-555555555555"
+    boot = render_bootstrap("dev", overrides={"stateAdministratorsGroup": group})
+    admin_grants = [r for r in boot.of_type(ROLE_ASSIGNMENT) if r.input("principalId") == group]
+    assert {(role_guid(r), r.input("scope").rsplit("/", 1)[-1]) for r in admin_grants} == {
+        (STORAGE_BLOB_DATA_CONTRIBUTOR, "pulumi-state"),
+        (STORAGE_BLOB_DATA_CONTRIBUTOR, "bootstrap-state"),
+        (KEY_VAULT_CRYPTO_USER, "pulumi-secrets"),
+    }
+    assert all(r.input("principalType") == "Group" for r in admin_grants)
+
+
+BAD_CONFIG = [
+    ("dev", {"stateStorageAccount": "State_Account"}, "stateStorageAccount", "'State_Account'"),
+    ("dev", {"stateContainer": "bootstrap-state"}, "bootstrapContainer", "'bootstrap-state'"),
+    ("dev", {"deliveryResourceGroupName": "rg-fndry-dev"}, "deliveryResourceGroupName", "'rg-fndry-dev'"),
+    ("dev", {"stateRetentionDays": "3"}, "stateRetentionDays", "3"),
+    ("dev", {"stateAdministratorsGroup": "platform-admins"}, "stateAdministratorsGroup", "'platform-admins'"),
+    ("dev", {"stateKeyVault": "kv--x"}, "stateKeyVault", "'kv--x'"),
+    ("dev", {"github": None}, "github", "(not set)"),
+    ("dev", {"githubb": {"owner": "x"}}, "githubb", "owner"),
+    ("prod", {"stateRetentionDays": "7"}, "stateRetentionDays", "'7'"),
+    ("prod", {"protectResources": "false"}, "protectResources", "'false'"),
+]
+
+
+@pytest.mark.parametrize(("stack", "overrides", "key", "value"), BAD_CONFIG, ids=[f"{c[0]}:{c[2]}" for c in BAD_CONFIG])
+def test_bad_bootstrap_config_fails_before_anything_is_registered(
+    stack: str, overrides: dict[str, object], key: str, value: str
+) -> None:
+    with pytest.raises(RenderError) as failure:
+        render_bootstrap(stack, overrides=overrides)
+    assert isinstance(failure.value.cause, ConfigError)
+    problem = next((p for p in failure.value.cause.problems if p.startswith(f"{key}:")), None)
+    assert problem is not None, failure.value.cause.problems
+    assert value in problem
+    assert failure.value.registrations == []
+
+
+@pytest.mark.parametrize(
+    "role", [roles.OWNER, roles.USER_ACCESS_ADMINISTRATOR, roles.FOUNDRY_OWNER, Role("Owner", OWNER.upper())]
+)
+def test_bootstrap_guard_refuses_roles_outside_its_catalogue(role: Role) -> None:
+    with pytest.raises(catalogue.BootstrapRoleError):
+        catalogue.require_bootstrap_assignable(role, condition="anything")
+
+
+def test_rbac_administrator_needs_a_condition() -> None:
+    with pytest.raises(catalogue.BootstrapRoleError, match="condition"):
+        catalogue.require_bootstrap_assignable(roles.RBAC_ADMINISTRATOR, condition=None)
+    assert catalogue.require_bootstrap_assignable(roles.RBAC_ADMINISTRATOR, "x").guid == RBAC_ADMINISTRATOR
+
+
+@pytest.mark.parametrize("elevating", [roles.OWNER, roles.USER_ACCESS_ADMINISTRATOR, roles.RBAC_ADMINISTRATOR])
+def test_condition_refuses_to_delegate_a_self_elevating_role(monkeypatch: pytest.MonkeyPatch, elevating: Role) -> None:
+    monkeypatch.setattr(roles, "ASSIGNABLE_ROLES", (*roles.ASSIGNABLE_ROLES, elevating))
+    with pytest.raises(catalogue.BootstrapRoleError, match=elevating.guid):
+        catalogue.assignable_roles_condition()
+
+
+def test_condition_guids_are_well_formed() -> None:
+    condition = catalogue.assignable_roles_condition()
+    for guids in condition_lists(condition).values():
+        assert all(re.fullmatch(GUID, g) for g in guids)
