@@ -7,8 +7,11 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import authorization, resources
 
+from components.connections import ProjectConnections, ProjectConnectionsArgs
 from components.foundry import FoundryAccount, FoundryAccountArgs
 from components.identity import AppIdentity, AppIdentityArgs
+from components.models import ModelDeployments, ModelDeploymentsArgs
+from components.observability import Observability, ObservabilityArgs
 from components.settings import Settings
 from components.vault import SecretsVault, SecretsVaultArgs
 
@@ -52,6 +55,21 @@ class FoundryEnvironment(pulumi.ComponentResource):
             ),
             child,
         )
+        self.models = ModelDeployments(
+            f"{name}-models", ModelDeploymentsArgs(settings, resource_group_name, self.foundry.account), child
+        )
+        self.observability = Observability(
+            f"{name}-observability",
+            ObservabilityArgs(
+                settings, resource_group_name, self.foundry.account, self.foundry.projects, self.vault.vault
+            ),
+            child,
+        )
+        self.connections = ProjectConnections(
+            f"{name}-connections",
+            ProjectConnectionsArgs(settings, resource_group_name, self.foundry.account, self.foundry.projects),
+            child,
+        )
 
         self.outputs: dict[str, pulumi.Input[object]] = {
             "environment": settings.environment,
@@ -62,5 +80,10 @@ class FoundryEnvironment(pulumi.ComponentResource):
             "appIdentityClientId": self.app_identity.identity.client_id,
             "appIdentityPrincipalId": self.app_identity.identity.principal_id,
             "keyVaultUri": self.vault.uri,
+            "modelDeployments": self.models.summary,
+            "raiPolicyName": settings.models.rai_policy_name,
+            "appInsightsId": self.observability.app_insights.id,
+            "logAnalyticsWorkspaceId": self.observability.workspace.id,
+            "projectConnections": self.connections.names,
         }
         self.register_outputs(self.outputs)

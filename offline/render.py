@@ -38,6 +38,15 @@ ARM_TYPES: dict[str, str] = {
     "azure-native:cognitiveservices:Account": "Microsoft.CognitiveServices/accounts",
     "azure-native:keyvault:Vault": "Microsoft.KeyVault/vaults",
     "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "azure-native:operationalinsights:Workspace": "Microsoft.OperationalInsights/workspaces",
+    "azure-native:applicationinsights:Component": "Microsoft.Insights/components",
+}
+
+# Child resources of a Foundry account: azure-native token -> (ARM child type, input holding its name).
+ACCOUNT_CHILD_TYPES: dict[str, tuple[str, str]] = {
+    "azure-native:cognitiveservices:Deployment": ("deployments", "deploymentName"),
+    "azure-native:cognitiveservices:RaiPolicy": ("raiPolicies", "raiPolicyName"),
+    "azure-native:cognitiveservices:RaiBlocklist": ("raiBlocklists", "raiBlocklistName"),
 }
 
 
@@ -67,6 +76,7 @@ class Registration:
     protect: bool
     id: str = ""
     state: dict[str, Any] = field(default_factory=dict)
+    additional_secret_outputs: list[str] = field(default_factory=list)
 
     def input(self, path: str) -> Any:
         """An input by dotted path, e.g. `properties.disableLocalAuth`; KeyError when absent."""
@@ -132,6 +142,13 @@ class AzureMocks(pulumi.runtime.Mocks):
             state["clientId"] = fake_guid("client", resource_id)
             state["principalId"] = fake_guid("principal", resource_id)
             state["tenantId"] = FAKE_TENANT_ID
+        if args.typ == "azure-native:applicationinsights:Component":
+            # Shaped like Azure's; the key is fake and tests search for it to prove it never leaks.
+            state["instrumentationKey"] = fake_guid("instrumentation-key", resource_id)
+            state["connectionString"] = (
+                f"InstrumentationKey={state['instrumentationKey']};"
+                f"IngestionEndpoint=https://{inputs.get('location')}-0.in.applicationinsights.azure.com/"
+            )
         identity = inputs.get("identity")
         if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type", "")):
             state["identity"] = {
@@ -161,6 +178,19 @@ class AzureMocks(pulumi.runtime.Mocks):
             return (
                 f"{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/"
                 f"{inputs.get('accountName')}/projects/{inputs.get('projectName')}"
+            )
+        if type_token in ACCOUNT_CHILD_TYPES:
+            child_type, name_input = ACCOUNT_CHILD_TYPES[type_token]
+            return (
+                f"{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/"
+                f"{inputs.get('accountName')}/{child_type}/{inputs.get(name_input)}"
+            )
+        if type_token == "azure-native:monitor:DiagnosticSetting":
+            return f"{inputs.get('resourceUri')}/providers/Microsoft.Insights/diagnosticSettings/{inputs.get('name')}"
+        if type_token == "azure-native:cognitiveservices:ProjectConnection":
+            return (
+                f"{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/"
+                f"{inputs.get('accountName')}/projects/{inputs.get('projectName')}/connections/{inputs.get('connectionName')}"
             )
         if type_token == "azure-native:authorization:RoleAssignment":
             return f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{inputs.get('roleAssignmentName')}"
@@ -200,6 +230,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=bool(request.protect) if request.HasField("protect") else False,
                 id=registered.id if registered else "",
                 state=dict(registered.state) if registered else {},
+                additional_secret_outputs=list(request.additionalSecretOutputs),
             )
         )
         return response

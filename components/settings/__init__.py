@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import pulumi
 
 from components import naming
-from components.settings import core
+from components.settings import connections, core, models, observability
 from components.settings.model import KeyVaultSettings, ProjectSettings, Settings
 from components.settings.reader import ConfigError, ConfigReader
 
@@ -31,19 +31,25 @@ def parse_settings(raw: Mapping[str, str], stack: str) -> Settings:
     resource_group, create_resource_group = core.parse_resource_group(
         reader, naming.resource_group_name(prefix, environment)
     )
+    projects = core.parse_projects(reader)
     settings = Settings(
         stack=stack,
         environment=environment,
         location=location,
         name_prefix=prefix,
         tags=core.parse_tags(reader),
-        projects=core.parse_projects(reader),
+        projects=projects,
         network_access=core.parse_network_access(reader, environment),
         key_vault=core.parse_key_vault(reader, environment, naming.key_vault_name(prefix, environment, location)),
         resource_group_name=resource_group,
         create_resource_group=create_resource_group,
         custom_subdomain=core.parse_subdomain(reader, default_account),
         protect_stateful_resources=core.parse_protection(reader, environment),
+        models=models.parse_models(reader, environment, prefix),
+        connections=connections.parse_connections(
+            reader, environment, resource_group, tuple(project.name for project in projects)
+        ),
+        observability=observability.parse_observability(reader, environment),
     )
     for key in reader.unread_keys():
         reader.fail(

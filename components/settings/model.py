@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+from components.settings.connections import ConnectionSettings
+from components.settings.models import ModelSettings
+from components.settings.observability import ObservabilitySettings
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 NetworkAccess = Literal["public", "private"]
@@ -46,6 +50,9 @@ class Settings:
     create_resource_group: bool
     custom_subdomain: str
     protect_stateful_resources: bool
+    models: ModelSettings = field(default_factory=ModelSettings)
+    connections: tuple[ConnectionSettings, ...] = ()
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
 
     @property
     def is_prod(self) -> bool:
