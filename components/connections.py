@@ -37,13 +37,14 @@ class ProjectConnections(pulumi.ComponentResource):
                 project_name=connection.project,
                 resource_group_name=args.resource_group_name,
                 connection_name=connection.name,
-                properties={
-                    "auth_type": kind.auth_type,
-                    "category": kind.category,
-                    "target": kind.endpoint_template.format(name=connection.resource_name),
-                    "is_shared_to_all": True,
-                    "metadata": {"ApiType": "Azure", "ResourceId": connection.resource_id},
-                },
+                # The typed Args class: a plain dict for this union-typed input would keep snake_case keys.
+                properties=cognitiveservices.AADAuthTypeConnectionPropertiesArgs(
+                    auth_type=kind.auth_type,
+                    category=kind.category,
+                    target=kind.endpoint_template.format(name=connection.resource_name),
+                    is_shared_to_all=True,
+                    metadata={"ApiType": "Azure", "ResourceId": connection.resource_id},
+                ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[args.projects[connection.project]]),
             )
         self.names = {

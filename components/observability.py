@@ -91,14 +91,16 @@ class Observability(pulumi.ComponentResource):
                 project_name=project_name,
                 resource_group_name=args.resource_group_name,
                 connection_name=connection_catalogue.APP_INSIGHTS_CONNECTION_NAME,
-                properties={
-                    "auth_type": connection_catalogue.APP_INSIGHTS_AUTH_TYPE,
-                    "category": connection_catalogue.APP_INSIGHTS_CATEGORY,
-                    "target": self.app_insights.id,
-                    "is_shared_to_all": True,
-                    "credentials": {"key": connection_string},
-                    "metadata": {"ApiType": "Azure", "ResourceId": self.app_insights.id},
-                },
+                # The typed Args class, not a dict: `properties` is a union of connection types, and only the
+                # class tells the SDK which one this is (a plain dict would reach ARM with snake_case keys).
+                properties=cognitiveservices.ApiKeyAuthConnectionPropertiesArgs(
+                    auth_type=connection_catalogue.APP_INSIGHTS_AUTH_TYPE,
+                    category=connection_catalogue.APP_INSIGHTS_CATEGORY,
+                    target=self.app_insights.id,
+                    is_shared_to_all=True,
+                    credentials=cognitiveservices.ConnectionApiKeyArgs(key=connection_string),
+                    metadata={"ApiType": "Azure", "ResourceId": self.app_insights.id},
+                ),
                 # The service may echo the credential back; keep the whole property bag encrypted in state.
                 opts=pulumi.ResourceOptions(
                     parent=self, depends_on=[project], additional_secret_outputs=["properties"]
