@@ -2,7 +2,7 @@
 
 Azure answers 409 RequestConflict when several deployments are written to one account at the same time,
 so the deployments form one chain: each waits for the one before it, the first for the account and the
-policy. Nothing else waits for them (issue: private endpoints may later hang off `last_deployment`).
+policy. Nothing else waits for them; anything that must come after all of them (a private endpoint) can depend on `last_deployment`.
 """
 
 from __future__ import annotations
