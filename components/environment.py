@@ -10,10 +10,13 @@ from pulumi_azure_native import authorization, resources
 from components.access import AccessModel, AccessModelArgs
 from components.cicd import CiCdIdentity, CiCdIdentityArgs
 from components.compute import AppCompute, AppComputeArgs
+from components.connections import ProjectConnections, ProjectConnectionsArgs
 from components.foundry import FoundryAccount, FoundryAccountArgs
 from components.groups import PeopleGroups, PeopleGroupsArgs
 from components.identity import AppIdentity, AppIdentityArgs
+from components.models import ModelDeployments, ModelDeploymentsArgs
 from components.network import PrivateEndpoints, PrivateEndpointsArgs, PrivateNetwork, PrivateNetworkArgs
+from components.observability import Observability, ObservabilityArgs
 from components.settings import Settings
 from components.vault import SecretsVault, SecretsVaultArgs
 
@@ -89,6 +92,21 @@ class FoundryEnvironment(pulumi.ComponentResource):
             ),
             child,
         )
+        self.models = ModelDeployments(
+            f"{name}-models", ModelDeploymentsArgs(settings, resource_group_name, self.foundry.account), child
+        )
+        self.observability = Observability(
+            f"{name}-observability",
+            ObservabilityArgs(
+                settings, resource_group_name, self.foundry.account, self.foundry.projects, self.vault.vault
+            ),
+            child,
+        )
+        self.connections = ProjectConnections(
+            f"{name}-connections",
+            ProjectConnectionsArgs(settings, resource_group_name, self.foundry.account, self.foundry.projects),
+            child,
+        )
         self.private_endpoints = (
             PrivateEndpoints(
                 f"{name}-endpoints",
@@ -98,8 +116,8 @@ class FoundryEnvironment(pulumi.ComponentResource):
                     network=self.network,
                     account=self.foundry.account,
                     vault=self.vault.vault,
-                    # The lead adds the model deployments here at merge (issue 4).
-                    account_endpoint_after=[self.foundry.account],
+                    # The account must have finished provisioning, model deployments included.
+                    account_endpoint_after=[self.foundry.account, *self.models.deployments],
                 ),
                 child,
             )
@@ -142,6 +160,11 @@ class FoundryEnvironment(pulumi.ComponentResource):
                 "AZURE_TENANT_ID": self.tenant_id,
                 "AZURE_SUBSCRIPTION_ID": self.subscription_id,
             },
+            "modelDeployments": self.models.summary,
+            "raiPolicyName": settings.models.rai_policy_name,
+            "appInsightsId": self.observability.app_insights.id,
+            "logAnalyticsWorkspaceId": self.observability.workspace.id,
+            "projectConnections": self.connections.names,
         }
         if self.compute is not None:
             self.outputs["webAppName"] = self.compute.app.name

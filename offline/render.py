@@ -44,6 +44,15 @@ ARM_TYPES: dict[str, str] = {
     "azure-native:network:VirtualNetwork": "Microsoft.Network/virtualNetworks",
     "azure-native:network:PrivateEndpoint": "Microsoft.Network/privateEndpoints",
     "azure-native:privatedns:PrivateZone": "Microsoft.Network/privateDnsZones",
+    "azure-native:operationalinsights:Workspace": "Microsoft.OperationalInsights/workspaces",
+    "azure-native:applicationinsights:Component": "Microsoft.Insights/components",
+}
+
+# Child resources of a Foundry account: azure-native token -> (ARM child type, input holding its name).
+ACCOUNT_CHILD_TYPES: dict[str, tuple[str, str]] = {
+    "azure-native:cognitiveservices:Deployment": ("deployments", "deploymentName"),
+    "azure-native:cognitiveservices:RaiPolicy": ("raiPolicies", "raiPolicyName"),
+    "azure-native:cognitiveservices:RaiBlocklist": ("raiBlocklists", "raiBlocklistName"),
 }
 
 
@@ -73,6 +82,7 @@ class Registration:
     protect: bool
     id: str = ""
     state: dict[str, Any] = field(default_factory=dict)
+    additional_secret_outputs: list[str] = field(default_factory=list)
 
     def input(self, path: str) -> Any:
         """An input by dotted path, e.g. `properties.disableLocalAuth`; KeyError when absent."""
@@ -141,6 +151,13 @@ class AzureMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("azuread:"):
             state.update(self._entra_state(args.typ, args.name))
             resource_id = state["id"]
+        if args.typ == "azure-native:applicationinsights:Component":
+            # Shaped like Azure's; the key is fake and tests search for it to prove it never leaks.
+            state["instrumentationKey"] = fake_guid("instrumentation-key", resource_id)
+            state["connectionString"] = (
+                f"InstrumentationKey={state['instrumentationKey']};"
+                f"IngestionEndpoint=https://{inputs.get('location')}-0.in.applicationinsights.azure.com/"
+            )
         identity = inputs.get("identity")
         if isinstance(identity, dict):
             identity_state = dict(identity)
@@ -207,6 +224,19 @@ class AzureMocks(pulumi.runtime.Mocks):
                 f"{subscription}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/"
                 f"{inputs.get('vaultName')}/keys/{azure_name}"
             )
+        if type_token in ACCOUNT_CHILD_TYPES:
+            child_type, name_input = ACCOUNT_CHILD_TYPES[type_token]
+            return (
+                f"{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/"
+                f"{inputs.get('accountName')}/{child_type}/{inputs.get(name_input)}"
+            )
+        if type_token == "azure-native:monitor:DiagnosticSetting":
+            return f"{inputs.get('resourceUri')}/providers/Microsoft.Insights/diagnosticSettings/{inputs.get('name')}"
+        if type_token == "azure-native:cognitiveservices:ProjectConnection":
+            return (
+                f"{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/"
+                f"{inputs.get('accountName')}/projects/{inputs.get('projectName')}/connections/{inputs.get('connectionName')}"
+            )
         if type_token == "azure-native:authorization:RoleAssignment":
             return f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{inputs.get('roleAssignmentName')}"
         arm_type = ARM_TYPES.get(type_token)
@@ -246,6 +276,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=bool(request.protect) if request.HasField("protect") else False,
                 id=registered.id if registered else "",
                 state=dict(registered.state) if registered else {},
+                additional_secret_outputs=list(request.additionalSecretOutputs),
             )
         )
         return response

@@ -9,6 +9,7 @@ STATEFUL = (
     "azure-native:keyvault:Vault",
     "azure-native:managedidentity:UserAssignedIdentity",
 )
+PROJECT_SCOPED = ("azure-native:cognitiveservices:ProjectConnection",)
 AZURE_NAME_INPUTS = ("resourceGroupName", "accountName", "vaultName", "resourceName", "projectName")
 
 
@@ -17,7 +18,9 @@ def azure_names(rendering: Rendering) -> set[str]:
     names: set[str] = set()
     for resource in rendering.resources:
         if resource.custom and resource.type != "azure-native:cognitiveservices:Project":
-            names |= {resource.inputs[k] for k in AZURE_NAME_INPUTS if isinstance(resource.inputs.get(k), str)}
+            # Resources inside a project name it by its (per-account, repeating) project name too.
+            keys = [k for k in AZURE_NAME_INPUTS if not (k == "projectName" and resource.type in PROJECT_SCOPED)]
+            names |= {resource.inputs[k] for k in keys if isinstance(resource.inputs.get(k), str)}
     return names
 
 

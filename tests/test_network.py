@@ -402,3 +402,13 @@ def test_staging_may_go_private_with_its_own_default_range() -> None:
     staging = render("staging", overrides={"networkAccess": "private"})
     assert staging.one(VNET).input("addressSpace") == {"addressPrefixes": ["10.41.0.0/22"]}
     assert len(staging.of_type(ENDPOINT)) == 2
+
+
+def test_prod_account_endpoint_waits_for_every_model_deployment(rendered: dict[str, Rendering]) -> None:
+    prod = rendered["prod"]
+    deployments = prod.of_type("azure-native:cognitiveservices:Deployment")
+    assert deployments
+    account_endpoint = endpoint_for(prod, "account")
+    for deployment in deployments:
+        assert deployment.urn in account_endpoint.dependencies, deployment.name
+    assert not [d for d in deployments if d.urn in endpoint_for(prod, "vault").dependencies]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import pulumi
 
 from components import naming
-from components.settings import core
+from components.settings import connections, core, models, observability
 from components.settings import network as network_section
 from components.settings.access import parse_access
 from components.settings.compute import parse_compute
@@ -35,13 +35,14 @@ def parse_settings(raw: Mapping[str, str], stack: str) -> Settings:
         reader, naming.resource_group_name(prefix, environment)
     )
     network_access = core.parse_network_access(reader, environment)
+    projects = core.parse_projects(reader)
     settings = Settings(
         stack=stack,
         environment=environment,
         location=location,
         name_prefix=prefix,
         tags=core.parse_tags(reader),
-        projects=core.parse_projects(reader),
+        projects=projects,
         network_access=network_access,
         key_vault=core.parse_key_vault(reader, environment, naming.key_vault_name(prefix, environment, location)),
         resource_group_name=resource_group,
@@ -51,6 +52,11 @@ def parse_settings(raw: Mapping[str, str], stack: str) -> Settings:
         access=parse_access(reader, environment),
         compute=parse_compute(reader, environment),
         network=network_section.parse_network(reader, network_access == "private", environment),
+        models=models.parse_models(reader, environment, prefix),
+        connections=connections.parse_connections(
+            reader, environment, resource_group, tuple(project.name for project in projects)
+        ),
+        observability=observability.parse_observability(reader, environment),
     )
     for key in reader.unread_keys():
         reader.fail(

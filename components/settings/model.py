@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from components.settings.access import AccessSettings
     from components.settings.compute import ComputeSettings
+    from components.settings.connections import ConnectionSettings
+    from components.settings.models import ModelSettings
     from components.settings.network import NetworkSettings
+    from components.settings.observability import ObservabilitySettings
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 NetworkAccess = Literal["public", "private"]
@@ -54,6 +57,9 @@ class Settings:
     access: AccessSettings
     compute: ComputeSettings
     network: NetworkSettings
+    models: ModelSettings
+    connections: tuple[ConnectionSettings, ...]
+    observability: ObservabilitySettings
 
     @property
     def is_private(self) -> bool:

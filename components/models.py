@@ -1,0 +1,142 @@
+"""ModelDeployments: the environment's guardrail (RAI) policy, its optional blocklists, and the model deployments.
+
+Azure answers 409 RequestConflict when several deployments are written to one account at the same time,
+so the deployments form one chain: each waits for the one before it, the first for the account and the
+policy. Nothing else waits for them; anything that must come after all of them (a private endpoint) can depend on `last_deployment`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import cognitiveservices
+
+from components.catalogue import guardrails as catalogue
+from components.settings import Settings
+from components.settings.models import GuardrailSettings
+
+
+@dataclass(frozen=True)
+class ModelDeploymentsArgs:
+    settings: Settings
+    resource_group_name: pulumi.Input[str]
+    account: cognitiveservices.Account
+
+
+def content_filters(guardrails: GuardrailSettings) -> list[cognitiveservices.RaiPolicyContentFilterArgsDict]:
+    """Every filter of the custom policy: each is enabled, and each blocks unless config says otherwise."""
+    filters: list[cognitiveservices.RaiPolicyContentFilterArgsDict] = []
+    for key, filter_name in catalogue.HARM_CATEGORIES.items():
+        thresholds = guardrails.harm[key]
+        for source, level in ((catalogue.PROMPT, thresholds.prompt), (catalogue.COMPLETION, thresholds.completion)):
+            filters.append(
+                {
+                    "name": filter_name,
+                    "source": source,
+                    "severity_threshold": level,
+                    "enabled": True,
+                    "blocking": True,
+                }
+            )
+    for filter_name, source, blocking in (
+        (catalogue.JAILBREAK, catalogue.PROMPT, guardrails.jailbreak),
+        (catalogue.PROTECTED_MATERIAL_TEXT, catalogue.COMPLETION, guardrails.protected_material_text),
+        (catalogue.PROTECTED_MATERIAL_CODE, catalogue.COMPLETION, guardrails.protected_material_code),
+    ):
+        # Switching one of these off in config keeps detection (annotations) and only stops the blocking.
+        filters.append({"name": filter_name, "source": source, "enabled": True, "blocking": blocking})
+    return filters
+
+
+class ModelDeployments(pulumi.ComponentResource):
+    rai_policy: cognitiveservices.RaiPolicy
+    blocklists: dict[str, cognitiveservices.RaiBlocklist]
+    deployments: list[cognitiveservices.Deployment]
+    last_deployment: cognitiveservices.Deployment | None
+
+    def __init__(self, name: str, args: ModelDeploymentsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("foundry-platform:index:ModelDeployments", name, None, opts)
+        settings = args.settings
+        models = settings.models
+        guardrails = models.guardrails
+        account_name = args.account.name
+
+        self.blocklists = {}
+        for blocklist in guardrails.blocklists:
+            resource = cognitiveservices.RaiBlocklist(
+                f"{name}-blocklist-{blocklist.name}",
+                account_name=account_name,
+                resource_group_name=args.resource_group_name,
+                rai_blocklist_name=blocklist.name,
+                properties={"description": blocklist.description},
+                tags=settings.resource_tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for index, item in enumerate(blocklist.items):
+                cognitiveservices.RaiBlocklistItem(
+                    f"{name}-blocklist-{blocklist.name}-item-{index}",
+                    account_name=account_name,
+                    resource_group_name=args.resource_group_name,
+                    rai_blocklist_name=resource.name,
+                    rai_blocklist_item_name=f"{blocklist.name}-{index}",
+                    properties={"pattern": item.pattern, "is_regex": item.is_regex},
+                    tags=settings.resource_tags,
+                    opts=pulumi.ResourceOptions(parent=resource),
+                )
+            self.blocklists[blocklist.name] = resource
+
+        self.rai_policy = cognitiveservices.RaiPolicy(
+            f"{name}-rai-policy",
+            account_name=account_name,
+            resource_group_name=args.resource_group_name,
+            rai_policy_name=models.rai_policy_name,
+            properties={
+                "base_policy_name": catalogue.BASE_POLICY_NAME,
+                "content_filters": content_filters(guardrails),
+                "custom_blocklists": [
+                    {"blocklist_name": blocklist_name, "source": source, "blocking": True}
+                    for blocklist_name in self.blocklists
+                    for source in catalogue.SOURCES
+                ],
+            },
+            tags=settings.resource_tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.blocklists.values())),
+        )
+
+        self.deployments = []
+        previous: cognitiveservices.Deployment | None = None
+        for deployment in models.deployments:
+            waits_for: list[pulumi.Resource] = [self.rai_policy] if previous is None else [self.rai_policy, previous]
+            previous = cognitiveservices.Deployment(
+                f"{name}-deployment-{deployment.name}",
+                account_name=account_name,
+                resource_group_name=args.resource_group_name,
+                deployment_name=deployment.name,
+                sku={"name": deployment.sku, "capacity": deployment.capacity},
+                properties={
+                    "model": {
+                        "format": deployment.model.format,
+                        "name": deployment.model.name,
+                        "version": deployment.model.version,
+                    },
+                    "rai_policy_name": models.rai_policy_name,
+                    "version_upgrade_option": deployment.version_upgrade_option,
+                },
+                tags=settings.resource_tags,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=waits_for),
+            )
+            self.deployments.append(previous)
+        self.last_deployment = previous
+
+        self.summary = {
+            d.name: {
+                "model": d.model.name,
+                "version": d.model.version,
+                "format": d.model.format,
+                "sku": d.sku,
+                "capacity": d.capacity,
+            }
+            for d in models.deployments
+        }
+        self.register_outputs({"raiPolicyName": models.rai_policy_name, "deployments": self.summary})

@@ -1,0 +1,125 @@
+"""Observability: the environment's Log Analytics workspace, a workspace-based Application Insights, the
+diagnostic settings of the Foundry resource and the Key Vault, and an Application Insights connection on
+every project (which is what turns on Foundry's tracing for that project).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import applicationinsights, cognitiveservices, keyvault, monitor, operationalinsights
+
+from components.catalogue import connections as connection_catalogue
+from components.catalogue import diagnostics
+from components.settings import Settings
+
+
+def workspace_name(name_prefix: str, environment: str) -> str:
+    return f"log-{name_prefix}-{environment}"
+
+
+def app_insights_name(name_prefix: str, environment: str) -> str:
+    return f"appi-{name_prefix}-{environment}"
+
+
+@dataclass(frozen=True)
+class ObservabilityArgs:
+    settings: Settings
+    resource_group_name: pulumi.Input[str]
+    account: cognitiveservices.Account
+    projects: dict[str, cognitiveservices.Project]
+    vault: keyvault.Vault
+
+
+class Observability(pulumi.ComponentResource):
+    workspace: operationalinsights.Workspace
+    app_insights: applicationinsights.Component
+    diagnostic_settings: dict[str, monitor.DiagnosticSetting]
+    project_connections: dict[str, cognitiveservices.ProjectConnection]
+
+    def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("foundry-platform:index:Observability", name, None, opts)
+        settings = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.workspace = operationalinsights.Workspace(
+            f"{name}-workspace",
+            workspace_name=workspace_name(settings.name_prefix, settings.environment),
+            resource_group_name=args.resource_group_name,
+            location=settings.location,
+            sku={"name": operationalinsights.WorkspaceSkuNameEnum.PER_GB2018},
+            retention_in_days=settings.observability.log_retention_days,
+            # Only Entra-authenticated ingestion and queries: no workspace shared keys.
+            features={"disable_local_auth": True, "enable_log_access_using_only_resource_permissions": True},
+            tags=settings.resource_tags,
+            opts=child,
+        )
+
+        # Workspace-based: telemetry lands in the workspace above. Local auth off: ingestion needs an Entra
+        # token, so the instrumentation key inside the connection string is not enough to send data.
+        self.app_insights = applicationinsights.Component(
+            f"{name}-appinsights",
+            resource_name_=app_insights_name(settings.name_prefix, settings.environment),
+            resource_group_name=args.resource_group_name,
+            location=settings.location,
+            kind="web",
+            application_type=applicationinsights.ApplicationType.WEB,
+            workspace_resource_id=self.workspace.id,
+            ingestion_mode=applicationinsights.IngestionMode.LOG_ANALYTICS,
+            disable_local_auth=True,
+            tags=settings.resource_tags,
+            opts=pulumi.ResourceOptions(
+                parent=self, additional_secret_outputs=["connectionString", "instrumentationKey"]
+            ),
+        )
+
+        self.diagnostic_settings = {
+            "account": self._diagnostic_setting(
+                f"{name}-diag-account", args.account.id, diagnostics.FOUNDRY_LOG_CATEGORIES
+            ),
+            "vault": self._diagnostic_setting(
+                f"{name}-diag-vault", args.vault.id, diagnostics.KEY_VAULT_LOG_CATEGORIES
+            ),
+        }
+
+        connection_string = pulumi.Output.secret(self.app_insights.connection_string)
+        self.project_connections = {
+            project_name: cognitiveservices.ProjectConnection(
+                f"{name}-appinsights-{project_name}",
+                account_name=args.account.name,
+                project_name=project_name,
+                resource_group_name=args.resource_group_name,
+                connection_name=connection_catalogue.APP_INSIGHTS_CONNECTION_NAME,
+                # The typed Args class, not a dict: `properties` is a union of connection types, and only the
+                # class tells the SDK which one this is (a plain dict would reach ARM with snake_case keys).
+                properties=cognitiveservices.ApiKeyAuthConnectionPropertiesArgs(
+                    auth_type=connection_catalogue.APP_INSIGHTS_AUTH_TYPE,
+                    category=connection_catalogue.APP_INSIGHTS_CATEGORY,
+                    target=self.app_insights.id,
+                    is_shared_to_all=True,
+                    credentials=cognitiveservices.ConnectionApiKeyArgs(key=connection_string),
+                    metadata={"ApiType": "Azure", "ResourceId": self.app_insights.id},
+                ),
+                # The service may echo the credential back; keep the whole property bag encrypted in state.
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[project], additional_secret_outputs=["properties"]
+                ),
+            )
+            for project_name, project in args.projects.items()
+        }
+
+        self.register_outputs({"workspaceId": self.workspace.id, "appInsightsId": self.app_insights.id})
+
+    def _diagnostic_setting(
+        self, resource_name: str, resource_uri: pulumi.Input[str], log_categories: tuple[str, ...]
+    ) -> monitor.DiagnosticSetting:
+        return monitor.DiagnosticSetting(
+            resource_name,
+            name=diagnostics.DIAGNOSTIC_SETTING_NAME,
+            resource_uri=resource_uri,
+            workspace_id=self.workspace.id,
+            logs=[{"category": category, "enabled": True} for category in log_categories],
+            metrics=[{"category": diagnostics.ALL_METRICS, "enabled": True}],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
