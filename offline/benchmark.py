@@ -8,15 +8,13 @@ either is missed:
 - time grows no faster than linearly with the resource count across the scaled sizes (time per resource at
   the largest size within 1.25x of the smallest size's, allowing for timer noise).
 
-The scaled environments set `projects` through config overrides, and ask for 3 model deployments per project
-through `deployments` only if the settings accept that key (it arrives with the model-deployment work);
-otherwise they scale what exists today and say so.
+The scaled environments set `projects` and `modelDeployments` (3 per project, chained on the one account)
+through config overrides.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -24,8 +22,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from components.settings import ConfigError, parse_settings
-from offline.render import PROJECT_DIR, PROJECT_NAME, render, stack_config
+from offline.render import PROJECT_DIR, render
 
 STACKS = ("dev", "staging", "prod")
 SIZES = (5, 20, 50)
@@ -50,7 +47,7 @@ def projects_override(count: int) -> list[dict[str, str]]:
 
 
 def deployments_override(count: int) -> list[dict[str, object]]:
-    """Deployments in the shape the model-deployment issue describes (name, model, SKU, capacity)."""
+    """`modelDeployments` entries: name, model, SKU and capacity."""
     return [
         {
             "name": f"model-{i:03d}",
@@ -60,17 +57,6 @@ def deployments_override(count: int) -> list[dict[str, object]]:
         }
         for i in range(count)
     ]
-
-
-def settings_accept(stack: str, overrides: Mapping[str, object]) -> bool:
-    prefix = PROJECT_NAME + ":"
-    raw = {key[len(prefix) :]: value for key, value in stack_config(stack).items() if key.startswith(prefix)}
-    raw.update({key: json.dumps(value) for key, value in overrides.items()})
-    try:
-        parse_settings(raw, stack)
-    except ConfigError:
-        return False
-    return True
 
 
 def timed(stack: str, overrides: Mapping[str, object] | None, repeat: int) -> tuple[int, float]:
@@ -104,15 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     render("prod")  # warm up: imports and the SDK's first-use costs are not part of the per-case figures
     rows = [Measurement(f"stack {stack}", *timed(stack, None, args.repeat)) for stack in STACKS]
 
-    with_deployments = settings_accept("prod", {"deployments": deployments_override(DEPLOYMENTS_PER_PROJECT)})
     scaled: list[Measurement] = []
     for size in SIZES:
-        overrides: dict[str, object] = {"projects": projects_override(size)}
-        if with_deployments:
-            overrides["deployments"] = deployments_override(DEPLOYMENTS_PER_PROJECT * size)
-        label = f"prod, {size} projects" + (
-            f", {DEPLOYMENTS_PER_PROJECT * size} deployments" if with_deployments else ""
-        )
+        overrides: dict[str, object] = {
+            "projects": projects_override(size),
+            "modelDeployments": deployments_override(DEPLOYMENTS_PER_PROJECT * size),
+        }
+        label = f"prod, {size} projects, {DEPLOYMENTS_PER_PROJECT * size} deployments"
         scaled.append(Measurement(label, *timed("prod", overrides, args.repeat)))
     rows += scaled
 
@@ -121,11 +105,6 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print(f"{r.case.ljust(width)}  {r.resources:9d}  {r.seconds:8.3f}  {r.per_resource_ms:11.2f}")
     print(f"prod cold (fresh interpreter, imports included): {cold:.2f} s")
-    if not with_deployments:
-        print(
-            "note: the settings do not accept a 'deployments' key yet; the scaled cases add projects (each with "
-            "its identity grants) and no model deployments"
-        )
 
     growth = scaled[-1].per_resource_ms / scaled[0].per_resource_ms
     linear = growth <= LINEAR_TOLERANCE
