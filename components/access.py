@@ -17,6 +17,7 @@ from components.catalogue.roles import (
     FOUNDRY_PROJECT_MANAGER,
     FOUNDRY_USER,
     KEY_VAULT_SECRETS_USER,
+    MONITORING_METRICS_PUBLISHER,
     READER,
     Role,
 )
@@ -25,7 +26,7 @@ from components.settings import Settings
 from components.settings.model import ENVIRONMENTS, EnvironmentName
 
 Grantee = Literal["app identity", "project identities", "CI/CD", "developers", "readers", "platform admins"]
-ScopeKind = Literal["each project", "Foundry resource", "Key Vault"]
+ScopeKind = Literal["each project", "Foundry resource", "Key Vault", "Application Insights"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Grant:
 ACCESS_MODEL: tuple[Grant, ...] = (
     Grant("app identity",       FOUNDRY_USER,            "each project"),
     Grant("app identity",       KEY_VAULT_SECRETS_USER,  "Key Vault"),
+    # Application Insights has local auth off: sending traces needs an Entra token with this role.
+    Grant("app identity",       MONITORING_METRICS_PUBLISHER, "Application Insights"),
     # A project's own identity needs Foundry User on the resource; the portal adds it, the API does not.
     Grant("project identities", FOUNDRY_USER,            "Foundry resource"),
     Grant("CI/CD",              FOUNDRY_PROJECT_MANAGER, "each project"),
@@ -77,6 +80,7 @@ class AccessModelArgs:
     project_scopes: Mapping[str, Scope]
     account_scope: Scope
     vault_scope: Scope
+    app_insights_scope: Scope
 
 
 class AccessModel(pulumi.ComponentResource):
@@ -125,4 +129,6 @@ class AccessModel(pulumi.ComponentResource):
             return [(project, principal, scope) for project, scope in args.project_scopes.items()]
         if grant.scope == "Key Vault":
             return [("vault", principal, args.vault_scope)]
+        if grant.scope == "Application Insights":
+            return [("app-insights", principal, args.app_insights_scope)]
         return [("account", principal, args.account_scope)]

@@ -73,6 +73,13 @@ class FoundryEnvironment(pulumi.ComponentResource):
         )
         self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(settings), child)
         self.cicd = CiCdIdentity(f"{name}-cicd", CiCdIdentityArgs(settings), child)
+        self.observability = Observability(
+            f"{name}-observability",
+            ObservabilityArgs(
+                settings, resource_group_name, self.foundry.account, self.foundry.projects, self.vault.vault
+            ),
+            child,
+        )
         self.access = AccessModel(
             f"{name}-access",
             AccessModelArgs(
@@ -89,18 +96,12 @@ class FoundryEnvironment(pulumi.ComponentResource):
                 project_scopes=self.foundry.project_scopes,
                 account_scope=self.foundry.account_scope,
                 vault_scope=self.vault.scope,
+                app_insights_scope=self.observability.app_insights_scope,
             ),
             child,
         )
         self.models = ModelDeployments(
             f"{name}-models", ModelDeploymentsArgs(settings, resource_group_name, self.foundry.account), child
-        )
-        self.observability = Observability(
-            f"{name}-observability",
-            ObservabilityArgs(
-                settings, resource_group_name, self.foundry.account, self.foundry.projects, self.vault.vault
-            ),
-            child,
         )
         self.connections = ProjectConnections(
             f"{name}-connections",

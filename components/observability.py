@@ -12,6 +12,7 @@ from pulumi_azure_native import applicationinsights, cognitiveservices, keyvault
 
 from components.catalogue import connections as connection_catalogue
 from components.catalogue import diagnostics
+from components.rbac import Scope
 from components.settings import Settings
 
 
@@ -109,6 +110,11 @@ class Observability(pulumi.ComponentResource):
             for project_name, project in args.projects.items()
         }
 
+        self.app_insights_scope = Scope(
+            f"resourceGroups/{settings.resource_group_name}/providers/Microsoft.Insights/components/"
+            f"{app_insights_name(settings.name_prefix, settings.environment)}",
+            self.app_insights.id,
+        )
         self.register_outputs({"workspaceId": self.workspace.id, "appInsightsId": self.app_insights.id})
 
     def _diagnostic_setting(

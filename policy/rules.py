@@ -55,13 +55,16 @@ ROLE_DEFINITION_ID = re.compile(
     rf"^(?:/subscriptions/{_GUID})?/providers/Microsoft\.Authorization/roleDefinitions/(?P<guid>{_GUID})$",
     re.IGNORECASE,
 )
-# Scopes an application identity may hold roles on: a Foundry project or a Key Vault, or anything below them.
-PROJECT_OR_VAULT_SCOPE = re.compile(
+# Scopes an application identity may hold roles on: a Foundry project, a Key Vault, or the Application Insights
+# component it publishes telemetry to, or anything below them.
+APP_IDENTITY_SCOPE_PATTERN = re.compile(
     r"/providers/Microsoft\.CognitiveServices/accounts/[^/]+/projects/[^/]+(?:/|$)"
-    r"|/providers/Microsoft\.KeyVault/vaults/[^/]+(?:/|$)",
+    r"|/providers/Microsoft\.KeyVault/vaults/[^/]+(?:/|$)"
+    r"|/providers/Microsoft\.Insights/components/[^/]+(?:/|$)",
     re.IGNORECASE,
 )
-PROJECT_OR_VAULT_TYPES = frozenset({PROJECT, VAULT})
+APP_INSIGHTS = "azure-native:applicationinsights:Component"
+APP_IDENTITY_SCOPE_TYPES = frozenset({PROJECT, VAULT, APP_INSIGHTS})
 
 
 Check = Callable[[str, Mapping[str, Any], str], list[str]]
@@ -409,7 +412,8 @@ def _principal_value(resource: ResourceView) -> Any:
 
 def app_identities_within_project_scope(resources: Sequence[ResourceView]) -> list[Violation]:
     """Application identities (user-assigned managed identities and service principals the stack creates) hold
-    roles only on a Foundry project or a Key Vault, never on the Foundry resource, a resource group or above.
+    roles only on a Foundry project, a Key Vault or an Application Insights component (to publish telemetry),
+    never on the Foundry resource, a resource group or above.
 
     Which principal a grant is for, and what its scope is, are read from the grant's property dependencies
     (known at preview, before any id exists); a grant whose principal or scope is a literal is judged by value.
@@ -436,10 +440,10 @@ def app_identities_within_project_scope(resources: Sequence[ResourceView]) -> li
         if not holders:
             continue
         scope_deps = list(grant.property_dependencies.get("scope", ()))
-        if scope_deps and all(u in by_urn and by_urn[u].type in PROJECT_OR_VAULT_TYPES for u in scope_deps):
+        if scope_deps and all(u in by_urn and by_urn[u].type in APP_IDENTITY_SCOPE_TYPES for u in scope_deps):
             continue
         scope = _known(grant.props, "scope")
-        if isinstance(scope, str) and PROJECT_OR_VAULT_SCOPE.search(scope):
+        if isinstance(scope, str) and APP_IDENTITY_SCOPE_PATTERN.search(scope):
             continue
         if scope is None and scope_deps:  # not known yet (preview): name where the scope comes from
             scope = " + ".join(
@@ -451,7 +455,7 @@ def app_identities_within_project_scope(resources: Sequence[ResourceView]) -> li
                 APP_IDENTITY_SCOPE,
                 grant.urn,
                 f"application identity '{holder}' is granted a role above project scope ({scope}); "
-                "grant it on a Foundry project or a Key Vault",
+                "grant it on a Foundry project, a Key Vault or an Application Insights component",
             )
         )
     return violations
@@ -462,8 +466,9 @@ APP_IDENTITY_SCOPE = "app-identity-within-project-scope"
 STACK_RULES: tuple[StackRule, ...] = (
     StackRule(
         APP_IDENTITY_SCOPE,
-        "User-assigned managed identities and service principals hold roles only on a Foundry project or a Key "
-        "Vault (project identities may hold Foundry User on the Foundry resource, by design).",
+        "User-assigned managed identities and service principals hold roles only on a Foundry project, a Key Vault "
+        "or an Application Insights component (project identities may hold Foundry User on the Foundry resource, "
+        "by design).",
         app_identities_within_project_scope,
     ),
 )

@@ -22,6 +22,8 @@ FOUNDRY_OWNER = "c883944f-8b7b-4483-af10-35834be79c4a"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+# Learn, built-in roles (Monitor): publishes telemetry to Application Insights under Entra auth.
+MONITORING_METRICS_PUBLISHER = "3913510d-42f4-4e42-8a64-420c390055eb"
 
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
@@ -34,6 +36,7 @@ def expected_standing_grants(environment: str, projects: list[str]) -> set[Grant
     sp, group = "ServicePrincipal", "Group"
     grants: set[Grant] = {
         ("app identity", KEY_VAULT_SECRETS_USER, "vault", sp),
+        ("app identity", MONITORING_METRICS_PUBLISHER, "app insights", sp),
         ("developers", READER, "account", group),
         ("readers", READER, "account", group),
     }
@@ -68,6 +71,7 @@ def principal_labels(rendering: Rendering) -> dict[str, str]:
 def scope_labels(rendering: Rendering) -> dict[str, str]:
     labels = {rendering.one("azure-native:cognitiveservices:Account").id: "account"}
     labels[rendering.one("azure-native:keyvault:Vault").id] = "vault"
+    labels[rendering.one("azure-native:applicationinsights:Component").id] = "app insights"
     for project in rendering.of_type("azure-native:cognitiveservices:Project"):
         labels[project.id] = f"project {project.input('projectName')}"
     return labels
@@ -180,4 +184,5 @@ def test_the_catalogue_grants_exactly_what_the_model_uses() -> None:
         FOUNDRY_ACCOUNT_OWNER,
         READER,
         KEY_VAULT_SECRETS_USER,
+        MONITORING_METRICS_PUBLISHER,
     }

@@ -43,7 +43,8 @@ def test_web_app_depends_on_every_role_assignment_of_its_identity(stack: Renderi
     grants = [
         r for r in stack.of_type("azure-native:authorization:RoleAssignment") if r.input("principalId") == principal_id
     ]
-    assert len(grants) == 3  # Foundry User on two projects, Key Vault Secrets User on the vault
+    # Foundry User on two projects, Key Vault Secrets User on the vault, Monitoring Metrics Publisher on App Insights
+    assert len(grants) == 4
     for grant in grants:
         assert grant.urn in web_app.dependencies, grant.name
 

@@ -342,6 +342,8 @@ PROJECT_URN = f"{STACK}azure-native:cognitiveservices:Project::agents"
 PROJECT_IDENTITY_PRINCIPAL = "9d1f6c1e-0000-4000-8000-00000000000a"
 ACCOUNT_URN = f"{STACK}azure-native:cognitiveservices:Account::account"
 VAULT_URN = f"{STACK}azure-native:keyvault:Vault::kv"
+APP_INSIGHTS_URN = f"{STACK}azure-native:applicationinsights:Component::appi"
+APP_INSIGHTS_ID = f"{GROUP_PATH}/providers/Microsoft.Insights/components/appi-x-prod"
 
 
 def resources_with(*grants: ResourceView) -> list[ResourceView]:
@@ -351,6 +353,7 @@ def resources_with(*grants: ResourceView) -> list[ResourceView]:
         ResourceView(PROJECT_URN, PROJECT, {"identity": {"principalId": PROJECT_IDENTITY_PRINCIPAL}}, {}),
         ResourceView(ACCOUNT_URN, ACCOUNT, {}, {}),
         ResourceView(VAULT_URN, VAULT, {}, {}),
+        ResourceView(APP_INSIGHTS_URN, "azure-native:applicationinsights:Component", {}, {}),
         *grants,
     ]
 
@@ -373,6 +376,7 @@ def test_app_identities_on_projects_and_vaults_pass() -> None:
     resources = resources_with(
         grant("app-user-agents", UAMI_URN, PROJECT_URN, PROJECT_ID),
         grant("app-secrets-user", UAMI_URN, VAULT_URN, VAULT_ID),
+        grant("app-publishes-telemetry", UAMI_URN, APP_INSIGHTS_URN, APP_INSIGHTS_ID),
         grant("cicd-manager-agents", SP_URN, PROJECT_URN, PROJECT_ID),
         # A project's own identity holds Foundry User on the resource by design: not an application identity.
         grant("project-on-account", PROJECT_URN, ACCOUNT_URN, ACCOUNT_ID),
@@ -399,4 +403,10 @@ def test_app_identity_grant_with_literal_values_is_judged_by_value() -> None:
     someone_else = ResourceView(
         f"{STACK}{ASSIGNMENT}::other", ASSIGNMENT, {"principalId": "a-group", "scope": GROUP_PATH}, {}
     )
-    assert app_scope_violations(resources_with(on_group, on_project, someone_else)) == ["literal-rg"]
+    on_app_insights = ResourceView(
+        f"{STACK}{ASSIGNMENT}::literal-appi",
+        ASSIGNMENT,
+        {"principalId": "uami-principal", "scope": APP_INSIGHTS_ID},
+        {},
+    )
+    assert app_scope_violations(resources_with(on_group, on_project, someone_else, on_app_insights)) == ["literal-rg"]

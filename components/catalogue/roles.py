@@ -31,6 +31,8 @@ KEY_VAULT_SECRETS_OFFICER = Role("Key Vault Secrets Officer", "b86a8fe4-44ce-494
 KEY_VAULT_ADMINISTRATOR = Role("Key Vault Administrator", "00482a5a-887f-4fb3-b363-3b7fe8e74483")
 KEY_VAULT_READER = Role("Key Vault Reader", "21090545-7ca7-4776-b22c-e363652d74d2")
 MONITORING_READER = Role("Monitoring Reader", "43d0d8ad-25c7-4714-9337-8ba259a9fe05")
+# Despite the name, the role that lets an identity publish any telemetry to Application Insights with Entra auth.
+MONITORING_METRICS_PUBLISHER = Role("Monitoring Metrics Publisher", "3913510d-42f4-4e42-8a64-420c390055eb")
 LOG_ANALYTICS_READER = Role("Log Analytics Reader", "73c42c96-874c-492b-b04d-ab87d138a893")
 
 # Known only so the guard can name them when someone tries to use them.
@@ -53,6 +55,7 @@ ASSIGNABLE_ROLES: tuple[Role, ...] = (
     FOUNDRY_ACCOUNT_OWNER,
     READER,
     KEY_VAULT_SECRETS_USER,
+    MONITORING_METRICS_PUBLISHER,
 )
 
 # Never assigned by this program, whatever the caller asks: the Cognitive Services * roles and Azure AI

@@ -43,6 +43,7 @@ FOUNDRY_ROLES = {
     "e47c6f54-e4a2-4754-9501-8e0985b135e1",  # Foundry Account Owner
     READER,
     "4633458b-17de-408a-b874-0445c86b69e6",  # Key Vault Secrets User
+    "3913510d-42f4-4e42-8a64-420c390055eb",  # Monitoring Metrics Publisher (Learn, built-in roles)
 }
 # Microsoft Graph permissions reference: Application.ReadWrite.OwnedBy and Group.Create (application).
 GRAPH_PERMISSIONS = {"18a4783c-866b-4cc7-a460-3d5e5662c884", "bf7b1a76-6e77-406b-b258-bf5c7720e98f"}
