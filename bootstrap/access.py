@@ -5,9 +5,9 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import authorization
 
-from bootstrap.catalogue import CONDITION_VERSION, require_bootstrap_assignable
+from bootstrap.catalogue import require_bootstrap_assignable
 from components.catalogue.roles import Role
-from components.rbac import Principal, Scope, assignment_name
+from components.rbac import Principal, Scope, assign_role
 
 
 def grant(
@@ -20,16 +20,14 @@ def grant(
     condition: str | None = None,
 ) -> authorization.RoleAssignment:
     """One role assignment, refused unless the bootstrap's catalogue allows `role` (with `condition`)."""
-    granted = require_bootstrap_assignable(role, condition)
-    return authorization.RoleAssignment(
+    return assign_role(
         resource_name,
-        role_assignment_name=assignment_name(scope, principal, granted),
-        principal_id=principal.object_id,
-        principal_type=principal.principal_type,
-        role_definition_id=pulumi.Output.from_input(subscription_id).apply(granted.definition_id),
-        scope=scope.resource_id,
+        principal,
+        role,
+        scope,
+        subscription_id,
+        opts,
         condition=condition,
-        condition_version=CONDITION_VERSION if condition else None,
-        description=f"{granted.name} for {principal.display_name} (foundry-platform-bootstrap)",
-        opts=opts,
+        guard=lambda wanted: require_bootstrap_assignable(wanted, condition),
+        granted_by="foundry-platform-bootstrap",
     )

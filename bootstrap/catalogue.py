@@ -50,8 +50,6 @@ DEPLOYER_GRAPH_PERMISSIONS: dict[str, str] = {
     "Group.Create": GRAPH_GROUP_CREATE,
 }
 
-CONDITION_VERSION = "2.0"
-
 
 class BootstrapRoleError(ValueError):
     """A grant the bootstrap refuses to make."""

@@ -7,6 +7,7 @@ known at preview time, so Azure never sees the same grant under two names (RoleA
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,6 +18,8 @@ from components.catalogue.roles import Role, require_assignable
 from components.naming import deterministic_guid
 
 PrincipalType = Literal["ServicePrincipal", "Group"]
+# ABAC conditions on role assignments are written in condition language version 2.0.
+CONDITION_VERSION = "2.0"
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,12 @@ def assign_role(
     scope: Scope,
     subscription_id: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
+    condition: str | None = None,
+    guard: Callable[[Role], Role] = require_assignable,
+    granted_by: str = "foundry-platform",
 ) -> authorization.RoleAssignment:
-    granted = require_assignable(role)
+    """One role assignment, made only if `guard` (by default the Foundry program's catalogue) allows the role."""
+    granted = guard(role)
     return authorization.RoleAssignment(
         resource_name,
         role_assignment_name=assignment_name(scope, principal, granted),
@@ -58,7 +65,9 @@ def assign_role(
         principal_type=principal.principal_type,
         role_definition_id=pulumi.Output.from_input(subscription_id).apply(granted.definition_id),
         scope=scope.resource_id,
-        description=f"{granted.name} for {principal.display_name} (foundry-platform)",
+        condition=condition,
+        condition_version=CONDITION_VERSION if condition else None,
+        description=f"{granted.name} for {principal.display_name} ({granted_by})",
         opts=opts,
     )
 
