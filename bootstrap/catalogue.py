@@ -12,8 +12,10 @@ roles. Owner and User Access Administrator are never granted by anything in this
 
 from __future__ import annotations
 
+from components.access import standing_roles
 from components.catalogue import roles
 from components.catalogue.roles import CONTRIBUTOR, RBAC_ADMINISTRATOR, READER, Role
+from components.settings.model import EnvironmentName
 
 STORAGE_BLOB_DATA_CONTRIBUTOR = Role("Storage Blob Data Contributor", "ba92f5b4-2d11-453d-a403-e96b0029c9fe")
 STORAGE_BLOB_DATA_READER = Role("Storage Blob Data Reader", "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")
@@ -71,24 +73,29 @@ def require_bootstrap_assignable(role: Role, condition: str | None) -> Role:
     return known
 
 
-def delegable_roles() -> tuple[Role, ...]:
-    """The roles the main program assigns (its catalogue's one list), checked to hold no self-elevating role."""
+def delegable_roles(environment: EnvironmentName) -> tuple[Role, ...]:
+    """The roles the main program assigns as standing assignments in `environment`.
+
+    The main program's whole catalogue is checked to hold no self-elevating role first. A role the environment
+    grants only as a PIM eligibility (Foundry Account Owner in prod) is not delegated: the deployer must not
+    be able to make it standing.
+    """
     for role in roles.ASSIGNABLE_ROLES:
         if any(role.guid == elevating.guid for elevating in SELF_ELEVATING_ROLES):
             raise BootstrapRoleError(
                 f"the main program's assignable roles include '{role.name}' ({role.guid}); delegating it would let "
                 "the deployer grant itself anything"
             )
-    return roles.ASSIGNABLE_ROLES
+    return standing_roles(environment)
 
 
-def assignable_roles_condition(delegable: tuple[Role, ...] | None = None) -> str:
+def assignable_roles_condition(environment: EnvironmentName) -> str:
     """The ABAC condition (version 2.0) for the deployer's RBAC Administrator grant.
 
     Role assignments may be created only for the listed roles and only for service principals and groups;
     they may be deleted only for the listed roles. Every other action of the role is unaffected.
     """
-    guids = ", ".join(role.guid for role in (delegable if delegable is not None else delegable_roles()))
+    guids = ", ".join(role.guid for role in delegable_roles(environment))
     principal_types = ", ".join(f"'{kind}'" for kind in DELEGATED_PRINCIPAL_TYPES)
     write = "Microsoft.Authorization/roleAssignments/write"
     delete = "Microsoft.Authorization/roleAssignments/delete"

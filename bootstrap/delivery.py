@@ -95,7 +95,7 @@ class DeliveryFoundation(pulumi.ComponentResource):
                 deployer,
                 RBAC_ADMINISTRATOR,
                 environment_scope,
-                catalogue.assignable_roles_condition(),
+                catalogue.assignable_roles_condition(s.environment),
             ),
             ("deployer-state", deployer, catalogue.STORAGE_BLOB_DATA_CONTRIBUTOR, state.state_scope, None),
             ("deployer-key", deployer, catalogue.KEY_VAULT_CRYPTO_USER, state.key_scope, None),

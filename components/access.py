@@ -62,6 +62,11 @@ def grants_for(environment: EnvironmentName) -> tuple[Grant, ...]:
     return tuple(grant for grant in ACCESS_MODEL if environment in grant.environments)
 
 
+def standing_roles(environment: EnvironmentName) -> tuple[Role, ...]:
+    """The roles this environment assigns as standing assignments (PIM eligibilities excluded), each once."""
+    return tuple(dict.fromkeys(grant.role for grant in grants_for(environment) if not grant.pim_eligible))
+
+
 def assigned_roles() -> tuple[Role, ...]:
     """Every role the program grants in some environment, standing or eligible (each once)."""
     return tuple(dict.fromkeys(grant.role for grant in ACCESS_MODEL))

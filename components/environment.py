@@ -71,7 +71,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
             SecretsVaultArgs(settings=settings, resource_group_name=resource_group_name, tenant_id=self.tenant_id),
             child,
         )
-        self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(settings), child)
+        self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(settings, client.object_id), child)
         self.cicd = CiCdIdentity(f"{name}-cicd", CiCdIdentityArgs(settings), child)
         self.observability = Observability(
             f"{name}-observability",

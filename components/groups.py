@@ -26,6 +26,8 @@ def group_display_name(name_prefix: str, environment: str, role: str) -> str:
 @dataclass(frozen=True)
 class PeopleGroupsArgs:
     settings: Settings
+    # The identity running `pulumi up`: with only Group.Create in Graph it can manage the groups it owns.
+    deployer_object_id: pulumi.Input[str]
 
 
 class PeopleGroups(pulumi.ComponentResource):
@@ -47,7 +49,9 @@ class PeopleGroups(pulumi.ComponentResource):
                 security_enabled=True,
                 mail_enabled=False,
                 members=list(membership.members),
-                owners=list(membership.owners) or None,
+                owners=pulumi.Output.all(args.deployer_object_id, *membership.owners).apply(
+                    lambda ids: list(dict.fromkeys(ids))
+                ),
                 prevent_duplicate_names=True,
                 opts=pulumi.ResourceOptions(parent=self),
             )

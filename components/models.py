@@ -82,7 +82,7 @@ class ModelDeployments(pulumi.ComponentResource):
                     rai_blocklist_item_name=f"{blocklist.name}-{index}",
                     properties={"pattern": item.pattern, "is_regex": item.is_regex},
                     tags=settings.resource_tags,
-                    opts=pulumi.ResourceOptions(parent=resource),
+                    opts=pulumi.ResourceOptions(parent=self),
                 )
             self.blocklists[blocklist.name] = resource
 

@@ -1,8 +1,8 @@
 """Role assignments with the properties every assignment in this program must have.
 
 Each assignment goes through the role catalogue's guard, sets `principal_type` explicitly (the SDK's
-default of `User` breaks managed identities) and gets a name derived from scope, principal and role as
-known at preview time, so Azure never sees the same grant under two names (RoleAssignmentExists).
+default of `User` breaks managed identities) and gets a name derived from subscription, scope, principal and
+role as known at preview time, so Azure never sees the same grant under two names (RoleAssignmentExists).
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ class Scope:
     resource_id: pulumi.Input[str]
 
 
-def assignment_name(scope: Scope, principal: Principal, role: Role) -> str:
-    return deterministic_guid(scope.key, principal.key, role.guid)
+def assignment_name(subscription_id: str, scope: Scope, principal: Principal, role: Role) -> str:
+    """Role-assignment names are unique tenant-wide: the subscription keeps two subscriptions' grants apart."""
+    return deterministic_guid(subscription_id, scope.key, principal.key, role.guid)
 
 
 def assign_role(
@@ -60,7 +61,10 @@ def assign_role(
     granted = guard(role)
     return authorization.RoleAssignment(
         resource_name,
-        role_assignment_name=assignment_name(scope, principal, granted),
+        # The subscription id comes from the provider's client configuration, known during preview too.
+        role_assignment_name=pulumi.Output.from_input(subscription_id).apply(
+            lambda subscription: assignment_name(subscription, scope, principal, granted)
+        ),
         principal_id=principal.object_id,
         principal_type=principal.principal_type,
         role_definition_id=pulumi.Output.from_input(subscription_id).apply(granted.definition_id),

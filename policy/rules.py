@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.catalogue.roles import FORBIDDEN_NAME_PREFIX, FORBIDDEN_ROLES, Role, role_by_guid
+from components.catalogue.roles import ASSIGNABLE_ROLES, FORBIDDEN_NAME_PREFIX, FORBIDDEN_ROLES, Role, role_by_guid
 
 # Type tokens the rules look at.
 ACCOUNT = "azure-native:cognitiveservices:Account"
@@ -224,8 +224,15 @@ def key_vault_purge_protection(_type: str, props: Mapping[str, Any], _env: str) 
 def no_forbidden_role(_type: str, props: Mapping[str, Any], _env: str) -> list[str]:
     guid = role_guid_of(props.get("roleDefinitionId"))
     role = role_by_guid(guid) if guid else None
+    if guid is None:
+        return []  # not a role definition id at all: the role-by-guid rule reports that
     if role is not None and is_forbidden(role):
         return [f"role '{role.name}' ({role.guid}) must never be granted for Foundry work"]
+    if not any(allowed.guid == guid for allowed in ASSIGNABLE_ROLES):
+        # An allow-list, so a Cognitive Services role this catalogue does not know by GUID is refused too.
+        label = f"'{role.name}' ({guid})" if role else guid
+        allowed_names = ", ".join(r.name for r in ASSIGNABLE_ROLES)
+        return [f"role {label} is not one the program may grant; allowed: {allowed_names}"]
     return []
 
 
@@ -344,8 +351,9 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
     ),
     ResourceRule(
         "no-forbidden-role",
-        "No Cognitive Services * role, Azure AI Developer, Owner, Contributor, User Access Administrator or RBAC "
-        "Administrator is granted (standing or eligible), judged by role GUID.",
+        "Only the catalogue's assignable roles are granted (standing or eligible), judged by role GUID: never a "
+        "Cognitive Services * role, Azure AI Developer, Owner, Contributor, User Access Administrator or RBAC "
+        "Administrator, nor any role the catalogue does not list.",
         GRANT_TYPES,
         no_forbidden_role,
     ),

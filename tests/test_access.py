@@ -13,6 +13,7 @@ import pytest
 from components import access
 from components.catalogue import roles
 from components.catalogue.roles import ForbiddenRoleError, Role, require_assignable
+from components.rbac import Principal, Scope, assignment_name
 from offline.render import Registration, RenderError, Rendering, render
 
 FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
@@ -186,3 +187,13 @@ def test_the_catalogue_grants_exactly_what_the_model_uses() -> None:
         KEY_VAULT_SECRETS_USER,
         MONITORING_METRICS_PUBLISHER,
     }
+
+
+def test_assignment_names_are_unique_per_subscription() -> None:
+    """Names are unique tenant-wide, so the same stack in two subscriptions must not produce the same name."""
+    scope = Scope("resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", "unused")
+    principal = Principal("managed-identity:id", "id", "user-assigned managed identity", "ServicePrincipal", "unused")
+    first = assignment_name("00000000-0000-4000-8000-00000000000a", scope, principal, roles.READER)
+    again = assignment_name("00000000-0000-4000-8000-00000000000a", scope, principal, roles.READER)
+    other_subscription = assignment_name("00000000-0000-4000-8000-00000000000b", scope, principal, roles.READER)
+    assert first == again != other_subscription

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from offline.render import Rendering, render
+from offline.render import FAKE_CLIENT_OBJECT_ID, Rendering, render
 
 GROUP = "azuread:index/group:Group"
 APP_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
@@ -30,13 +30,15 @@ def test_three_security_groups_named_for_the_environment(stack: Rendering) -> No
     for group in groups.values():
         assert group.input("securityEnabled") is True
         assert group.input("mailEnabled") is False
+        assert group.input("owners") == [FAKE_CLIENT_OBJECT_ID]  # the deployer, so later runs can manage it
 
 
 def test_group_members_and_owners_come_from_config() -> None:
     rendering = render("dev", overrides={"groups": {"developers": {"members": [ALICE], "owners": [BOB]}}})
     developers = next(g for g in rendering.of_type(GROUP) if g.input("displayName").endswith("-developers"))
     assert developers.input("members") == [ALICE]
-    assert developers.input("owners") == [BOB]
+    # The deployer stays an owner so later runs may still manage the group; configured owners come after it.
+    assert developers.input("owners") == [FAKE_CLIENT_OBJECT_ID, BOB]
 
 
 def test_group_object_ids_are_exported(stack: Rendering) -> None:
@@ -106,10 +108,10 @@ def test_extra_credentials_on_the_app_identity_are_created_one_at_a_time() -> No
         for i in range(3)
     ] + [
         {
-            "name": "release-tag",
+            "name": "evals-repo",
             "identity": "cicd",
             "issuer": GITHUB_ISSUER,
-            "subject": "repo:contoso/foundry-platform:ref:refs/tags/v1",
+            "subject": "repo:contoso/foundry-evals:environment:dev",
         }
     ]
     rendering = render("dev", overrides={"federatedCredentials": extras})
@@ -121,6 +123,7 @@ def test_extra_credentials_on_the_app_identity_are_created_one_at_a_time() -> No
         assert credential.input("audiences") == AUDIENCES
     assert not [c for c in chain if rendering.depends_on(chain[0], c)]
     assert rendering.depends_on(chain[1], chain[0]) and rendering.depends_on(chain[2], chain[1])
-    github, tag = sorted(rendering.of_type(APP_CREDENTIAL), key=lambda r: r.input("displayName"))
-    assert tag.input("subject") == "repo:contoso/foundry-platform:ref:refs/tags/v1"
-    assert rendering.depends_on(tag, github)
+    evals, github = sorted(rendering.of_type(APP_CREDENTIAL), key=lambda r: r.input("displayName"))
+    assert github.input("displayName") == "github-dev"
+    assert evals.input("subject") == "repo:contoso/foundry-evals:environment:dev"
+    assert rendering.depends_on(evals, github)

@@ -20,6 +20,8 @@ BAD_CONFIG = [
     # (stack, overrides, the key the message must name, the bad value it must show)
     ("dev", {"enviroment": "dev"}, "enviroment", "'dev'"),
     ("dev", {"environment": "qa"}, "environment", "'qa'"),
+    ("dev", {"environment": "prod"}, "environment", "'prod'"),
+    ("prod", {"environment": "dev", "networkAccess": "public"}, "environment", "'dev'"),
     ("dev", {"namePrefix": None}, "namePrefix", "(not set)"),
     ("dev", {"namePrefix": "Contoso"}, "namePrefix", "'Contoso'"),
     ("dev", {"namePrefix": "contosoplatform"}, "namePrefix", "'contosoplatform'"),
@@ -81,6 +83,36 @@ BAD_CONFIG = [
         },
         "federatedCredentials",
         "21 credentials",
+    ),
+    (
+        "prod",
+        {
+            "federatedCredentials": [
+                {
+                    "name": "main-branch",
+                    "identity": "cicd",
+                    "issuer": "https://token.actions.githubusercontent.com",
+                    "subject": "repo:contoso/foundry-agents:ref:refs/heads/main",
+                }
+            ]
+        },
+        "federatedCredentials[0].subject",
+        "'repo:contoso/foundry-agents:ref:refs/heads/main'",
+    ),
+    (
+        "prod",
+        {
+            "federatedCredentials": [
+                {
+                    "name": "dev-env",
+                    "identity": "cicd",
+                    "issuer": "https://token.actions.githubusercontent.com",
+                    "subject": "repo:contoso/foundry-agents:environment:dev",
+                }
+            ]
+        },
+        "federatedCredentials[0].subject",
+        "'repo:contoso/foundry-agents:environment:dev'",
     ),
     ("dev", {"compute": {"skuName": "F1"}}, "compute.skuName", "'F1'"),
     ("dev", {"compute": {"enabled": "sometimes"}}, "compute.enabled", "'sometimes'"),

@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
 
 
 def load(name: str) -> dict[Any, Any]:
@@ -73,6 +74,18 @@ def test_test_job_has_no_cloud_credentials_and_runs_the_readme_command() -> None
     job = load("test.yml")["jobs"]["test"]
     assert job["permissions"] == {"contents": "read"}
     runs = [step.get("run") for step in job["steps"]]
-    assert "python3 -m venv venv && venv/bin/pip install -r requirements-dev.txt" in runs
-    assert "venv/bin/python -m pytest" in runs
+    assert runs[-1] == "bash .ci/run"
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    # .ci/run installs and tests exactly as the README says, then gates on the policies offline.
+    assert "python3 -m venv venv" in ci
+    assert any(line.startswith("venv/bin/pip install") and "-r requirements-dev.txt" in line for line in ci)
+    assert "venv/bin/python -m pytest" in ci
+    assert any(line.startswith("venv/bin/python -m offline.plan --stack all") for line in ci)
     assert "env" not in job
+
+
+def test_deploys_and_previews_enforce_the_policy_pack() -> None:
+    for workflow, job_name in (("pulumi-up.yml", "up"), ("pull-request.yml", "preview")):
+        steps = load(workflow)["jobs"][job_name]["steps"]
+        pulumi_step = next(s for s in steps if str(s.get("uses", "")).startswith("pulumi/actions@"))
+        assert pulumi_step["with"]["policyPacks"] == "policy", workflow

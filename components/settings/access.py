@@ -177,7 +177,7 @@ def parse_eligibility(reader: ConfigReader, environment: EnvironmentName) -> Eli
     return EligibilityWindow(str(justification), str(fields.get("startsOn")), str(fields.get("expiresOn")))
 
 
-def parse_extra_credentials(reader: ConfigReader) -> tuple[ExtraCredential, ...]:
+def parse_extra_credentials(reader: ConfigReader, environment: EnvironmentName) -> tuple[ExtraCredential, ...]:
     entries = check_list(reader, "federatedCredentials", reader.structured("federatedCredentials"))
     credentials: list[ExtraCredential] = []
     for index, entry in enumerate(entries):
@@ -192,6 +192,16 @@ def parse_extra_credentials(reader: ConfigReader) -> tuple[ExtraCredential, ...]
         ok &= check_pattern(reader, f"{key}.subject", subject, r"\S+", 1, 600, "a subject without spaces, no wildcards")
         if ok and "*" in str(subject):
             reader.fail(f"{key}.subject", subject, "an exact subject: federated credentials do not match wildcards")
+            ok = False
+        github_job = ok and issuer == federation.GITHUB_ACTIONS_ISSUER
+        if github_job and not str(subject).endswith(f":environment:{environment}"):
+            # A branch, tag or pull-request subject would let a job skip the environment's protection rules.
+            reader.fail(
+                f"{key}.subject",
+                subject,
+                f"GitHub credentials must name this stack's GitHub environment: 'repo:<owner>/<repo>:environment:{environment}'",
+            )
+            ok = False
         if ok:
             credentials.append(ExtraCredential(str(name), cast(CredentialTarget, target), str(issuer), str(subject)))
     check_unique(reader, "federatedCredentials[].name", [c.name for c in credentials])
@@ -216,5 +226,5 @@ def parse_access(reader: ConfigReader, environment: EnvironmentName) -> AccessSe
         github=parse_github(reader),
         groups=parse_groups(reader),
         eligibility=parse_eligibility(reader, environment),
-        extra_credentials=parse_extra_credentials(reader),
+        extra_credentials=parse_extra_credentials(reader, environment),
     )

@@ -48,11 +48,16 @@ FORBIDDEN_TAG_NAME_CHARS = set("<>%&\\?/")
 
 
 def parse_environment(reader: ConfigReader, stack: str) -> EnvironmentName:
-    """`environment` defaults to the stack name when the stack is called dev, staging or prod."""
+    """A stack called dev, staging or prod is that environment; any other stack must say which it is."""
     value = reader.text("environment")
+    if stack in ENVIRONMENTS:
+        if value is not None and value != stack:
+            # Otherwise stack 'prod' could be deployed with dev's names and dev's (weaker) defaults.
+            reader.fail(
+                "environment", value, f"stack '{stack}' is the {stack} environment; allowed: '{stack}' or unset"
+            )
+        return cast(EnvironmentName, stack)
     if value is None:
-        if stack in ENVIRONMENTS:
-            return cast(EnvironmentName, stack)
         reader.fail("environment", None, "required for stack '" + stack + "'; allowed: " + ", ".join(ENVIRONMENTS))
         return "dev"
     return cast(EnvironmentName, check_choice(reader, "environment", value, ENVIRONMENTS, "dev"))

@@ -37,10 +37,11 @@ READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
 KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
+FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"
 FOUNDRY_ROLES = {
     "53ca6127-db72-4b80-b1b0-d745d6d5456d",  # Foundry User
     "eadc314b-1a2d-4efa-be10-5d325db5065e",  # Foundry Project Manager
-    "e47c6f54-e4a2-4754-9501-8e0985b135e1",  # Foundry Account Owner
+    FOUNDRY_ACCOUNT_OWNER,
     READER,
     "4633458b-17de-408a-b874-0445c86b69e6",  # Key Vault Secrets User
     "3913510d-42f4-4e42-8a64-420c390055eb",  # Monitoring Metrics Publisher (Learn, built-in roles)
@@ -70,18 +71,26 @@ def test_abac_condition_lists_exactly_the_roles_the_main_program_assigns(
     bootstrapped: dict[str, Rendering], rendered: dict[str, Rendering]
 ) -> None:
     assigned_by_main = {
-        r.input("roleDefinitionId").rsplit("/", 1)[-1]
+        role_guid(r)
         for rendering in rendered.values()
         for r in (*rendering.of_type(ROLE_ASSIGNMENT), *rendering.of_type(PIM_ELIGIBILITY))
     }
     assert assigned_by_main == FOUNDRY_ROLES
-    for boot in bootstrapped.values():
+    for environment, boot in bootstrapped.items():
+        # Per environment: exactly the roles the main program assigns there as standing assignments.
+        standing_in_environment = {role_guid(r) for r in rendered[environment].of_type(ROLE_ASSIGNMENT)}
         condition = grants(boot)["deployer-rbac-admin"].input("condition")
-        lists = condition_lists(condition)
-        assert lists == {"Request": assigned_by_main, "Resource": assigned_by_main}
+        assert condition_lists(condition) == {"Request": standing_in_environment, "Resource": standing_in_environment}
         assert "Microsoft.Authorization/roleAssignments/write" in condition
         assert "Microsoft.Authorization/roleAssignments/delete" in condition
         assert "{'ServicePrincipal', 'Group'}" in condition
+
+
+def test_prod_deployer_cannot_make_the_eligible_owner_role_standing(bootstrapped: dict[str, Rendering]) -> None:
+    prod_lists = condition_lists(grants(bootstrapped["prod"])["deployer-rbac-admin"].input("condition"))
+    assert FOUNDRY_ACCOUNT_OWNER not in prod_lists["Request"]
+    dev_lists = condition_lists(grants(bootstrapped["dev"])["deployer-rbac-admin"].input("condition"))
+    assert FOUNDRY_ACCOUNT_OWNER in dev_lists["Request"]
 
 
 def test_condition_version_is_2_and_only_the_rbac_administrator_grant_has_one(boot: Rendering) -> None:
@@ -284,10 +293,10 @@ def test_rbac_administrator_needs_a_condition() -> None:
 def test_condition_refuses_to_delegate_a_self_elevating_role(monkeypatch: pytest.MonkeyPatch, elevating: Role) -> None:
     monkeypatch.setattr(roles, "ASSIGNABLE_ROLES", (*roles.ASSIGNABLE_ROLES, elevating))
     with pytest.raises(catalogue.BootstrapRoleError, match=elevating.guid):
-        catalogue.assignable_roles_condition()
+        catalogue.assignable_roles_condition("dev")
 
 
 def test_condition_guids_are_well_formed() -> None:
-    condition = catalogue.assignable_roles_condition()
+    condition = catalogue.assignable_roles_condition("dev")
     for guids in condition_lists(condition).values():
         assert all(re.fullmatch(GUID, g) for g in guids)
