@@ -6,8 +6,8 @@ there; the storage and key roles only the bootstrap needs are added here with th
 The bootstrap's guard is deliberately different from the main program's: it may grant Contributor and
 Role Based Access Control Administrator, because the deployer must create resources in its environment's
 resource group and hand out the roles the main program assigns. The RBAC Administrator grant is only ever
-made together with `assignable_roles_condition()`, which limits it to exactly the main program's assignable
-roles. Owner and User Access Administrator are never granted by anything in this repository.
+made together with `assignable_roles_condition(environment)`, which limits it to exactly the roles the main
+program assigns as standing assignments in that environment. Owner and User Access Administrator are never granted by anything in this repository.
 """
 
 from __future__ import annotations
