@@ -2,7 +2,7 @@
 
 Azure answers 409 RequestConflict when several deployments are written to one account at the same time,
 so the deployments form one chain: each waits for the one before it, the first for the account and the
-policy. Nothing else waits for them; anything that must come after all of them (a private endpoint) can depend on `last_deployment`.
+policy. Whatever must come after all of them (the account's private endpoint) depends on `deployments`.
 """
 
 from __future__ import annotations
@@ -53,7 +53,6 @@ class ModelDeployments(pulumi.ComponentResource):
     rai_policy: cognitiveservices.RaiPolicy
     blocklists: dict[str, cognitiveservices.RaiBlocklist]
     deployments: list[cognitiveservices.Deployment]
-    last_deployment: cognitiveservices.Deployment | None
 
     def __init__(self, name: str, args: ModelDeploymentsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:ModelDeployments", name, None, opts)
@@ -127,7 +126,6 @@ class ModelDeployments(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=waits_for),
             )
             self.deployments.append(previous)
-        self.last_deployment = previous
 
         self.summary = {
             d.name: {
