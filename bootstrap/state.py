@@ -16,6 +16,7 @@ from pulumi_azure_native import keyvault, storage
 
 from bootstrap.settings import BootstrapSettings
 from components.rbac import Scope
+from components.vault import rbac_vault_properties
 
 # Operations Pulumi's azurekeyvault secrets provider uses (encrypt/decrypt), plus wrap/unwrap.
 KEY_OPERATIONS = ("encrypt", "decrypt", "wrapKey", "unwrapKey")
@@ -97,16 +98,8 @@ class StateBackend(pulumi.ComponentResource):
             vault_name=s.state_key_vault,
             resource_group_name=args.resource_group_name,
             location=s.location,
-            properties={
-                "tenant_id": args.tenant_id,
-                "sku": {"family": keyvault.SkuFamily.A, "name": keyvault.SkuName.STANDARD},
-                "enable_rbac_authorization": True,
-                "enable_soft_delete": True,
-                "soft_delete_retention_in_days": VAULT_RETENTION_DAYS,
-                "enable_purge_protection": True,
-                "public_network_access": "Enabled",
-                "network_acls": {"default_action": "Allow", "bypass": "AzureServices"},
-            },
+            # Reached from GitHub-hosted runners over the internet (Entra-authenticated, RBAC only).
+            properties=rbac_vault_properties(args.tenant_id, "standard", VAULT_RETENTION_DAYS, private=False),
             tags=s.resource_tags,
             opts=stateful,
         )

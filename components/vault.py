@@ -14,6 +14,26 @@ from components.rbac import Scope
 from components.settings import Settings
 
 
+def rbac_vault_properties(
+    tenant_id: pulumi.Input[str], sku: str, soft_delete_retention_days: int, private: bool
+) -> keyvault.VaultPropertiesArgsDict:
+    """Every vault in this repository: RBAC only (no access policies), soft delete, purge protection."""
+    return {
+        "tenant_id": tenant_id,
+        "sku": {"family": keyvault.SkuFamily.A, "name": keyvault.SkuName(sku)},
+        "enable_rbac_authorization": True,
+        "enable_soft_delete": True,
+        "soft_delete_retention_in_days": soft_delete_retention_days,
+        # Purge protection cannot be turned off once on; that is the point.
+        "enable_purge_protection": True,
+        "public_network_access": "Disabled" if private else "Enabled",
+        "network_acls": {
+            "default_action": "Deny" if private else "Allow",
+            "bypass": "None" if private else "AzureServices",
+        },
+    }
+
+
 @dataclass(frozen=True)
 class SecretsVaultArgs:
     settings: Settings
@@ -35,20 +55,9 @@ class SecretsVault(pulumi.ComponentResource):
             vault_name=vault_settings.name,
             resource_group_name=args.resource_group_name,
             location=settings.location,
-            properties={
-                "tenant_id": args.tenant_id,
-                "sku": {"family": keyvault.SkuFamily.A, "name": keyvault.SkuName(vault_settings.sku)},
-                "enable_rbac_authorization": True,
-                "enable_soft_delete": True,
-                "soft_delete_retention_in_days": vault_settings.soft_delete_retention_days,
-                # Purge protection cannot be turned off once on; that is the point.
-                "enable_purge_protection": True,
-                "public_network_access": "Disabled" if private else "Enabled",
-                "network_acls": {
-                    "default_action": "Deny" if private else "Allow",
-                    "bypass": "None" if private else "AzureServices",
-                },
-            },
+            properties=rbac_vault_properties(
+                args.tenant_id, vault_settings.sku, vault_settings.soft_delete_retention_days, private
+            ),
             tags=settings.resource_tags,
             opts=pulumi.ResourceOptions(parent=self, protect=settings.protect_stateful_resources),
         )
