@@ -6,7 +6,6 @@ raised together as `ConfigError` before a single resource is declared. Unknown k
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,17 +13,16 @@ import pulumi
 
 from components import naming
 from components.catalogue import federation
-from components.settings import core
+from components.settings import core, project_config
 from components.settings.access import GitHubSettings, parse_github
 from components.settings.model import EnvironmentName
-from components.settings.reader import ConfigError, ConfigReader, check_int, check_pattern
+from components.settings.reader import GUID_PATTERN, ConfigError, ConfigReader, check_int, check_pattern
 
 PROJECT = "foundry-platform-bootstrap"
 
 STORAGE_ACCOUNT_RULE = "3-24 lowercase letters and digits"
 CONTAINER_RULE = "lowercase letters, digits and single hyphens, starting and ending with a letter or digit"
 KEY_NAME_RULE = "letters, digits and hyphens"
-OBJECT_ID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 DEFAULT_STATE_CONTAINER = "pulumi-state"
 DEFAULT_BOOTSTRAP_CONTAINER = "bootstrap-state"
@@ -109,7 +107,7 @@ def parse_bootstrap_settings(raw: Mapping[str, str], stack: str) -> BootstrapSet
         reader,
         "resourceGroupName",
         naming.resource_group_name(prefix, environment),
-        r"[-\w.()]*[-\w()]",
+        core.RESOURCE_GROUP_PATTERN,
         1,
         90,
         core.RESOURCE_GROUP_RULE,
@@ -118,7 +116,7 @@ def parse_bootstrap_settings(raw: Mapping[str, str], stack: str) -> BootstrapSet
         reader,
         "deliveryResourceGroupName",
         f"rg-{prefix}-{environment}-delivery",
-        r"[-\w.()]*[-\w()]",
+        core.RESOURCE_GROUP_PATTERN,
         1,
         90,
         core.RESOURCE_GROUP_RULE,
@@ -163,16 +161,18 @@ def parse_bootstrap_settings(raw: Mapping[str, str], stack: str) -> BootstrapSet
         reader,
         "stateKeyVault",
         default_state_vault(prefix, environment, location) if valid_prefix else "invalid",
-        r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]",
+        core.KEY_VAULT_PATTERN,
         3,
         24,
         core.KEY_VAULT_RULE,
     )
     key_name = _text(reader, "secretsKeyName", DEFAULT_SECRETS_KEY, r"[a-zA-Z0-9-]+", 1, 127, KEY_NAME_RULE)
     admins = reader.text("stateAdministratorsGroup")
-    if admins is not None and not re.fullmatch(OBJECT_ID_PATTERN, admins):
-        reader.fail("stateAdministratorsGroup", admins, "allowed: the object id (a GUID) of an Entra security group")
-    protect = _parse_protect(reader, environment)
+    if admins is not None:
+        check_pattern(
+            reader, "stateAdministratorsGroup", admins, GUID_PATTERN, 36, 36, "the object id of an Entra security group"
+        )
+    protect = core.parse_protection(reader, environment, "protectResources", "the state and its key")
     for key in reader.unread_keys():
         reader.fail(key, raw[key], f"unknown key for project '{PROJECT}' (check its spelling against the README)")
     if reader.problems:
@@ -197,29 +197,5 @@ def parse_bootstrap_settings(raw: Mapping[str, str], stack: str) -> BootstrapSet
     )
 
 
-def _parse_protect(reader: ConfigReader, environment: EnvironmentName) -> bool:
-    value = reader.text("protectResources")
-    default = environment == "prod"
-    if value is None:
-        return default
-    if value.lower() not in ("true", "false"):
-        reader.fail("protectResources", value, "allowed: true or false")
-        return default
-    if environment == "prod" and value.lower() != "true":
-        reader.fail(
-            "protectResources", value, "prod allows only true: the state and its key must survive a stray destroy"
-        )
-    return value.lower() == "true"
-
-
-def project_config() -> dict[str, str]:
-    """Every `foundry-platform-bootstrap:*` value the engine passed, without the namespace."""
-    from pulumi.runtime import config as runtime_config
-
-    merged: dict[str, object] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    prefix = PROJECT + ":"
-    return {key[len(prefix) :]: str(value) for key, value in merged.items() if key.startswith(prefix)}
-
-
 def load_bootstrap_settings() -> BootstrapSettings:
-    return parse_bootstrap_settings(project_config(), pulumi.get_stack())
+    return parse_bootstrap_settings(project_config(PROJECT), pulumi.get_stack())

@@ -24,6 +24,7 @@ from typing import Any
 
 from components.catalogue.roles import role_by_guid
 from components.naming import ENVIRONMENT_CODES
+from components.settings.reader import GUID_PATTERN
 from offline.inventory import Inventory, build_inventory
 from offline.render import PROJECT_DIR, Registration, RenderError, Rendering, render
 from policy.rules import Resource, Verdict, Violation, evaluate
@@ -121,7 +122,7 @@ def build_report(rendering: Rendering) -> StackReport:
 # --- diff between two stacks -----------------------------------------------------------------------------
 
 _HASH = re.compile(r"(?<![0-9a-z])[0-9a-f]{6}(?![0-9a-z])")
-_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+_GUID = re.compile(GUID_PATTERN)
 
 
 def normalise(text: str, stack: str) -> str:

@@ -16,7 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components.catalogue import federation
 from components.catalogue.roles import ASSIGNABLE_ROLES, FORBIDDEN_NAME_PREFIX, FORBIDDEN_ROLES, Role, role_by_guid
+from components.settings.reader import GUID_PATTERN
 
 # Type tokens the rules look at.
 ACCOUNT = "azure-native:cognitiveservices:Account"
@@ -45,14 +47,13 @@ FEDERATED_CREDENTIAL_TYPES = frozenset(
 # Identities an application runs as (or deploys with); system-assigned identities of projects are not among them.
 APPLICATION_IDENTITY_TYPES = frozenset({USER_ASSIGNED_IDENTITY, ENTRA_SERVICE_PRINCIPAL})
 
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+GITHUB_ISSUER = federation.GITHUB_ACTIONS_ISSUER
+TOKEN_EXCHANGE_AUDIENCE = federation.ENTRA_TOKEN_EXCHANGE_AUDIENCE
 PROD = "prod"
 
-_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 # A full role definition id: subscription-level (what the program writes) or tenant-level.
 ROLE_DEFINITION_ID = re.compile(
-    rf"^(?:/subscriptions/{_GUID})?/providers/Microsoft\.Authorization/roleDefinitions/(?P<guid>{_GUID})$",
+    rf"^(?:/subscriptions/{GUID_PATTERN})?/providers/Microsoft\.Authorization/roleDefinitions/(?P<guid>{GUID_PATTERN})$",
     re.IGNORECASE,
 )
 # Scopes an application identity may hold roles on: a Foundry project, a Key Vault, or the Application Insights

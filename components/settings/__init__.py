@@ -69,12 +69,12 @@ def parse_settings(raw: Mapping[str, str], stack: str) -> Settings:
     return settings
 
 
-def project_config() -> dict[str, str]:
-    """Every `foundry-platform:*` value the Pulumi engine passed to this program, without the namespace."""
+def project_config(project: str = PROJECT) -> dict[str, str]:
+    """Every `<project>:*` value the Pulumi engine passed to this program, without the namespace."""
     from pulumi.runtime import config as runtime_config
 
     merged: dict[str, object] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    prefix = PROJECT + ":"
+    prefix = project + ":"
     return {key[len(prefix) :]: str(value) for key, value in merged.items() if key.startswith(prefix)}
 
 

@@ -10,6 +10,7 @@ from typing import Literal, cast
 from components.catalogue import federation
 from components.settings.model import EnvironmentName
 from components.settings.reader import (
+    GUID_PATTERN,
     ConfigReader,
     check_choice,
     check_list,
@@ -18,7 +19,6 @@ from components.settings.reader import (
     check_unique,
 )
 
-GUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 # GitHub: owners are 1-39 characters of letters, digits and single hyphens; repository names allow '.', '_' too.
 GITHUB_OWNER_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
 GITHUB_REPOSITORY_PATTERN = r"[A-Za-z0-9._-]{1,100}"

@@ -38,6 +38,8 @@ NAME_PREFIX_RULE = "lowercase letters and digits, starting with a letter"
 PROJECT_NAME_RULE = "lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen"
 SUBDOMAIN_RULE = "lowercase letters, digits and hyphens, starting and ending with a letter or digit"
 KEY_VAULT_RULE = "letters, digits and hyphens, starting with a letter, ending with a letter or digit, no '--'"
+RESOURCE_GROUP_PATTERN = r"[-\w.()]*[-\w()]"
+KEY_VAULT_PATTERN = r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]"
 RESOURCE_GROUP_RULE = "letters, digits, '-', '_', '.', '(' and ')', not ending with '.'"
 LOCATION_RULE = "an Azure region name in lowercase without spaces, e.g. 'swedencentral'"
 
@@ -150,7 +152,7 @@ def parse_network_access(reader: ConfigReader, environment: EnvironmentName) -> 
 def parse_key_vault(reader: ConfigReader, environment: EnvironmentName, default_name: str) -> KeyVaultSettings:
     fields = check_object(reader, "keyVault", reader.structured("keyVault"), ("name", "sku", "softDeleteRetentionDays"))
     name = fields.get("name", default_name)
-    check_pattern(reader, "keyVault.name", name, r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]", 3, 24, KEY_VAULT_RULE)
+    check_pattern(reader, "keyVault.name", name, KEY_VAULT_PATTERN, 3, 24, KEY_VAULT_RULE)
     sku = check_choice(reader, "keyVault.sku", fields.get("sku", "standard"), KEY_VAULT_SKUS, "standard")
     retention = check_int(reader, "keyVault.softDeleteRetentionDays", fields.get("softDeleteRetentionDays", 90), 7, 90)
     if environment == "prod" and retention is not None and retention != 90:
@@ -175,19 +177,21 @@ def parse_resource_group(reader: ConfigReader, default: str) -> tuple[str, bool]
     value = reader.text("existingResourceGroup")
     if value is None:
         return default, True
-    if check_pattern(reader, "existingResourceGroup", value, r"[-\w.()]*[-\w()]", 1, 90, RESOURCE_GROUP_RULE):
+    if check_pattern(reader, "existingResourceGroup", value, RESOURCE_GROUP_PATTERN, 1, 90, RESOURCE_GROUP_RULE):
         return value, False
     return default, True
 
 
-def parse_protection(reader: ConfigReader, environment: EnvironmentName) -> bool:
+def parse_protection(
+    reader: ConfigReader,
+    environment: EnvironmentName,
+    key: str = "protectStatefulResources",
+    protected: str = "the account, vault and identity",
+) -> bool:
+    """`protect` for stateful resources: on by default in prod, and prod refuses to turn it off."""
     default = environment == "prod"
-    value = reader.text("protectStatefulResources")
-    protect = default if value is None else check_bool(reader, "protectStatefulResources", value)
+    value = reader.text(key)
+    protect = default if value is None else check_bool(reader, key, value)
     if environment == "prod" and protect is False:
-        reader.fail(
-            "protectStatefulResources",
-            value,
-            "prod allows only true: the account, vault and identity must not be deletable by a stray `pulumi destroy`",
-        )
+        reader.fail(key, value, f"prod allows only true: {protected} must not be deletable by a stray `pulumi destroy`")
     return default if protect is None else protect

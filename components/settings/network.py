@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.catalogue import dns_zones, subnets
-from components.settings.reader import ConfigReader, check_bool, check_object
+from components.settings.reader import GUID_PATTERN, ConfigReader, check_bool, check_object
 
 KEY = "network"
 FIELDS = (
@@ -43,14 +43,13 @@ MAX_PREFIX_LENGTH: dict[str, int] = {
     "agent": subnets.AGENT_MAX_PREFIX_LENGTH,
 }
 
-_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _GROUP = r"[-\w.()]{1,90}"
 SUBNET_ID_PATTERN = re.compile(
-    rf"/subscriptions/{_GUID}/resourceGroups/{_GROUP}/providers/Microsoft\.Network/virtualNetworks/[-\w.]{{2,64}}/subnets/[-\w.]{{1,80}}",
+    rf"/subscriptions/{GUID_PATTERN}/resourceGroups/{_GROUP}/providers/Microsoft\.Network/virtualNetworks/[-\w.]{{2,64}}/subnets/[-\w.]{{1,80}}",
     re.IGNORECASE,
 )
 ZONE_ID_PATTERN = re.compile(
-    rf"/subscriptions/{_GUID}/resourceGroups/{_GROUP}/providers/Microsoft\.Network/privateDnsZones/([^/]+)",
+    rf"/subscriptions/{GUID_PATTERN}/resourceGroups/{_GROUP}/providers/Microsoft\.Network/privateDnsZones/([^/]+)",
     re.IGNORECASE,
 )
 SUBNET_ID_FORM = "/subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>"

@@ -17,6 +17,9 @@ import pulumi
 
 T = TypeVar("T")
 
+# Entra object ids, subscription ids, role definition GUIDs: one format, checked in one way.
+GUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
 
 class ConfigError(pulumi.RunError):
     """Stack configuration that the program refuses; raised before any resource is registered.
