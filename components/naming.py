@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 
+from components.catalogue.connections import CONNECTION_NAME_MAX
+
 # Short environment codes keep globally-unique names inside Azure's length limits (Key Vault: 24).
 ENVIRONMENT_CODES: dict[str, str] = {"dev": "dev", "staging": "stg", "prod": "prd"}
 
@@ -61,15 +63,26 @@ def virtual_network_name(name_prefix: str, environment: str) -> str:
 PRIVATE_ENDPOINT_NAME_MAX = 64
 
 
-def private_endpoint_name(target_name: str, group_id: str) -> str:
-    """`pe-<target>-<group>`: one endpoint per target resource and sub-resource, within Azure's 64 characters.
+def bounded_name(template: str, variable: str, limit: int) -> str:
+    """`template` with `{}` replaced by `variable`, at most `limit` characters.
 
-    A target name too long for that (a custom subdomain may have 64 characters) is shortened and given a
-    hash of the full name, so the result stays unique and deterministic.
+    A variable part too long for that is cut and followed by a hash of its full value, so the result stays
+    unique and deterministic.
     """
-    name = f"pe-{target_name}-{group_id}"
-    if len(name) <= PRIVATE_ENDPOINT_NAME_MAX:
+    name = template.format(variable)
+    if len(name) <= limit:
         return name
-    digest = hashlib.sha256(target_name.encode()).hexdigest()[:6]
-    keep = PRIVATE_ENDPOINT_NAME_MAX - len(f"pe--{digest}-{group_id}")
-    return f"pe-{target_name[:keep].rstrip('-')}-{digest}-{group_id}"
+    digest = hashlib.sha256(variable.encode()).hexdigest()[:6]
+    keep = limit - len(template.format(f"-{digest}"))
+    return template.format(f"{variable[:keep].rstrip('-')}-{digest}")
+
+
+def private_endpoint_name(target_name: str, group_id: str) -> str:
+    """`pe-<target>-<group>`: one endpoint per target resource and sub-resource, within Azure's 64 characters
+    (a custom subdomain alone may have 64)."""
+    return bounded_name(f"pe-{{}}-{group_id}", target_name, PRIVATE_ENDPOINT_NAME_MAX)
+
+
+def project_connection_name(project: str, purpose: str) -> str:
+    """`<project>-<purpose>`: connection names are unique per Foundry account, so the project is part of them."""
+    return bounded_name(f"{{}}-{purpose}", project, CONNECTION_NAME_MAX)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import applicationinsights, cognitiveservices, keyvault, monitor, operationalinsights
 
+from components import naming
 from components.catalogue import connections as connection_catalogue
 from components.catalogue import diagnostics
 from components.rbac import Scope
@@ -91,7 +92,9 @@ class Observability(pulumi.ComponentResource):
                 account_name=args.account.name,
                 project_name=project_name,
                 resource_group_name=args.resource_group_name,
-                connection_name=connection_catalogue.APP_INSIGHTS_CONNECTION_NAME,
+                connection_name=naming.project_connection_name(
+                    project_name, connection_catalogue.APP_INSIGHTS_CONNECTION_PURPOSE
+                ),
                 # The typed Args class, not a dict: `properties` is a union of connection types, and only the
                 # class tells the SDK which one this is (a plain dict would reach ARM with snake_case keys).
                 properties=cognitiveservices.ApiKeyAuthConnectionPropertiesArgs(

@@ -188,6 +188,29 @@ BAD_CONNECTIONS = [
         "connections[].name",
         "unique",
     ),
+    # Connection names are unique per Foundry account: the same name in two projects is refused too ...
+    (
+        "staging",
+        {
+            "connections": [
+                {"name": "docs", "project": "agents", "resourceId": storage_id("rg-fndry-staging", "st1")},
+                {"name": "Docs", "project": "evals", "resourceId": storage_id("rg-fndry-staging", "st2")},
+            ]
+        },
+        "connections[].name",
+        "across all projects of the Foundry account",
+    ),
+    # ... and so is a name the program already gives another project's Application Insights connection.
+    (
+        "prod",
+        {
+            "connections": [
+                {"name": "evals-app-insights", "project": "agents", "resourceId": storage_id("rg-fndry-prod", "st")}
+            ]
+        },
+        "connections[].name",
+        "Application Insights connection of project evals",
+    ),
     (
         "dev",
         {

@@ -87,7 +87,8 @@ def test_every_project_has_an_app_insights_connection(stack: Rendering) -> None:
     assert sorted(connections) == sorted(projects) == ["agents", "evals"]
     for project_name, connection in connections.items():
         assert connection.input("accountName") == stack.one(ACCOUNT).input("accountName")
-        assert connection.input("connectionName") == "app-insights"
+        # Connection names are unique per account, not per project: each carries its project's name.
+        assert connection.input("connectionName") == f"{project_name}-app-insights"
         assert connection.input("properties.target") == component.id
         assert connection.input("properties.metadata") == {"ApiType": "Azure", "ResourceId": component.id}
         assert connection.input("properties.authType") == "ApiKey"

@@ -27,7 +27,13 @@ CONNECTION_KINDS: tuple[ConnectionKind, ...] = (
 # component's connection string, which the program only ever handles as a Pulumi secret.
 APP_INSIGHTS_CATEGORY = "AppInsights"
 APP_INSIGHTS_AUTH_TYPE = "ApiKey"
-APP_INSIGHTS_CONNECTION_NAME = "app-insights"
+APP_INSIGHTS_CONNECTION_PURPOSE = "app-insights"
+
+# Connection names are unique across all projects of one Foundry account, not per project: a second project's
+# connection with the same name is refused (Azure/terraform-azurerm-avm-ptn-aiml-ai-foundry #73,
+# microsoft-foundry/foundry-samples #263). Names the program makes therefore carry the project's name
+# (`components.naming.project_connection_name`).
+CONNECTION_NAME_MAX = 64
 
 
 def kind_for_type(arm_type: str) -> ConnectionKind | None:

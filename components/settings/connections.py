@@ -13,7 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from components.catalogue.connections import CONNECTION_KINDS, ConnectionKind, kind_for_type
+from components import naming
+from components.catalogue.connections import (
+    APP_INSIGHTS_CONNECTION_PURPOSE,
+    CONNECTION_KINDS,
+    ConnectionKind,
+    kind_for_type,
+)
 from components.settings.reader import ConfigReader, check_list, check_object, check_pattern, check_unique
 
 CONNECTION_NAME_RULE = "letters, digits, '_' and '-', starting with a letter or digit"
@@ -103,9 +109,38 @@ def parse_connections(
             _check_same_environment(reader, f"{key}.resourceId", resource_id, match, environment, allowed_groups)
         if len(reader.problems) == problems_before and match is not None and kind is not None:
             connections.append(ConnectionSettings(str(name), str(project), str(resource_id), match["name"], kind))
-    for project in projects:
-        check_unique(reader, "connections[].name", [c.name for c in connections if c.project == project])
+    _check_account_wide_names(reader, connections, projects)
     return tuple(connections)
+
+
+def builtin_connection_names(projects: tuple[str, ...]) -> dict[str, str]:
+    """Lower-cased name -> project of every connection the program itself makes (one App Insights per project)."""
+    return {
+        naming.project_connection_name(project, APP_INSIGHTS_CONNECTION_PURPOSE).lower(): project
+        for project in projects
+    }
+
+
+def _check_account_wide_names(
+    reader: ConfigReader, connections: list[ConnectionSettings], projects: tuple[str, ...]
+) -> None:
+    """Connection names are unique across every project of the account, the program's own connections included."""
+    check_unique(
+        reader,
+        "connections[].name",
+        [c.name for c in connections],
+        " across all projects of the Foundry account, not per project",
+    )
+    reserved = builtin_connection_names(projects)
+    for connection in connections:
+        owner = reserved.get(connection.name.lower())
+        if owner is not None:
+            reader.fail(
+                "connections[].name",
+                connection.name,
+                f"the program uses this name for the Application Insights connection of project {owner}; connection names "
+                "are unique across all projects of the Foundry account",
+            )
 
 
 def _check_same_environment(

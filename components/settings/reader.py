@@ -145,10 +145,11 @@ def check_list(reader: ConfigReader, key: str, value: object, max_items: int | N
     return value
 
 
-def check_unique(reader: ConfigReader, key: str, names: Sequence[str]) -> None:
+def check_unique(reader: ConfigReader, key: str, names: Sequence[str], within: str = "") -> None:
+    """Each name once, compared case-insensitively; `within` says where uniqueness is required, if not obvious."""
     seen: set[str] = set()
     for name in names:
         lowered = name.lower()
         if lowered in seen:
-            reader.fail(key, name, "names must be unique (compared case-insensitively)")
+            reader.fail(key, name, f"names must be unique{within} (compared case-insensitively)")
         seen.add(lowered)
