@@ -13,6 +13,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.catalogue import federation
+from components.ordering import SerialWrites
 from components.rbac import Principal
 
 
@@ -53,19 +54,21 @@ class GitHubIdentity(pulumi.ComponentResource):
             f"{name}-sp", client_id=self.application.client_id, app_role_assignment_required=True, opts=child
         )
         self.credentials = []
+        # One credential at a time on the same application.
+        writes = SerialWrites(self.application)
         for subject in args.subjects:
-            previous = self.credentials[-1:]
             self.credentials.append(
-                azuread.ApplicationFederatedIdentityCredential(
-                    f"{name}-{subject.name}",
-                    application_id=self.application.id,
-                    display_name=subject.name,
-                    description=subject.description,
-                    issuer=federation.GITHUB_ACTIONS_ISSUER,
-                    subject=subject.subject,
-                    audiences=list(federation.AUDIENCES),
-                    # One credential at a time on the same application.
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=list(previous)),
+                writes.add(
+                    azuread.ApplicationFederatedIdentityCredential(
+                        f"{name}-{subject.name}",
+                        application_id=self.application.id,
+                        display_name=subject.name,
+                        description=subject.description,
+                        issuer=federation.GITHUB_ACTIONS_ISSUER,
+                        subject=subject.subject,
+                        audiences=list(federation.AUDIENCES),
+                        opts=writes.options(self),
+                    )
                 )
             )
         self.principal = Principal(

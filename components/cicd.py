@@ -12,6 +12,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.catalogue import federation
+from components.ordering import SerialWrites
 from components.rbac import Principal
 from components.settings import Settings
 
@@ -43,29 +44,34 @@ class CiCdIdentity(pulumi.ComponentResource):
             f"{name}-sp", client_id=self.application.client_id, app_role_assignment_required=True, opts=child
         )
         subject = github.environment_subject(settings.environment)
+        # Credentials on one application are written one at a time; Entra answers 409 otherwise.
+        writes = SerialWrites(self.application)
         self.credentials = [
-            azuread.ApplicationFederatedIdentityCredential(
-                f"{name}-github-{settings.environment}",
-                application_id=self.application.id,
-                display_name=f"github-{settings.environment}",
-                description=f"GitHub Actions jobs in the '{settings.environment}' environment of {github.owner}/{github.repository}",
-                issuer=federation.GITHUB_ACTIONS_ISSUER,
-                subject=subject,
-                audiences=list(federation.AUDIENCES),
-                opts=child,
+            writes.add(
+                azuread.ApplicationFederatedIdentityCredential(
+                    f"{name}-github-{settings.environment}",
+                    application_id=self.application.id,
+                    display_name=f"github-{settings.environment}",
+                    description=f"GitHub Actions jobs in the '{settings.environment}' environment of {github.owner}/{github.repository}",
+                    issuer=federation.GITHUB_ACTIONS_ISSUER,
+                    subject=subject,
+                    audiences=list(federation.AUDIENCES),
+                    opts=writes.options(self),
+                )
             )
         ]
         for extra in (c for c in settings.access.extra_credentials if c.identity == "cicd"):
             self.credentials.append(
-                azuread.ApplicationFederatedIdentityCredential(
-                    f"{name}-{extra.name}",
-                    application_id=self.application.id,
-                    display_name=extra.name,
-                    issuer=extra.issuer,
-                    subject=extra.subject,
-                    audiences=list(federation.AUDIENCES),
-                    # Credentials on one identity are written one at a time; Entra answers 409 otherwise.
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[self.credentials[-1]]),
+                writes.add(
+                    azuread.ApplicationFederatedIdentityCredential(
+                        f"{name}-{extra.name}",
+                        application_id=self.application.id,
+                        display_name=extra.name,
+                        issuer=extra.issuer,
+                        subject=extra.subject,
+                        audiences=list(federation.AUDIENCES),
+                        opts=writes.options(self),
+                    )
                 )
             )
         self.principal = Principal(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import cognitiveservices
 
+from components.ordering import SerialWrites
 from components.settings import Settings
 
 
@@ -21,6 +22,7 @@ class ProjectConnectionsArgs:
     resource_group_name: pulumi.Input[str]
     account: cognitiveservices.Account
     projects: dict[str, cognitiveservices.Project]
+    account_writes: SerialWrites
 
 
 class ProjectConnections(pulumi.ComponentResource):
@@ -29,23 +31,26 @@ class ProjectConnections(pulumi.ComponentResource):
     def __init__(self, name: str, args: ProjectConnectionsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:ProjectConnections", name, None, opts)
         self.connections = {}
+        writes = args.account_writes
         for connection in args.settings.connections:
             kind = connection.kind
-            self.connections[(connection.project, connection.name)] = cognitiveservices.ProjectConnection(
-                f"{name}-{connection.project}-{connection.name}",
-                account_name=args.account.name,
-                project_name=connection.project,
-                resource_group_name=args.resource_group_name,
-                connection_name=connection.name,
-                # The typed Args class: a plain dict for this union-typed input would keep snake_case keys.
-                properties=cognitiveservices.AADAuthTypeConnectionPropertiesArgs(
-                    auth_type=kind.auth_type,
-                    category=kind.category,
-                    target=kind.endpoint_template.format(name=connection.resource_name),
-                    is_shared_to_all=True,
-                    metadata={"ApiType": "Azure", "ResourceId": connection.resource_id},
-                ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[args.projects[connection.project]]),
+            self.connections[(connection.project, connection.name)] = writes.add(
+                cognitiveservices.ProjectConnection(
+                    f"{name}-{connection.project}-{connection.name}",
+                    account_name=args.account.name,
+                    project_name=connection.project,
+                    resource_group_name=args.resource_group_name,
+                    connection_name=connection.name,
+                    # The typed Args class: a plain dict for this union-typed input would keep snake_case keys.
+                    properties=cognitiveservices.AADAuthTypeConnectionPropertiesArgs(
+                        auth_type=kind.auth_type,
+                        category=kind.category,
+                        target=kind.endpoint_template.format(name=connection.resource_name),
+                        is_shared_to_all=True,
+                        metadata={"ApiType": "Azure", "ResourceId": connection.resource_id},
+                    ),
+                    opts=writes.options(self, depends_on=[args.projects[connection.project]]),
+                )
             )
         self.names = {
             project: [c.name for c in args.settings.connections if c.project == project] for project in args.projects

@@ -73,10 +73,24 @@ class FoundryEnvironment(pulumi.ComponentResource):
         )
         self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(settings, client.object_id), child)
         self.cicd = CiCdIdentity(f"{name}-cicd", CiCdIdentityArgs(settings), child)
+        # Every write under the account joins one chain (the account takes one at a time), in this order:
+        # projects, guardrails, deployments, connections, private endpoint. The connections come after the
+        # deployments because they also wait for Application Insights, which then stays off the chain's path.
+        account_writes = self.foundry.writes
+        self.models = ModelDeployments(
+            f"{name}-models",
+            ModelDeploymentsArgs(settings, resource_group_name, self.foundry.account, account_writes),
+            child,
+        )
         self.observability = Observability(
             f"{name}-observability",
             ObservabilityArgs(
-                settings, resource_group_name, self.foundry.account, self.foundry.projects, self.vault.vault
+                settings,
+                resource_group_name,
+                self.foundry.account,
+                self.foundry.projects,
+                self.vault.vault,
+                account_writes,
             ),
             child,
         )
@@ -100,12 +114,11 @@ class FoundryEnvironment(pulumi.ComponentResource):
             ),
             child,
         )
-        self.models = ModelDeployments(
-            f"{name}-models", ModelDeploymentsArgs(settings, resource_group_name, self.foundry.account), child
-        )
         self.connections = ProjectConnections(
             f"{name}-connections",
-            ProjectConnectionsArgs(settings, resource_group_name, self.foundry.account, self.foundry.projects),
+            ProjectConnectionsArgs(
+                settings, resource_group_name, self.foundry.account, self.foundry.projects, account_writes
+            ),
             child,
         )
         self.private_endpoints = (
@@ -117,8 +130,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
                     network=self.network,
                     account=self.foundry.account,
                     vault=self.vault.vault,
-                    # The account must have finished provisioning, model deployments included.
-                    account_endpoint_after=[self.foundry.account, *self.models.deployments],
+                    account_writes=account_writes,
                 ),
                 child,
             )

@@ -8,6 +8,7 @@ import pulumi
 from pulumi_azure_native import cognitiveservices
 
 from components.catalogue import endpoints
+from components.ordering import SerialWrites
 from components.rbac import Principal, Scope
 from components.settings import Settings
 
@@ -25,10 +26,15 @@ class FoundryAccountArgs:
 
 
 class FoundryAccount(pulumi.ComponentResource):
-    """One environment's own Foundry resource, Entra-only, with its projects."""
+    """One environment's own Foundry resource, Entra-only, with its projects.
+
+    `writes` is the one chain every write under the account joins (projects here; guardrails, deployments,
+    connections and the private endpoint in their components), because the account takes one at a time.
+    """
 
     account: cognitiveservices.Account
     projects: dict[str, cognitiveservices.Project]
+    writes: SerialWrites
 
     def __init__(self, name: str, args: FoundryAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:FoundryAccount", name, None, opts)
@@ -71,17 +77,20 @@ class FoundryAccount(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=settings.protect_stateful_resources),
         )
 
+        self.writes = SerialWrites(self.account)
         self.projects = {
-            project.name: cognitiveservices.Project(
-                f"{name}-project-{project.name}",
-                account_name=self.account.name,
-                project_name=project.name,
-                resource_group_name=args.resource_group_name,
-                location=settings.location,
-                identity={"type": cognitiveservices.ResourceIdentityType.SYSTEM_ASSIGNED},
-                properties={"display_name": project.display_name, "description": project.description},
-                tags=settings.resource_tags,
-                opts=pulumi.ResourceOptions(parent=self),
+            project.name: self.writes.add(
+                cognitiveservices.Project(
+                    f"{name}-project-{project.name}",
+                    account_name=self.account.name,
+                    project_name=project.name,
+                    resource_group_name=args.resource_group_name,
+                    location=settings.location,
+                    identity={"type": cognitiveservices.ResourceIdentityType.SYSTEM_ASSIGNED},
+                    properties={"display_name": project.display_name, "description": project.description},
+                    tags=settings.resource_tags,
+                    opts=self.writes.options(self),
+                )
             )
             for project in settings.projects
         }

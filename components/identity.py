@@ -9,6 +9,7 @@ from pulumi_azure_native import managedidentity
 
 from components import naming
 from components.catalogue import federation
+from components.ordering import SerialWrites
 from components.rbac import Principal
 from components.settings import Settings
 
@@ -43,19 +44,21 @@ class AppIdentity(pulumi.ComponentResource):
             object_id=self.identity.principal_id,
         )
         # Credentials under one user-assigned identity must be written one at a time (409 otherwise): chain them.
+        writes = SerialWrites(self.identity)
         self.credentials: list[managedidentity.FederatedIdentityCredential] = []
         for extra in (c for c in settings.access.extra_credentials if c.identity == "app"):
-            previous = self.credentials[-1:]
             self.credentials.append(
-                managedidentity.FederatedIdentityCredential(
-                    f"{name}-{extra.name}",
-                    federated_identity_credential_resource_name=extra.name,
-                    resource_name_=self.identity.name,
-                    resource_group_name=args.resource_group_name,
-                    issuer=extra.issuer,
-                    subject=extra.subject,
-                    audiences=list(federation.AUDIENCES),
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=list(previous)),
+                writes.add(
+                    managedidentity.FederatedIdentityCredential(
+                        f"{name}-{extra.name}",
+                        federated_identity_credential_resource_name=extra.name,
+                        resource_name_=self.identity.name,
+                        resource_group_name=args.resource_group_name,
+                        issuer=extra.issuer,
+                        subject=extra.subject,
+                        audiences=list(federation.AUDIENCES),
+                        opts=writes.options(self),
+                    )
                 )
             )
         self.register_outputs({"clientId": self.identity.client_id, "principalId": self.identity.principal_id})

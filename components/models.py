@@ -1,8 +1,8 @@
 """ModelDeployments: the environment's guardrail (RAI) policy, its optional blocklists, and the model deployments.
 
-Azure answers 409 RequestConflict when several deployments are written to one account at the same time,
-so the deployments form one chain: each waits for the one before it, the first for the account and the
-policy. Whatever must come after all of them (the account's private endpoint) depends on `deployments`.
+Every one of them is a write under the Foundry account, which takes one write at a time (409 RequestConflict
+otherwise): blocklists, their items, the policy and the deployments join the account's write chain in that
+order (`components.ordering`), so the policy exists before any deployment names it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pulumi
 from pulumi_azure_native import cognitiveservices
 
 from components.catalogue import guardrails as catalogue
+from components.ordering import SerialWrites
 from components.settings import Settings
 from components.settings.models import GuardrailSettings
 
@@ -22,6 +23,7 @@ class ModelDeploymentsArgs:
     settings: Settings
     resource_group_name: pulumi.Input[str]
     account: cognitiveservices.Account
+    account_writes: SerialWrites
 
 
 def content_filters(guardrails: GuardrailSettings) -> list[cognitiveservices.RaiPolicyContentFilterArgsDict]:
@@ -60,28 +62,33 @@ class ModelDeployments(pulumi.ComponentResource):
         models = settings.models
         guardrails = models.guardrails
         account_name = args.account.name
+        writes = args.account_writes
 
         self.blocklists = {}
         for blocklist in guardrails.blocklists:
-            resource = cognitiveservices.RaiBlocklist(
-                f"{name}-blocklist-{blocklist.name}",
-                account_name=account_name,
-                resource_group_name=args.resource_group_name,
-                rai_blocklist_name=blocklist.name,
-                properties={"description": blocklist.description},
-                tags=settings.resource_tags,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            for index, item in enumerate(blocklist.items):
-                cognitiveservices.RaiBlocklistItem(
-                    f"{name}-blocklist-{blocklist.name}-item-{index}",
+            resource = writes.add(
+                cognitiveservices.RaiBlocklist(
+                    f"{name}-blocklist-{blocklist.name}",
                     account_name=account_name,
                     resource_group_name=args.resource_group_name,
-                    rai_blocklist_name=resource.name,
-                    rai_blocklist_item_name=f"{blocklist.name}-{index}",
-                    properties={"pattern": item.pattern, "is_regex": item.is_regex},
+                    rai_blocklist_name=blocklist.name,
+                    properties={"description": blocklist.description},
                     tags=settings.resource_tags,
-                    opts=pulumi.ResourceOptions(parent=self),
+                    opts=writes.options(self),
+                )
+            )
+            for index, item in enumerate(blocklist.items):
+                writes.add(
+                    cognitiveservices.RaiBlocklistItem(
+                        f"{name}-blocklist-{blocklist.name}-item-{index}",
+                        account_name=account_name,
+                        resource_group_name=args.resource_group_name,
+                        rai_blocklist_name=resource.name,
+                        rai_blocklist_item_name=f"{blocklist.name}-{index}",
+                        properties={"pattern": item.pattern, "is_regex": item.is_regex},
+                        tags=settings.resource_tags,
+                        opts=writes.options(self),
+                    )
                 )
             self.blocklists[blocklist.name] = resource
 
@@ -100,14 +107,13 @@ class ModelDeployments(pulumi.ComponentResource):
                 ],
             },
             tags=settings.resource_tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.blocklists.values())),
+            opts=writes.options(self),
         )
+        writes.add(self.rai_policy)
 
         self.deployments = []
-        previous: cognitiveservices.Deployment | None = None
         for deployment in models.deployments:
-            waits_for: list[pulumi.Resource] = [self.rai_policy] if previous is None else [self.rai_policy, previous]
-            previous = cognitiveservices.Deployment(
+            created = cognitiveservices.Deployment(
                 f"{name}-deployment-{deployment.name}",
                 account_name=account_name,
                 resource_group_name=args.resource_group_name,
@@ -123,9 +129,9 @@ class ModelDeployments(pulumi.ComponentResource):
                     "version_upgrade_option": deployment.version_upgrade_option,
                 },
                 tags=settings.resource_tags,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=waits_for),
+                opts=writes.options(self, depends_on=[self.rai_policy]),
             )
-            self.deployments.append(previous)
+            self.deployments.append(writes.add(created))
 
         self.summary = {
             d.name: {

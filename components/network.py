@@ -8,7 +8,6 @@ the account and everything that must finish on it first. Nothing here is created
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -18,6 +17,7 @@ from pulumi_azure_native import network as net
 from components import naming
 from components.catalogue import dns_zones, subnets
 from components.catalogue.dns_zones import PrivateLinkTarget
+from components.ordering import SerialWrites
 from components.settings import Settings
 
 # Private DNS zones are global resources whatever region the VNet is in.
@@ -175,9 +175,9 @@ class PrivateEndpointsArgs:
     network: PrivateNetwork
     account: cognitiveservices.Account
     vault: keyvault.Vault
-    # What the account's endpoint must wait for: the account has to have finished provisioning, which
-    # includes its model deployments (a deployment and an endpoint updating the account at once conflict).
-    account_endpoint_after: Sequence[pulumi.Resource] = ()
+    # Approving the account's endpoint writes a private endpoint connection under the account, which takes
+    # one write at a time: the endpoint is the last write of the account's chain.
+    account_writes: SerialWrites
 
 
 class PrivateEndpoints(pulumi.ComponentResource):
@@ -197,14 +197,15 @@ class PrivateEndpoints(pulumi.ComponentResource):
             naming.private_endpoint_name(settings.custom_subdomain, dns_zones.FOUNDRY_ACCOUNT.group_id),
             args.account.id,
             dns_zones.FOUNDRY_ACCOUNT,
-            [args.account, *args.account_endpoint_after],
+            args.account_writes.options(self),
         )
+        args.account_writes.add(self.account_endpoint)
         self.vault_endpoint, self.vault_zone_group = self._endpoint(
             f"{name}-vault",
             naming.private_endpoint_name(settings.key_vault.name, dns_zones.KEY_VAULT_VAULT.group_id),
             args.vault.id,
             dns_zones.KEY_VAULT_VAULT,
-            [args.vault],
+            pulumi.ResourceOptions(parent=self, depends_on=[args.vault]),
         )
         self.register_outputs(
             {"accountPrivateEndpointId": self.account_endpoint.id, "vaultPrivateEndpointId": self.vault_endpoint.id}
@@ -216,7 +217,7 @@ class PrivateEndpoints(pulumi.ComponentResource):
         endpoint_name: str,
         target_id: pulumi.Input[str],
         target: PrivateLinkTarget,
-        after: Sequence[pulumi.Resource],
+        endpoint_options: pulumi.ResourceOptions,
     ) -> tuple[net.PrivateEndpoint, net.PrivateDnsZoneGroup]:
         args = self._args
         endpoint = net.PrivateEndpoint(
@@ -230,7 +231,7 @@ class PrivateEndpoints(pulumi.ComponentResource):
                 {"name": endpoint_name, "private_link_service_id": target_id, "group_ids": [target.group_id]}
             ],
             tags=args.settings.resource_tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
+            opts=endpoint_options,
         )
         zone_group = net.PrivateDnsZoneGroup(
             f"{resource_name}-dns",

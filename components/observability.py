@@ -13,6 +13,7 @@ from pulumi_azure_native import applicationinsights, cognitiveservices, keyvault
 from components import naming
 from components.catalogue import connections as connection_catalogue
 from components.catalogue import diagnostics
+from components.ordering import SerialWrites
 from components.rbac import Scope
 from components.settings import Settings
 
@@ -32,6 +33,7 @@ class ObservabilityArgs:
     account: cognitiveservices.Account
     projects: dict[str, cognitiveservices.Project]
     vault: keyvault.Vault
+    account_writes: SerialWrites
 
 
 class Observability(pulumi.ComponentResource):
@@ -86,32 +88,32 @@ class Observability(pulumi.ComponentResource):
         }
 
         connection_string = pulumi.Output.secret(self.app_insights.connection_string)
-        self.project_connections = {
-            project_name: cognitiveservices.ProjectConnection(
-                f"{name}-appinsights-{project_name}",
-                account_name=args.account.name,
-                project_name=project_name,
-                resource_group_name=args.resource_group_name,
-                connection_name=naming.project_connection_name(
-                    project_name, connection_catalogue.APP_INSIGHTS_CONNECTION_PURPOSE
-                ),
-                # The typed Args class, not a dict: `properties` is a union of connection types, and only the
-                # class tells the SDK which one this is (a plain dict would reach ARM with snake_case keys).
-                properties=cognitiveservices.ApiKeyAuthConnectionPropertiesArgs(
-                    auth_type=connection_catalogue.APP_INSIGHTS_AUTH_TYPE,
-                    category=connection_catalogue.APP_INSIGHTS_CATEGORY,
-                    target=self.app_insights.id,
-                    is_shared_to_all=True,
-                    credentials=cognitiveservices.ConnectionApiKeyArgs(key=connection_string),
-                    metadata={"ApiType": "Azure", "ResourceId": self.app_insights.id},
-                ),
-                # The service may echo the credential back; keep the whole property bag encrypted in state.
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[project], additional_secret_outputs=["properties"]
-                ),
+        writes = args.account_writes
+        self.project_connections = {}
+        for project_name, project in args.projects.items():
+            self.project_connections[project_name] = writes.add(
+                cognitiveservices.ProjectConnection(
+                    f"{name}-appinsights-{project_name}",
+                    account_name=args.account.name,
+                    project_name=project_name,
+                    resource_group_name=args.resource_group_name,
+                    connection_name=naming.project_connection_name(
+                        project_name, connection_catalogue.APP_INSIGHTS_CONNECTION_PURPOSE
+                    ),
+                    # The typed Args class, not a dict: `properties` is a union of connection types, and only the
+                    # class tells the SDK which one this is (a plain dict would reach ARM with snake_case keys).
+                    properties=cognitiveservices.ApiKeyAuthConnectionPropertiesArgs(
+                        auth_type=connection_catalogue.APP_INSIGHTS_AUTH_TYPE,
+                        category=connection_catalogue.APP_INSIGHTS_CATEGORY,
+                        target=self.app_insights.id,
+                        is_shared_to_all=True,
+                        credentials=cognitiveservices.ConnectionApiKeyArgs(key=connection_string),
+                        metadata={"ApiType": "Azure", "ResourceId": self.app_insights.id},
+                    ),
+                    # The service may echo the credential back; keep the whole property bag encrypted in state.
+                    opts=writes.options(self, depends_on=[project], additional_secret_outputs=["properties"]),
+                )
             )
-            for project_name, project in args.projects.items()
-        }
 
         self.app_insights_scope = Scope(
             f"resourceGroups/{settings.resource_group_name}/providers/Microsoft.Insights/components/"

@@ -11,7 +11,7 @@ import gc
 import json
 import runpy
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,30 @@ class Rendering:
         return other.urn in resource.dependencies or any(
             other.urn in urns for urns in resource.property_dependencies.values()
         )
+
+    def waits_for(self, resource: Registration, other: Registration) -> bool:
+        """True when `resource` cannot start before `other` is done: a direct or a transitive dependency."""
+        return other.urn in dependency_closure(self.resources, resource.urn)
+
+
+def direct_dependencies(resource: Registration) -> set[str]:
+    """The URNs a resource waits for: explicit `depends_on` and the resources its inputs came from."""
+    return set(resource.dependencies).union(*resource.property_dependencies.values())
+
+
+def dependency_closure(resources: Sequence[Registration], urn: str) -> set[str]:
+    """Every URN the resource `urn` waits for, directly or through other resources."""
+    by_urn = {r.urn: r for r in resources}
+    seen: set[str] = set()
+    pending = [urn]
+    while pending:
+        current = by_urn.get(pending.pop())
+        if current is None:
+            continue
+        for dependency in direct_dependencies(current) - seen:
+            seen.add(dependency)
+            pending.append(dependency)
+    return seen
 
 
 def _unwrap_secrets(value: Any, path: str, secrets: set[str]) -> Any:

@@ -10,7 +10,6 @@ from tests.conftest import STACKS
 
 ACCOUNT = "azure-native:cognitiveservices:Account"
 DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
-PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 RAI_POLICY = "azure-native:cognitiveservices:RaiPolicy"
 BLOCKLIST = "azure-native:cognitiveservices:RaiBlocklist"
 BLOCKLIST_ITEM = "azure-native:cognitiveservices:RaiBlocklistItem"
@@ -46,6 +45,10 @@ def deployment_chain(rendering: Rendering) -> list[Registration]:
 
 
 def assert_one_chain(rendering: Rendering, names: list[str]) -> None:
+    """The deployments follow each other in config order, the first right after the guardrail policy it names.
+
+    (Where the deployments sit in the account's whole write chain is `tests/test_account_writes.py`.)
+    """
     account = rendering.one(ACCOUNT)
     policy = rendering.one(RAI_POLICY)
     chain = deployment_chain(rendering)
@@ -57,21 +60,6 @@ def assert_one_chain(rendering: Rendering, names: list[str]) -> None:
             assert rendering.depends_on(deployment, chain[index - 1]), deployment.name
         # Only the immediate predecessor: the chain is a line, not a fan-in.
         assert not any(rendering.depends_on(deployment, e) for e in chain[: max(index - 1, 0)]), deployment.name
-    # Nothing else is serialized behind the deployments, except the account's private endpoint (private mode),
-    # which must wait until the account has finished provisioning, deployments included.
-    deployment_urns = {d.urn for d in chain}
-    for resource in rendering.resources:
-        if resource.type == DEPLOYMENT:
-            continue
-        waits_for = set(resource.dependencies) | {u for urns in resource.property_dependencies.values() for u in urns}
-        if resource.type == PRIVATE_ENDPOINT and is_account_endpoint(resource):
-            assert chain[-1].urn in waits_for, resource.name
-            continue
-        assert not waits_for & deployment_urns, resource.name
-
-
-def is_account_endpoint(endpoint: Registration) -> bool:
-    return endpoint.input("privateLinkServiceConnections")[0]["groupIds"] == ["account"]
 
 
 def test_default_deployments_with_sku_capacity_model_and_policy(stack: Rendering) -> None:
@@ -195,7 +183,7 @@ def test_blocklists_are_created_before_the_policy_that_blocks_with_them() -> Non
     ]
     assert all(rendering.depends_on(item, blocklist) for item in items)
     policy = rendering.one(RAI_POLICY)
-    assert rendering.depends_on(policy, blocklist)
+    assert rendering.waits_for(policy, blocklist) and all(rendering.waits_for(policy, item) for item in items)
     assert policy.input("properties.customBlocklists") == [
         {"blocklistName": "competitors", "source": "Prompt", "blocking": True},
         {"blocklistName": "competitors", "source": "Completion", "blocking": True},

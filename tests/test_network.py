@@ -10,12 +10,9 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi_azure_native import cognitiveservices, keyvault
 
 from components.environment import FoundryEnvironment, FoundryEnvironmentArgs
-from components.foundry import FoundryAccount, FoundryAccountArgs
 from components.naming import private_endpoint_name
-from components.network import PrivateEndpoints, PrivateEndpointsArgs, PrivateNetwork, PrivateNetworkArgs
 from components.settings import load_settings
 from offline.render import FAKE_SUBSCRIPTION_ID, Registration, Rendering, render
 from tests.config_checks import refused_config_problem
@@ -270,32 +267,6 @@ def test_agent_subnet_injection_with_existing_subnet() -> None:
     assert account.input("properties.networkInjections")[0]["subnetArmId"] == agent_subnet
 
 
-# -- the account endpoint waits for what it is told to (the model deployments, wired in by the environment) ---
-def _endpoints_after_a_deployment() -> None:
-    settings = load_settings()
-    network = PrivateNetwork("net", PrivateNetworkArgs(settings, "rg"))
-    foundry = FoundryAccount("foundry", FoundryAccountArgs(settings, "rg"))
-    deployment = cognitiveservices.Deployment(
-        "deployment", account_name=foundry.account.name, resource_group_name="rg", deployment_name="gpt"
-    )
-    vault = keyvault.Vault(
-        "kv",
-        resource_group_name="rg",
-        properties={"tenant_id": "t", "sku": {"family": keyvault.SkuFamily.A, "name": keyvault.SkuName.STANDARD}},
-    )
-    PrivateEndpoints(
-        "endpoints",
-        PrivateEndpointsArgs(settings, "rg", network, foundry.account, vault, account_endpoint_after=[deployment]),
-    )
-
-
-def test_account_endpoint_depends_on_the_resources_it_is_given() -> None:
-    rendering = render("prod", program=_endpoints_after_a_deployment)
-    deployment = rendering.one("azure-native:cognitiveservices:Deployment")
-    assert deployment.urn in endpoint_for(rendering, "account").dependencies
-    assert deployment.urn not in endpoint_for(rendering, "vault").dependencies
-
-
 def test_private_endpoint_names_stay_within_azure_limits() -> None:
     long_name = private_endpoint_name("a" * 64, "account")
     assert len(long_name) == 64 and long_name.startswith("pe-a") and long_name.endswith("-account")
@@ -397,13 +368,3 @@ def test_staging_may_go_private_with_its_own_default_range() -> None:
     staging = render("staging", overrides={"networkAccess": "private"})
     assert staging.one(VNET).input("addressSpace") == {"addressPrefixes": ["10.41.0.0/22"]}
     assert len(staging.of_type(ENDPOINT)) == 2
-
-
-def test_prod_account_endpoint_waits_for_every_model_deployment(rendered: dict[str, Rendering]) -> None:
-    prod = rendered["prod"]
-    deployments = prod.of_type("azure-native:cognitiveservices:Deployment")
-    assert deployments
-    account_endpoint = endpoint_for(prod, "account")
-    for deployment in deployments:
-        assert deployment.urn in account_endpoint.dependencies, deployment.name
-    assert not [d for d in deployments if d.urn in endpoint_for(prod, "vault").dependencies]
