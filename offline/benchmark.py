@@ -51,7 +51,7 @@ def deployments_override(count: int) -> list[dict[str, object]]:
     return [
         {
             "name": f"model-{i:03d}",
-            "model": {"format": "OpenAI", "name": "gpt-4.1-mini", "version": "2025-04-14"},
+            "model": {"format": "OpenAI", "name": "gpt-5.6-luna", "version": "2026-07-09"},
             "sku": "GlobalStandard",
             "capacity": 10,
         }

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import runpy
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,8 @@ from pulumi.runtime import rpc
 from pulumi.runtime.settings import ROOT, SETTINGS
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
+
+from components import clock
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT_NAME = "foundry-platform"
@@ -98,6 +102,7 @@ class Rendering:
     resources: list[Registration]
     exports: dict[str, Any]
     secret_exports: set[str]
+    warnings: list[str] = field(default_factory=list)  # what `pulumi preview` would print as warnings
 
     def of_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_token]
@@ -316,6 +321,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
+class WarningLog(logging.Logger):
+    """Receives what the program logs through `pulumi.log` under mocks; keeps the warnings."""
+
+    def __init__(self) -> None:
+        super().__init__("offline-render", logging.WARNING)
+        self.warnings: list[str] = []
+
+    def warning(self, msg: object, *args: object, **kwargs: Any) -> None:  # type: ignore[override]
+        self.warnings.append(str(msg))
+
+
 class RenderError(Exception):
     """The program raised while rendering; `registrations` shows what it had declared before it did."""
 
@@ -341,6 +357,7 @@ def render(
     program: Callable[[], object] | None = None,
     project_dir: Path = PROJECT_DIR,
     project_name: str = PROJECT_NAME,
+    today: date | None = None,
 ) -> Rendering:
     """Run the program for `stack` under mocks.
 
@@ -348,6 +365,7 @@ def render(
     individual keys of this project (un-namespaced; non-strings are JSON-encoded as Pulumi would).
     `program` replaces `__main__.py`, e.g. to render one component. `project_dir` and `project_name` select
     another Pulumi project of this repository (the bootstrap); by default the Foundry program is rendered.
+    `today` renders as of another day (model retirement); by default the clock's (`components.clock`).
     """
     values = dict(stack_config(stack, project_dir) if config is None else config)
     for key, value in (overrides or {}).items():
@@ -359,7 +377,8 @@ def render(
 
     mocks = AzureMocks()
     monitor = RecordingMonitor(mocks, project_name)
-    pulumi.runtime.set_mocks(mocks, project=project_name, stack=stack, preview=True, monitor=monitor)
+    log = WarningLog()
+    pulumi.runtime.set_mocks(mocks, project=project_name, stack=stack, preview=True, monitor=monitor, logger=log)
     pulumi.runtime.set_all_config(values)
     # set_mocks registers and closes a root stack of its own; run_in_stack below needs to open a fresh one
     # so that `pulumi.export` values reach the recorded stack outputs.
@@ -379,10 +398,11 @@ def render(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _sync_await(run_in_stack(run_program))
+        with clock.pinned(today or clock.today()):
+            _sync_await(run_in_stack(run_program))
     except Exception as error:
         raise RenderError(error, monitor.registrations) from error
     finally:
         if collecting:
             gc.enable()
-    return Rendering(stack, monitor.registrations, monitor.stack_outputs, monitor.secret_outputs)
+    return Rendering(stack, monitor.registrations, monitor.stack_outputs, monitor.secret_outputs, log.warnings)

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
+
 import pytest
+
+from components import clock
 
 from components.settings import Settings, parse_settings
 from offline.render import PROJECT_NAME, Rendering, render, stack_config
 
 STACKS = ("dev", "staging", "prod")
+# The day the model catalogue was last checked against Microsoft's retirement schedule. Tests run as of this day
+# so they give the same answer later; `.ci/run` renders the plan as of the real date, which catches a retirement.
+CATALOGUE_CHECKED = date(2026, 11, 28)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def as_of_catalogue_check() -> Iterator[None]:
+    with clock.pinned(CATALOGUE_CHECKED):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from offline.render import Registration, Rendering, render
@@ -14,15 +16,16 @@ RAI_POLICY = "azure-native:cognitiveservices:RaiPolicy"
 BLOCKLIST = "azure-native:cognitiveservices:RaiBlocklist"
 BLOCKLIST_ITEM = "azure-native:cognitiveservices:RaiBlocklistItem"
 
-# The design source's defaults, written out independently of the code: router and tool-calling specialist.
-DEFAULT_MODELS = {"router": ("gpt-5-mini", "2025-08-07"), "specialist": ("gpt-4.1", "2025-04-14")}
+# The defaults, written out independently of the code: a router and a tool-calling specialist that a new
+# subscription can deploy and that retire last (Microsoft's retirement schedule, checked 2026-11-28).
+DEFAULT_MODELS = {"router": ("gpt-5.6-luna", "2026-07-09"), "specialist": ("gpt-5.6-sol", "2026-07-09")}
 CAPACITY = {"dev": 10, "staging": 10, "prod": 50}
 
 THREE_DEPLOYMENTS = [
-    {"name": "router", "model": {"name": "gpt-5-mini", "version": "2025-08-07"}, "capacity": 5},
+    {"name": "router", "model": {"name": "gpt-5.6-luna", "version": "2026-07-09"}, "capacity": 5},
     {
         "name": "specialist",
-        "model": {"format": "OpenAI", "name": "gpt-4.1", "version": "2025-04-14"},
+        "model": {"format": "OpenAI", "name": "gpt-5.5", "version": "2026-04-24"},
         "sku": "DataZoneStandard",
         "versionUpgradeOption": "NoAutoUpgrade",
     },
@@ -102,7 +105,7 @@ def test_prod_capacity_is_its_own_setting() -> None:
 
 def test_every_sku_the_issue_names_is_accepted() -> None:
     for sku in ("GlobalStandard", "DataZoneStandard", "Standard", "ProvisionedManaged"):
-        deployments = [{"name": "only", "model": {"name": "gpt-4.1", "version": "2025-04-14"}, "sku": sku}]
+        deployments = [{"name": "only", "model": {"name": "gpt-5.6-sol", "version": "2026-07-09"}, "sku": sku}]
         rendering = render("dev", overrides={"modelDeployments": deployments})
         assert rendering.one(DEPLOYMENT).input("sku")["name"] == sku
 
@@ -194,30 +197,42 @@ def test_blocklists_are_created_before_the_policy_that_blocks_with_them() -> Non
 BAD_MODEL_CONFIG = [
     # (overrides, the key the message must name, the bad value it must show)
     (
-        {"modelDeployments": [{"name": "r", "model": {"name": "gpt-4.1", "version": "1"}}]},
+        {"modelDeployments": [{"name": "r", "model": {"name": "gpt-5.6-sol", "version": "2026-07-09"}}]},
         "modelDeployments[0].name",
         "'r'",
     ),
     (
-        {"modelDeployments": [{"name": "router", "model": {"name": "gpt-4.1", "version": "1"}, "sku": "Premium"}]},
+        {
+            "modelDeployments": [
+                {"name": "router", "model": {"name": "gpt-5.6-sol", "version": "2026-07-09"}, "sku": "Premium"}
+            ]
+        },
         "modelDeployments[0].sku",
         "'Premium'",
     ),
     (
-        {"modelDeployments": [{"name": "router", "model": {"name": "gpt-4.1", "version": "1"}, "capacity": 0}]},
+        {
+            "modelDeployments": [
+                {"name": "router", "model": {"name": "gpt-5.6-sol", "version": "2026-07-09"}, "capacity": 0}
+            ]
+        },
         "modelDeployments[0].capacity",
         "0",
     ),
     (
-        {"modelDeployments": [{"name": "router", "model": {"name": "gpt-4.1", "version": "1"}, "capacity": -5}]},
+        {
+            "modelDeployments": [
+                {"name": "router", "model": {"name": "gpt-5.6-sol", "version": "2026-07-09"}, "capacity": -5}
+            ]
+        },
         "modelDeployments[0].capacity",
         "-5",
     ),
     (
         {
             "modelDeployments": [
-                {"name": "router", "model": {"name": "gpt-4.1", "version": "1"}},
-                {"name": "Router", "model": {"name": "gpt-5-mini", "version": "1"}},
+                {"name": "router", "model": {"name": "gpt-5.6-sol", "version": "2026-07-09"}},
+                {"name": "Router", "model": {"name": "gpt-5.6-luna", "version": "2026-07-09"}},
             ]
         },
         "modelDeployments[].name",
@@ -226,7 +241,11 @@ BAD_MODEL_CONFIG = [
     (
         {
             "modelDeployments": [
-                {"name": "router", "model": {"name": "gpt-4.1", "version": "1"}, "versionUpgradeOption": "Always"}
+                {
+                    "name": "router",
+                    "model": {"name": "gpt-5.6-sol", "version": "2026-07-09"},
+                    "versionUpgradeOption": "Always",
+                }
             ]
         },
         "modelDeployments[0].versionUpgradeOption",
@@ -234,12 +253,16 @@ BAD_MODEL_CONFIG = [
     ),
     ({"modelDeployments": [{"name": "router"}]}, "modelDeployments[0].model", "(not set)"),
     (
-        {"modelDeployments": [{"name": "router", "model": {"name": "gpt-4.1"}}]},
+        {"modelDeployments": [{"name": "router", "model": {"name": "gpt-5.6-sol"}}]},
         "modelDeployments[0].model.version",
         "(not set)",
     ),
     (
-        {"modelDeployments": [{"name": "router", "model": {"name": "gpt-4.1", "version": "1"}, "region": "x"}]},
+        {
+            "modelDeployments": [
+                {"name": "router", "model": {"name": "gpt-5.6-sol", "version": "2026-07-09"}, "region": "x"}
+            ]
+        },
         "modelDeployments[0].region",
         "'x'",
     ),
@@ -264,3 +287,51 @@ def test_bad_model_config_fails_naming_the_key_with_nothing_registered(
     problem = refused_config_problem(lambda: render(stack_name, overrides=overrides), key)
     assert value in problem
     assert "allowed" in problem or "unknown" in problem or "required" in problem
+
+
+# -- model lifecycle: the catalogue refuses retired and unknown versions and warns ahead of time ---------------
+def deployments_of(name: str, version: str) -> dict[str, object]:
+    return {"modelDeployments": [{"name": "chat", "model": {"name": name, "version": version}}]}
+
+
+def test_a_retired_version_is_refused_with_its_date_and_nothing_registered() -> None:
+    # o3 2025-04-16 retired on 2026-10-21 (Microsoft's retirement schedule); the tests run as of 2026-11-28.
+    problem = refused_config_problem(
+        lambda: render("staging", overrides=deployments_of("o3", "2025-04-16")), "modelDeployments[0].model.version"
+    )
+    assert "'2025-04-16'" in problem and "retired on 2026-10-21" in problem and "410 Gone" in problem
+    assert "gpt-5.6-sol 2026-07-09" in problem  # what can be deployed instead
+
+
+def test_a_version_missing_from_the_catalogue_is_refused_with_the_known_ones() -> None:
+    problem = refused_config_problem(
+        lambda: render("dev", overrides=deployments_of("gpt-5.6-sol", "2030-01-01")), "modelDeployments[0].model"
+    )
+    assert "'gpt-5.6-sol 2030-01-01'" in problem and "known versions of gpt-5.6-sol: 2026-07-09" in problem
+
+
+def test_a_version_closed_to_new_subscriptions_is_deployed_with_a_warning() -> None:
+    rendering = render("dev", overrides=deployments_of("gpt-4.1", "2025-04-14"))
+    assert rendering.one(DEPLOYMENT).input("properties.model")["version"] == "2025-04-14"
+    (warning,) = rendering.warnings
+    assert warning.startswith(
+        "modelDeployments[0]: gpt-4.1 2025-04-14 has been closed to new subscriptions since 2026-04-14"
+    )
+
+
+def test_the_defaults_deploy_today_without_warnings(stack: Rendering) -> None:
+    assert stack.warnings == []
+
+
+def test_retirement_is_announced_ninety_days_ahead_and_refused_on_the_day() -> None:
+    # The defaults close to new subscriptions on 2027-07-09 and retire on 2028-01-11: quiet before, a warning once
+    # closed and again inside the last 90 days, refused from the retirement day on.
+    assert render("prod", today=date(2027, 6, 1)).warnings == []
+    closing = render("prod", today=date(2027, 8, 1)).warnings
+    assert any("gpt-5.6-luna 2026-07-09 has been closed to new subscriptions since 2027-07-09" in w for w in closing)
+    late = render("prod", today=date(2027, 12, 1)).warnings
+    assert any("gpt-5.6-sol 2026-07-09 retires on 2028-01-11, in 41 days" in w for w in late), late
+    problem = refused_config_problem(
+        lambda: render("prod", today=date(2028, 1, 11)), "modelDeployments[0] (default).model.version"
+    )
+    assert "gpt-5.6-luna 2026-07-09 retired on 2028-01-11" in problem

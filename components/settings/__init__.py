@@ -7,11 +7,13 @@ declares a single resource.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from datetime import date
 
 import pulumi
 
-from components import naming
+from components import clock, naming
 from components.settings import connections, core, models, observability
 from components.settings import network as network_section
 from components.settings.access import parse_access
@@ -24,8 +26,12 @@ PROJECT = "foundry-platform"
 __all__ = ["ConfigError", "KeyVaultSettings", "ProjectSettings", "Settings", "load_settings", "parse_settings"]
 
 
-def parse_settings(raw: Mapping[str, str], stack: str) -> Settings:
-    """Validate `raw` (config key without the project namespace -> raw string value) for `stack`."""
+def parse_settings(raw: Mapping[str, str], stack: str, today: date | None = None) -> Settings:
+    """Validate `raw` (config key without the project namespace -> raw string value) for `stack`.
+
+    `today` decides which model versions have retired; by default the clock's (`components.clock`).
+    """
+    today = today or clock.today()
     reader = ConfigReader(raw)
     environment = core.parse_environment(reader, stack)
     location = core.parse_location(reader)
@@ -52,7 +58,7 @@ def parse_settings(raw: Mapping[str, str], stack: str) -> Settings:
         access=parse_access(reader, environment),
         compute=parse_compute(reader, environment),
         network=network_section.parse_network(reader, network_access == "private", environment),
-        models=models.parse_models(reader, environment, prefix),
+        models=models.parse_models(reader, environment, prefix, today),
         connections=connections.parse_connections(
             reader, environment, resource_group, tuple(project.name for project in projects)
         ),
@@ -66,7 +72,7 @@ def parse_settings(raw: Mapping[str, str], stack: str) -> Settings:
         )
     if reader.problems:
         raise ConfigError(stack, reader.problems)
-    return settings
+    return dataclasses.replace(settings, warnings=tuple(reader.warnings))
 
 
 def project_config(project: str = PROJECT) -> dict[str, str]:
@@ -79,4 +85,7 @@ def project_config(project: str = PROJECT) -> dict[str, str]:
 
 
 def load_settings() -> Settings:
-    return parse_settings(project_config(), pulumi.get_stack())
+    settings = parse_settings(project_config(), pulumi.get_stack())
+    for warning in settings.warnings:
+        pulumi.log.warn(warning)
+    return settings

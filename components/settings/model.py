@@ -60,6 +60,8 @@ class Settings:
     models: ModelSettings
     connections: tuple[ConnectionSettings, ...]
     observability: ObservabilitySettings
+    # Accepted values that need action soon (e.g. a model close to retirement); shown by preview and the plan.
+    warnings: tuple[str, ...] = ()
 
     @property
     def is_private(self) -> bool:

@@ -5,12 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from datetime import date
+
 from components.catalogue import guardrails as catalogue
 from components.catalogue.models import (
     DEPLOYMENT_SKUS,
     MAX_CAPACITY,
     MIN_CAPACITY,
+    RETIREMENT_WARNING_DAYS,
     VERSION_UPGRADE_OPTIONS,
+    catalogued,
+    deployable,
+    versions_of,
 )
 from components.settings.reader import (
     ConfigReader,
@@ -111,23 +117,20 @@ class ModelSettings:
     guardrails: GuardrailSettings = field(default_factory=GuardrailSettings)
 
 
+# The design source's pair, a small fast router/orchestrator and a larger tool-calling specialist, picked from
+# the model catalogue as versions a new subscription can deploy and that retire last (2028-01-11). The design
+# source named gpt-5-mini and gpt-4.1; both are closed to new subscriptions now. Call the specialist through
+# the Responses API: Chat Completions refuses function tools with reasoning on GPT-5.4 and later.
+DEFAULT_MODELS: dict[str, ModelSpec] = {
+    "router": ModelSpec(DEFAULT_FORMAT, "gpt-5.6-luna", "2026-07-09"),
+    "specialist": ModelSpec(DEFAULT_FORMAT, "gpt-5.6-sol", "2026-07-09"),
+}
+
+
 def default_deployments(capacity: int) -> tuple[DeploymentSettings, ...]:
-    """The design source's pair: a small, fast router/orchestrator and a larger tool-calling specialist."""
-    return (
-        DeploymentSettings(
-            "router",
-            ModelSpec(DEFAULT_FORMAT, "gpt-5-mini", "2025-08-07"),
-            DEFAULT_SKU,
-            capacity,
-            DEFAULT_UPGRADE_OPTION,
-        ),
-        DeploymentSettings(
-            "specialist",
-            ModelSpec(DEFAULT_FORMAT, "gpt-4.1", "2025-04-14"),
-            DEFAULT_SKU,
-            capacity,
-            DEFAULT_UPGRADE_OPTION,
-        ),
+    return tuple(
+        DeploymentSettings(name, model, DEFAULT_SKU, capacity, DEFAULT_UPGRADE_OPTION)
+        for name, model in DEFAULT_MODELS.items()
     )
 
 
@@ -135,14 +138,58 @@ def rai_policy_name(name_prefix: str, environment: str) -> str:
     return f"{name_prefix}-{environment}-guardrails"
 
 
-def parse_models(reader: ConfigReader, environment: str, name_prefix: str) -> ModelSettings:
+def parse_models(reader: ConfigReader, environment: str, name_prefix: str, today: date) -> ModelSettings:
     default_capacity = _parse_capacity_default(reader, environment)
+    deployments = _parse_deployments(reader, default_capacity)
+    for index, deployment in enumerate(deployments):
+        check_lifecycle(reader, f"modelDeployments[{index}]", deployment, today)
     return ModelSettings(
         rai_policy_name=rai_policy_name(name_prefix, environment),
         default_capacity=default_capacity,
-        deployments=_parse_deployments(reader, default_capacity),
+        deployments=deployments,
         guardrails=_parse_guardrails(reader),
     )
+
+
+def check_lifecycle(reader: ConfigReader, key: str, deployment: DeploymentSettings, today: date) -> None:
+    """Refuse a model the catalogue does not know or that has retired; warn when it is closing or retiring soon."""
+    model = deployment.model
+    where = key if reader.has("modelDeployments") else f"{key} (default)"
+    entry = catalogued(model.name, model.version)
+    current = ", ".join(f"{m.name} {m.version}" for m in deployable(today))
+    if entry is None:
+        known = ", ".join(m.version for m in versions_of(model.name))
+        reader.fail(
+            f"{where}.model",
+            f"{model.name} {model.version}",
+            (f"known versions of {model.name}: {known}; " if known else "")
+            + "only models in the model catalogue (components/catalogue/models.py) are deployed, with their retirement "
+            f"dates; deployable today: {current}",
+        )
+        return
+    if entry.retires <= today:
+        successor = f" (successor: {entry.replacement})" if entry.replacement else ""
+        reader.fail(
+            f"{where}.model.version",
+            model.version,
+            f"{entry.label} retired on {entry.retires}{successor}: Azure refuses deployments of it and answers every "
+            f"call with 410 Gone; deployable today: {current}",
+        )
+        return
+    closes = entry.closes_to_new_subscriptions
+    if closes is not None and closes <= today:
+        reader.warn(
+            where,
+            f"{entry.label} has been closed to new subscriptions since {closes}: a subscription that never deployed "
+            f"it cannot create this deployment (ServiceModelDeprecating); it retires on {entry.retires}",
+        )
+    days_left = (entry.retires - today).days
+    if days_left <= RETIREMENT_WARNING_DAYS:
+        reader.warn(
+            where,
+            f"{entry.label} retires on {entry.retires}, in {days_left} days; move to "
+            f"{entry.replacement or 'a newer version'} and test it in dev and staging before then",
+        )
 
 
 def _parse_capacity_default(reader: ConfigReader, environment: str) -> int:

@@ -47,10 +47,19 @@ class ConfigReader:
         self._raw = dict(raw)
         self._read: set[str] = set()
         self.problems: list[str] = []
+        self.warnings: list[str] = []
 
     # -- reporting ---------------------------------------------------------------------------
     def fail(self, key: str, value: object, allowed: str) -> None:
         self.problems.append(f"{key}: {describe(value)} is not allowed; {allowed}")
+
+    def warn(self, key: str, message: str) -> None:
+        """Accepted, but something the operator must act on soon (shown by `pulumi preview` and the plan)."""
+        self.warnings.append(f"{key}: {message}")
+
+    def has(self, key: str) -> bool:
+        """Whether the stack file sets `key` (without reading it)."""
+        return key in self._raw
 
     def unread_keys(self) -> list[str]:
         return sorted(set(self._raw) - self._read)
