@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 
 from components import clock
-
 from components.settings import Settings, parse_settings
 from offline.render import PROJECT_NAME, Rendering, render, stack_config
 

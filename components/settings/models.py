@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
 from datetime import date
+from typing import Any
 
 from components.catalogue import guardrails as catalogue
 from components.catalogue.models import (
