@@ -46,6 +46,10 @@ ACCESS_MODEL: tuple[Grant, ...] = (
     Grant("app identity",       MONITORING_METRICS_PUBLISHER, "Application Insights"),
     # A project's own identity needs Foundry User on the resource; the portal adds it, the API does not.
     Grant("project identities", FOUNDRY_USER,            "Foundry resource"),
+    # Foundry ingests a project's server-side traces (agent runs, evaluations) as the project's identity; with local
+    # auth off on Application Insights that needs this role there (Learn, "Configure Microsoft Entra authentication
+    # for Foundry agent trace ingestion", 2026-08). The portal grants it when it makes the connection; IaC must.
+    Grant("project identities", MONITORING_METRICS_PUBLISHER, "Application Insights"),
     Grant("CI/CD",              FOUNDRY_PROJECT_MANAGER, "each project"),
     Grant("developers",         FOUNDRY_PROJECT_MANAGER, "each project",     ("dev",)),
     Grant("developers",         FOUNDRY_USER,            "each project",     ("staging",)),
@@ -123,17 +127,22 @@ class AccessModel(pulumi.ComponentResource):
 
     @staticmethod
     def _targets(grant: Grant, args: AccessModelArgs) -> list[tuple[str, Principal, Scope]]:
-        """(label, principal, scope) for each assignment a grant expands to."""
+        """(label, principal, scope) for each assignment a grant expands to; labels name the resources, so they
+        must not change for existing grants (a new label is a new resource: the grant would be re-created)."""
+        if grant.scope == "each project":
+            scopes = list(args.project_scopes.items())
+        else:
+            scopes = [
+                {
+                    "Key Vault": ("vault", args.vault_scope),
+                    "Application Insights": ("app-insights", args.app_insights_scope),
+                    "Foundry resource": ("account", args.account_scope),
+                }[grant.scope]
+            ]
         if grant.grantee == "project identities":
             return [
-                (f"{project}-on-account", args.project_principals[project], args.account_scope)
-                for project in args.project_principals
+                (f"{project}-on-{scope_label}", principal, scope)
+                for project, principal in args.project_principals.items()
+                for scope_label, scope in scopes
             ]
-        principal = args.principals[grant.grantee]
-        if grant.scope == "each project":
-            return [(project, principal, scope) for project, scope in args.project_scopes.items()]
-        if grant.scope == "Key Vault":
-            return [("vault", principal, args.vault_scope)]
-        if grant.scope == "Application Insights":
-            return [("app-insights", principal, args.app_insights_scope)]
-        return [("account", principal, args.account_scope)]
+        return [(scope_label, args.principals[grant.grantee], scope) for scope_label, scope in scopes]

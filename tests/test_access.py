@@ -46,6 +46,8 @@ def expected_standing_grants(environment: str, projects: list[str]) -> set[Grant
             ("app identity", FOUNDRY_USER, f"project {project}", sp),
             ("CI/CD", FOUNDRY_PROJECT_MANAGER, f"project {project}", sp),
             (f"identity of project {project}", FOUNDRY_USER, "account", sp),
+            # Foundry sends the project's traces as the project's identity; Application Insights takes Entra only.
+            (f"identity of project {project}", MONITORING_METRICS_PUBLISHER, "app insights", sp),
             ("developers", DEVELOPERS_ROLE_ON_PROJECTS[environment], f"project {project}", group),
         }
     if environment != "prod":
