@@ -67,6 +67,11 @@ class FoundryAccount(pulumi.ComponentResource):
                 "public_network_access": "Disabled" if private else "Enabled",
                 "network_acls": {
                     "default_action": "Deny" if private else "Allow",
+                    # Stated, not left to the service's default. `AzureServices` only opens the network path for
+                    # Foundry Tools, Azure Machine Learning and AI Search acting as their own managed identity,
+                    # which still needs a role here (Learn, "Configure Foundry Tools virtual networks"); the
+                    # Foundry baseline architecture keeps it at None, as this program does unless configured.
+                    "bypass": "AzureServices" if settings.network.trusted_azure_services else "None",
                     "ip_rules": [],
                     "virtual_network_rules": [],
                 },

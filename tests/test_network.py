@@ -134,6 +134,8 @@ def test_prod_closes_public_access_on_account_and_vault(rendered: dict[str, Rend
     assert account["publicNetworkAccess"] == "Disabled"
     assert account["networkAcls"]["defaultAction"] == "Deny"
     assert account["networkAcls"]["ipRules"] == [] and account["networkAcls"]["virtualNetworkRules"] == []
+    # No trusted-service exception unless configured: stated, not left to the service's default.
+    assert account["networkAcls"]["bypass"] == "None"
     assert "networkInjections" not in account  # agent subnet injection is off by default
     vault = prod.one(VAULT).input("properties")
     assert vault["publicNetworkAccess"] == "Disabled"
@@ -267,6 +269,17 @@ def test_agent_subnet_injection_with_existing_subnet() -> None:
     assert account.input("properties.networkInjections")[0]["subnetArmId"] == agent_subnet
 
 
+def test_trusted_azure_services_may_be_let_past_the_private_account_on_request() -> None:
+    account = render("prod", overrides={"network": {"trustedAzureServices": True}}).one(ACCOUNT)
+    assert account.input("properties.networkAcls") == {
+        "defaultAction": "Deny",
+        "bypass": "AzureServices",
+        "ipRules": [],
+        "virtualNetworkRules": [],
+    }
+    assert account.input("properties.publicNetworkAccess") == "Disabled"
+
+
 def test_private_endpoint_names_stay_within_azure_limits() -> None:
     long_name = private_endpoint_name("a" * 64, "account")
     assert len(long_name) == 64 and long_name.startswith("pe-a") and long_name.endswith("-account")
@@ -280,6 +293,7 @@ BAD_NETWORK = [
     ("prod", {"addressSpace": "10.40.0.0/33"}, "network.addressSpace", "'10.40.0.0/33'"),
     ("prod", {"addressSpace": "10.40.0.1/22"}, "network.addressSpace", "no host bits"),
     ("prod", {"addressSpace": "ten-forty"}, "network.addressSpace", "CIDR"),
+    ("prod", {"trustedAzureServices": "yes"}, "network.trustedAzureServices", "true or false"),
     ("prod", {"addressSpace": "8.8.0.0/16"}, "network.addressSpace", "RFC 1918"),
     ("prod", {"addressSpace": ["10.40.0.0/22", "10.40.2.0/24"]}, "network.addressSpace[1]", "overlaps '10.40.0.0/22'"),
     (

@@ -26,6 +26,7 @@ FIELDS = (
     "existingSubnetIds",
     "agentSubnetInjection",
     "existingDnsZoneIds",
+    "trustedAzureServices",
 )
 SUBNET_FIELDS = ("privateEndpoint", "appIntegration", "agent")
 
@@ -74,6 +75,10 @@ class NetworkSettings:
     agent_subnet_injection: bool = False
     # Zone DNS name -> ARM id of an existing zone to use instead of creating one.
     existing_dns_zone_ids: Mapping[str, str] = field(default_factory=dict)
+    # Let Azure's trusted services (Foundry Tools, Azure Machine Learning, AI Search) past the account's network
+    # rules with their own managed identity (`networkAcls.bypass: AzureServices`). Off: nothing this program
+    # builds needs it, and each such service's identity would become a caller from outside the VNet.
+    trusted_azure_services: bool = False
 
     @property
     def creates_vnet(self) -> bool:
@@ -90,6 +95,7 @@ def parse_network(reader: ConfigReader, private: bool, environment: str) -> Netw
 
     injection = _flag(reader, fields, "agentSubnetInjection")
     use_existing = _flag(reader, fields, "useExistingSubnets")
+    trusted = _flag(reader, fields, "trustedAzureServices")
     zone_ids = _existing_zone_ids(reader, fields.get("existingDnsZoneIds"))
 
     if use_existing:
@@ -105,6 +111,7 @@ def parse_network(reader: ConfigReader, private: bool, environment: str) -> Netw
             existing_subnet_ids=_existing_subnet_ids(reader, fields.get("existingSubnetIds"), injection),
             agent_subnet_injection=injection,
             existing_dns_zone_ids=zone_ids,
+            trusted_azure_services=trusted,
         )
 
     if "existingSubnetIds" in fields:
@@ -121,6 +128,7 @@ def parse_network(reader: ConfigReader, private: bool, environment: str) -> Netw
         subnet_prefixes=prefixes,
         agent_subnet_injection=injection,
         existing_dns_zone_ids=zone_ids,
+        trusted_azure_services=trusted,
     )
 
 
