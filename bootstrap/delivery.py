@@ -144,6 +144,8 @@ class DeliveryFoundation(pulumi.ComponentResource):
             "tenantId": client.tenant_id,
             "subscriptionId": subscription_id,
             "deployerClientId": self.deployer.application.client_id,
+            # The main stack's `deployerObjectId`: it makes the deployer owner of the Entra objects it creates.
+            "deployerObjectId": self.deployer.service_principal.object_id,
             "deployerSubject": s.deploy_subject,
             "previewClientId": self.preview.application.client_id,
             "previewSubject": s.preview_subject,

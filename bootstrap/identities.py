@@ -67,7 +67,7 @@ class GitHubIdentity(pulumi.ComponentResource):
                         issuer=federation.GITHUB_ACTIONS_ISSUER,
                         subject=subject.subject,
                         audiences=list(federation.AUDIENCES),
-                        opts=writes.options(self),
+                        opts=writes.options(self, delete_before_replace=federation.REPLACE_CREDENTIALS_DELETE_FIRST),
                     )
                 )
             )

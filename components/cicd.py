@@ -20,6 +20,10 @@ from components.settings import Settings
 @dataclass(frozen=True)
 class CiCdIdentityArgs:
     settings: Settings
+    # The pipeline's deployer. With Application.ReadWrite.OwnedBy it may create the service principal and the
+    # federated credentials only on an application it owns, and the azuread provider removes from the owners
+    # whoever creates the application unless `owners` lists it: the deployer is listed on both objects.
+    deployer_object_id: pulumi.Input[str]
 
 
 class CiCdIdentity(pulumi.ComponentResource):
@@ -33,15 +37,21 @@ class CiCdIdentity(pulumi.ComponentResource):
         github = settings.access.github
         display_name = f"sp-{settings.name_prefix}-foundry-{settings.environment}-cicd"
         child = pulumi.ResourceOptions(parent=self)
+        owners = [args.deployer_object_id]
         self.application = azuread.Application(
             f"{name}-app",
             display_name=display_name,
             sign_in_audience="AzureADMyOrg",
+            owners=owners,
             prevent_duplicate_names=True,
             opts=child,
         )
         self.service_principal = azuread.ServicePrincipal(
-            f"{name}-sp", client_id=self.application.client_id, app_role_assignment_required=True, opts=child
+            f"{name}-sp",
+            client_id=self.application.client_id,
+            app_role_assignment_required=True,
+            owners=owners,
+            opts=child,
         )
         subject = github.environment_subject(settings.environment)
         # Credentials on one application are written one at a time; Entra answers 409 otherwise.
@@ -56,7 +66,7 @@ class CiCdIdentity(pulumi.ComponentResource):
                     issuer=federation.GITHUB_ACTIONS_ISSUER,
                     subject=subject,
                     audiences=list(federation.AUDIENCES),
-                    opts=writes.options(self),
+                    opts=writes.options(self, delete_before_replace=federation.REPLACE_CREDENTIALS_DELETE_FIRST),
                 )
             )
         ]
@@ -70,7 +80,7 @@ class CiCdIdentity(pulumi.ComponentResource):
                         issuer=extra.issuer,
                         subject=extra.subject,
                         audiences=list(federation.AUDIENCES),
-                        opts=writes.options(self),
+                        opts=writes.options(self, delete_before_replace=federation.REPLACE_CREDENTIALS_DELETE_FIRST),
                     )
                 )
             )

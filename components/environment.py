@@ -71,8 +71,10 @@ class FoundryEnvironment(pulumi.ComponentResource):
             SecretsVaultArgs(settings=settings, resource_group_name=resource_group_name, tenant_id=self.tenant_id),
             child,
         )
-        self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(settings, client.object_id), child)
-        self.cicd = CiCdIdentity(f"{name}-cicd", CiCdIdentityArgs(settings), child)
+        # Whoever runs `pulumi up`, the pipeline's deployer owns the Entra objects: it manages only what it owns.
+        entra_owner: pulumi.Input[str] = settings.access.deployer_object_id or client.object_id
+        self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(settings, entra_owner), child)
+        self.cicd = CiCdIdentity(f"{name}-cicd", CiCdIdentityArgs(settings, entra_owner), child)
         # Every write under the account joins one chain (the account takes one at a time), in this order:
         # projects, guardrails, deployments, connections, private endpoint. The connections come after the
         # deployments because they also wait for Application Insights, which then stays off the chain's path.

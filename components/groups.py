@@ -26,7 +26,7 @@ def group_display_name(name_prefix: str, environment: str, role: str) -> str:
 @dataclass(frozen=True)
 class PeopleGroupsArgs:
     settings: Settings
-    # The identity running `pulumi up`: with only Group.Create in Graph it can manage the groups it owns.
+    # The pipeline's deployer: with Group.Create it manages only the groups it owns, so it is always an owner.
     deployer_object_id: pulumi.Input[str]
 
 

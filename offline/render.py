@@ -36,6 +36,29 @@ PROJECT_NAME = "foundry-platform"
 FAKE_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
 FAKE_TENANT_ID = "00000000-0000-4000-8000-000000000002"
 FAKE_CLIENT_OBJECT_ID = "00000000-0000-4000-8000-000000000003"
+FAKE_ADMIN_OBJECT_ID = "00000000-0000-4000-8000-000000000004"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who runs `pulumi up`, as the providers see it.
+
+    `owns_what_it_manages`: its Microsoft Graph rights reach only objects it owns (the pipeline deployer's
+    Application.ReadWrite.OwnedBy and Group.Create), rather than every object (an administrator's directory role).
+    """
+
+    object_id: str
+    owns_what_it_manages: bool
+    label: str
+
+
+def default_caller(project_name: str, config: Mapping[str, str]) -> Caller:
+    """The pipeline's deployer runs the main program (its object id as the stack file names it); an administrator
+    acting through directory roles runs the admin projects (bootstrap, PIM)."""
+    if project_name == PROJECT_NAME:
+        configured = config.get(f"{PROJECT_NAME}:deployerObjectId")
+        return Caller(configured or FAKE_CLIENT_OBJECT_ID, True, "the pipeline deployer")
+    return Caller(FAKE_ADMIN_OBJECT_ID, False, "an administrator (directory roles)")
 
 # ARM resource types for the azure-native tokens whose ids the program uses as role-assignment scopes.
 ARM_TYPES: dict[str, str] = {
@@ -103,6 +126,7 @@ class Rendering:
     exports: dict[str, Any]
     secret_exports: set[str]
     warnings: list[str] = field(default_factory=list)  # what `pulumi preview` would print as warnings
+    caller: Caller | None = None
 
     def of_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_token]
@@ -167,6 +191,10 @@ def _unwrap_secrets(value: Any, path: str, secrets: set[str]) -> Any:
 class AzureMocks(pulumi.runtime.Mocks):
     """Answers like Azure would, with fake but realistic ARM ids, client ids and principal ids."""
 
+    def __init__(self, caller_object_id: str = FAKE_CLIENT_OBJECT_ID) -> None:
+        super().__init__()
+        self.caller_object_id = caller_object_id
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
         candidates = (inputs.get(azure_name_input(args.typ)), inputs.get("resourceName"), inputs.get("name"), args.name)
@@ -206,7 +234,7 @@ class AzureMocks(pulumi.runtime.Mocks):
             return {
                 "subscriptionId": FAKE_SUBSCRIPTION_ID,
                 "tenantId": FAKE_TENANT_ID,
-                "objectId": FAKE_CLIENT_OBJECT_ID,
+                "objectId": self.caller_object_id,
                 "clientId": fake_guid("deployer-client"),
             }
         if args.token == "azuread:index/getServicePrincipal:getServicePrincipal":
@@ -358,6 +386,7 @@ def render(
     project_dir: Path = PROJECT_DIR,
     project_name: str = PROJECT_NAME,
     today: date | None = None,
+    caller: Caller | None = None,
 ) -> Rendering:
     """Run the program for `stack` under mocks.
 
@@ -366,6 +395,7 @@ def render(
     `program` replaces `__main__.py`, e.g. to render one component. `project_dir` and `project_name` select
     another Pulumi project of this repository (the bootstrap); by default the Foundry program is rendered.
     `today` renders as of another day (model retirement); by default the clock's (`components.clock`).
+    `caller` is who runs it; by default `default_caller` (the deployer for the main program).
     """
     values = dict(stack_config(stack, project_dir) if config is None else config)
     for key, value in (overrides or {}).items():
@@ -375,7 +405,8 @@ def render(
         else:
             values[full_key] = value if isinstance(value, str) else json.dumps(value)
 
-    mocks = AzureMocks()
+    caller = caller or default_caller(project_name, values)
+    mocks = AzureMocks(caller.object_id)
     monitor = RecordingMonitor(mocks, project_name)
     log = WarningLog()
     pulumi.runtime.set_mocks(mocks, project=project_name, stack=stack, preview=True, monitor=monitor, logger=log)
@@ -405,4 +436,4 @@ def render(
     finally:
         if collecting:
             gc.enable()
-    return Rendering(stack, monitor.registrations, monitor.stack_outputs, monitor.secret_outputs, log.warnings)
+    return Rendering(stack, monitor.registrations, monitor.stack_outputs, monitor.secret_outputs, log.warnings, caller)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from offline.render import FAKE_CLIENT_OBJECT_ID, Rendering, render
+from offline.render import FAKE_ADMIN_OBJECT_ID, FAKE_CLIENT_OBJECT_ID, Caller, Rendering, render
+from tests.conftest import settings_of
 
 GROUP = "azuread:index/group:Group"
 APP_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
@@ -30,7 +31,8 @@ def test_three_security_groups_named_for_the_environment(stack: Rendering) -> No
     for group in groups.values():
         assert group.input("securityEnabled") is True
         assert group.input("mailEnabled") is False
-        assert group.input("owners") == [FAKE_CLIENT_OBJECT_ID]  # the deployer, so later runs can manage it
+        # The pipeline deployer named in the stack file, so later runs can manage it (Group.Create: owned only).
+        assert group.input("owners") == [settings_of(stack.stack).access.deployer_object_id]
 
 
 def test_group_members_and_owners_come_from_config() -> None:
@@ -38,7 +40,27 @@ def test_group_members_and_owners_come_from_config() -> None:
     developers = next(g for g in rendering.of_type(GROUP) if g.input("displayName").endswith("-developers"))
     assert developers.input("members") == [ALICE]
     # The deployer stays an owner so later runs may still manage the group; configured owners come after it.
-    assert developers.input("owners") == [FAKE_CLIENT_OBJECT_ID, BOB]
+    assert developers.input("owners") == [settings_of("dev").access.deployer_object_id, BOB]
+
+
+def entra_owners(rendering: Rendering) -> dict[str, list[str]]:
+    types = (GROUP, "azuread:index/application:Application", "azuread:index/servicePrincipal:ServicePrincipal")
+    return {r.name: r.input("owners") for r in rendering.resources if r.type in types}
+
+
+def test_the_deployer_stays_owner_when_an_administrator_runs_pulumi_up(rendered: dict[str, Rendering]) -> None:
+    """An admin's run by hand must not take the Entra objects away from the pipeline (nor fight it over owners)."""
+    deployer = settings_of("prod").access.deployer_object_id
+    assert deployer is not None
+    by_admin = render("prod", caller=Caller(FAKE_ADMIN_OBJECT_ID, False, "an administrator"))
+    assert entra_owners(by_admin) == entra_owners(rendered["prod"])
+    assert set(map(tuple, entra_owners(by_admin).values())) == {(deployer,)}
+
+
+def test_a_trial_without_the_pipeline_makes_the_caller_the_owner() -> None:
+    """No existingResourceGroup: the program makes its own group, the caller owns the Entra objects."""
+    rendering = render("dev", overrides={"existingResourceGroup": None, "deployerObjectId": None})
+    assert set(map(tuple, entra_owners(rendering).values())) == {(FAKE_CLIENT_OBJECT_ID,)}
 
 
 def test_group_object_ids_are_exported(stack: Rendering) -> None:

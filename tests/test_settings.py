@@ -31,6 +31,9 @@ BAD_CONFIG = [
     ("dev", {"projects": [{"name": "my_project"}]}, "projects[0].name", "'my_project'"),
     ("dev", {"projects": [{"name": "agents", "owner": "me"}]}, "projects[0].owner", "'me'"),
     ("dev", {"networkAccess": "vpn"}, "networkAccess", "'vpn'"),
+    # A stack deployed by the pipeline (into the bootstrap's group) must name the deployer that owns its Entra objects.
+    ("staging", {"deployerObjectId": None}, "deployerObjectId", "(not set)"),
+    ("prod", {"deployerObjectId": "sp-fndry-platform-prod-deployer"}, "deployerObjectId", "'sp-fndry-platform-prod-deployer'"),
     ("dev", {"keyVault": {"name": "kv"}}, "keyVault.name", "'kv'"),
     ("dev", {"keyVault": {"name": "1vault"}}, "keyVault.name", "'1vault'"),
     ("dev", {"keyVault": {"name": "kv-this-name-is-far-too-long"}}, "keyVault.name", "'kv-this-name-is-far-too-long'"),

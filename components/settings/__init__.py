@@ -55,7 +55,7 @@ def parse_settings(raw: Mapping[str, str], stack: str, today: date | None = None
         create_resource_group=create_resource_group,
         custom_subdomain=core.parse_subdomain(reader, default_account),
         protect_stateful_resources=core.parse_protection(reader, environment),
-        access=parse_access(reader, environment),
+        access=parse_access(reader, environment, pipeline_deployed=not create_resource_group),
         compute=parse_compute(reader, environment),
         network=network_section.parse_network(reader, network_access == "private", environment),
         models=models.parse_models(reader, environment, prefix, today),

@@ -24,6 +24,8 @@ GITHUB_OWNER_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
 GITHUB_REPOSITORY_PATTERN = r"[A-Za-z0-9._-]{1,100}"
 CREDENTIAL_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]*"
 
+DEPLOYER_KEY = "deployerObjectId"
+
 SubjectFormat = Literal["classic", "immutable"]
 CredentialTarget = Literal["app", "cicd"]
 GROUP_ROLES = ("developers", "readers", "platformAdmins")
@@ -74,6 +76,9 @@ class AccessSettings:
     groups: dict[str, GroupMembership]
     eligibility: EligibilityWindow | None
     extra_credentials: tuple[ExtraCredential, ...]
+    # The pipeline deployer's service principal: owner of every Entra object the stack creates, whoever runs
+    # `pulumi up`. None: the identity running it (a trial from a workstation).
+    deployer_object_id: str | None = None
 
 
 def _object_ids(reader: ConfigReader, key: str, value: object) -> tuple[str, ...]:
@@ -221,10 +226,33 @@ def parse_extra_credentials(reader: ConfigReader, environment: EnvironmentName) 
     return tuple(credentials)
 
 
-def parse_access(reader: ConfigReader, environment: EnvironmentName) -> AccessSettings:
+def parse_deployer(reader: ConfigReader, pipeline_deployed: bool) -> str | None:
+    """`deployerObjectId`: required where the pipeline deploys the stack (into the bootstrap's resource group).
+
+    The deployer manages Entra objects only while it owns them (Graph's Application.ReadWrite.OwnedBy and
+    Group.Create), and the azuread provider drops from an application's and a service principal's owners
+    whoever is not listed. Naming the deployer keeps it an owner also when an administrator runs `pulumi up`.
+    """
+    value = reader.text(DEPLOYER_KEY)
+    if value is None:
+        if pipeline_deployed:
+            reader.fail(
+                DEPLOYER_KEY,
+                None,
+                "required with existingResourceGroup (a stack the pipeline deploys): the object id of the deployer's "
+                "service principal, bootstrap output deployerObjectId; it must own the Entra objects it manages",
+            )
+        return None
+    if check_pattern(reader, DEPLOYER_KEY, value, GUID_PATTERN, 36, 36, "the deployer service principal's object id"):
+        return value.lower()
+    return None
+
+
+def parse_access(reader: ConfigReader, environment: EnvironmentName, pipeline_deployed: bool) -> AccessSettings:
     return AccessSettings(
         github=parse_github(reader),
         groups=parse_groups(reader),
         eligibility=parse_eligibility(reader, environment),
         extra_credentials=parse_extra_credentials(reader, environment),
+        deployer_object_id=parse_deployer(reader, pipeline_deployed),
     )
