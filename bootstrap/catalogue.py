@@ -12,6 +12,8 @@ program assigns as standing assignments in that environment. Owner and User Acce
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from components.access import standing_roles
 from components.catalogue import roles
 from components.catalogue.roles import CONTRIBUTOR, RBAC_ADMINISTRATOR, READER, Role
@@ -42,15 +44,41 @@ SELF_ELEVATING_ROLES: tuple[Role, ...] = (roles.OWNER, roles.USER_ACCESS_ADMINIS
 # (ServicePrincipal) and Entra groups (Group). People are never assigned roles directly.
 DELEGATED_PRINCIPAL_TYPES: tuple[str, ...] = ("ServicePrincipal", "Group")
 
-# Microsoft Graph: its well-known application id and the two application permissions the deployer needs,
-# because the main program creates Entra groups and app registrations (Microsoft Graph permissions reference).
+# Microsoft Graph: its well-known application id, and the application permissions (app roles) the deployer
+# holds because the main program creates Entra groups and an app registration. Ids from Microsoft's Graph
+# permissions reference; what each call needs from the Graph API reference pages named below.
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
-GRAPH_APPLICATION_READWRITE_OWNEDBY = "18a4783c-866b-4cc7-a460-3d5e5662c884"  # Application.ReadWrite.OwnedBy
-GRAPH_GROUP_CREATE = "bf7b1a76-6e77-406b-b258-bf5c7720e98f"  # Group.Create
-DEPLOYER_GRAPH_PERMISSIONS: dict[str, str] = {
-    "Application.ReadWrite.OwnedBy": GRAPH_APPLICATION_READWRITE_OWNEDBY,
-    "Group.Create": GRAPH_GROUP_CREATE,
-}
+
+
+@dataclass(frozen=True)
+class GraphPermission:
+    name: str
+    app_role_id: str
+    why: str
+
+
+DEPLOYER_GRAPH_PERMISSIONS: tuple[GraphPermission, ...] = (
+    GraphPermission(
+        "Application.ReadWrite.OwnedBy",
+        "18a4783c-866b-4cc7-a460-3d5e5662c884",
+        "creates the CI/CD app registration (POST /applications), its service principal (POST /servicePrincipals) "
+        "and its federated credentials, and manages them later: only objects it owns, and it is listed as owner "
+        "of each; it also lets the duplicate-name check list applications",
+    ),
+    GraphPermission(
+        "Group.Create",
+        "bf7b1a76-6e77-406b-b258-bf5c7720e98f",
+        "creates the people groups (POST /groups) with itself as an owner, which is what lets it manage their "
+        "members and owners on later runs",
+    ),
+    GraphPermission(
+        "Directory.Read.All",
+        "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
+        "read only: the provider resolves each configured group owner (GET /directoryObjects/{id}, documented "
+        "with this permission only), binding users as group owners or members needs a read permission on them, "
+        "and the duplicate-name check lists groups by display name (GET /groups?$filter)",
+    ),
+)
 
 
 class BootstrapRoleError(ValueError):

@@ -121,20 +121,20 @@ class DeliveryFoundation(pulumi.ComponentResource):
             for label, principal, role, scope, condition in grants
         }
 
-        # The main program creates Entra groups and app registrations: the deployer needs these two
-        # Microsoft Graph application permissions (it then manages only the objects it owns).
+        # The main program creates Entra groups and an app registration: the deployer holds these Microsoft Graph
+        # application permissions (each one's reason is in the catalogue); it manages only the objects it owns.
         graph = azuread.get_service_principal_output(
             client_id=catalogue.MICROSOFT_GRAPH_APP_ID, opts=pulumi.InvokeOutputOptions(parent=self)
         )
         self.graph_permissions = [
             azuread.AppRoleAssignment(
-                f"{name}-deployer-graph-{permission.lower().replace('.', '-')}",
-                app_role_id=app_role_id,
+                f"{name}-deployer-graph-{permission.name.lower().replace('.', '-')}",
+                app_role_id=permission.app_role_id,
                 principal_object_id=self.deployer.service_principal.object_id,
                 resource_object_id=graph.object_id,
                 opts=child,
             )
-            for permission, app_role_id in catalogue.DEPLOYER_GRAPH_PERMISSIONS.items()
+            for permission in catalogue.DEPLOYER_GRAPH_PERMISSIONS
         ]
 
         self.outputs: dict[str, pulumi.Input[object]] = {

@@ -42,16 +42,27 @@ class GitHubIdentity(pulumi.ComponentResource):
         if len(args.subjects) > federation.MAX_CREDENTIALS_PER_IDENTITY:
             raise ValueError(f"{args.display_name}: at most {federation.MAX_CREDENTIALS_PER_IDENTITY} credentials")
         child = pulumi.ResourceOptions(parent=self)
+        # No owners. An owner of the deployer's application could add a secret to it and act as the deployer;
+        # the administrator who runs the bootstrap manages these applications through directory roles instead
+        # (Cloud Application Administrator, Privileged Role Administrator), which are PIM-activated and audited.
+        # The azuread provider creates the application with its caller as owner and removes the caller again
+        # when `owners` does not list it, so an empty list leaves no owner at all.
+        no_owners: list[str] = []
         self.application = azuread.Application(
             f"{name}-app",
             display_name=args.display_name,
             description=args.description,
             sign_in_audience="AzureADMyOrg",
+            owners=no_owners,
             prevent_duplicate_names=True,
             opts=child,
         )
         self.service_principal = azuread.ServicePrincipal(
-            f"{name}-sp", client_id=self.application.client_id, app_role_assignment_required=True, opts=child
+            f"{name}-sp",
+            client_id=self.application.client_id,
+            app_role_assignment_required=True,
+            owners=no_owners,
+            opts=child,
         )
         self.credentials = []
         # One credential at a time on the same application.

@@ -47,7 +47,12 @@ FOUNDRY_ROLES = {
     "3913510d-42f4-4e42-8a64-420c390055eb",  # Monitoring Metrics Publisher (Learn, built-in roles)
 }
 # Microsoft Graph permissions reference: Application.ReadWrite.OwnedBy and Group.Create (application).
-GRAPH_PERMISSIONS = {"18a4783c-866b-4cc7-a460-3d5e5662c884", "bf7b1a76-6e77-406b-b258-bf5c7720e98f"}
+# Microsoft Graph permissions reference: Application.ReadWrite.OwnedBy, Group.Create, Directory.Read.All.
+GRAPH_PERMISSIONS = {
+    "18a4783c-866b-4cc7-a460-3d5e5662c884",
+    "bf7b1a76-6e77-406b-b258-bf5c7720e98f",
+    "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
+}
 GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
