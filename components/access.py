@@ -21,7 +21,7 @@ from components.catalogue.roles import (
     READER,
     Role,
 )
-from components.rbac import Principal, Scope, assign_role, make_eligible
+from components.rbac import Principal, Scope, assign_role
 from components.settings import Settings
 from components.settings.model import ENVIRONMENTS, EnvironmentName
 
@@ -66,6 +66,20 @@ def grants_for(environment: EnvironmentName) -> tuple[Grant, ...]:
     return tuple(grant for grant in ACCESS_MODEL if environment in grant.environments)
 
 
+def eligible_grants(environment: EnvironmentName) -> tuple[Grant, ...]:
+    """The grants made as PIM eligibilities, by the PIM phase an administrator runs (`pim/`), not by this program:
+    the pipeline's deployer may not write PIM requests, and no role that could would stay within its limits."""
+    return tuple(grant for grant in grants_for(environment) if grant.pim_eligible)
+
+
+# Grantees that are the environment's Entra groups, and their key under `groups` (and the `groupObjectIds` output).
+GROUP_GRANTEES: dict[Grantee, str] = {
+    "developers": "developers",
+    "readers": "readers",
+    "platform admins": "platformAdmins",
+}
+
+
 def standing_roles(environment: EnvironmentName) -> tuple[Role, ...]:
     """The roles this environment assigns as standing assignments (PIM eligibilities excluded), each once."""
     return tuple(dict.fromkeys(grant.role for grant in grants_for(environment) if not grant.pim_eligible))
@@ -103,25 +117,11 @@ class AccessModel(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.assignments = {}
         for grant in grants_for(settings.environment):
+            if grant.pim_eligible:
+                continue  # made by the PIM phase (`pim/`), see `eligible_grants`
             for label, principal, scope in self._targets(grant, args):
                 resource_name = f"{name}-{_slug(grant.grantee)}-{_slug(grant.role.name)}-{label}"
-                if grant.pim_eligible:
-                    window = settings.access.eligibility
-                    if window is None:  # parse_settings requires the window in prod, where eligibility applies
-                        raise ValueError("platformAdminEligibility is required where an eligible grant applies")
-                    resource: pulumi.Resource = make_eligible(
-                        resource_name,
-                        principal,
-                        grant.role,
-                        scope,
-                        args.subscription_id,
-                        window.justification,
-                        window.starts_on,
-                        window.expires_on,
-                        child,
-                    )
-                else:
-                    resource = assign_role(resource_name, principal, grant.role, scope, args.subscription_id, child)
+                resource = assign_role(resource_name, principal, grant.role, scope, args.subscription_id, child)
                 self.assignments.setdefault(grant.grantee, []).append(resource)
         self.register_outputs({})
 

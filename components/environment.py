@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from components.access import AccessModel, AccessModelArgs
+from components.access import GROUP_GRANTEES, AccessModel, AccessModelArgs
 from components.cicd import CiCdIdentity, CiCdIdentityArgs
 from components.compute import AppCompute, AppComputeArgs
 from components.connections import ProjectConnections, ProjectConnectionsArgs
@@ -104,9 +104,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
                 principals={
                     "app identity": self.app_identity.principal,
                     "CI/CD": self.cicd.principal,
-                    "developers": self.people.principals["developers"],
-                    "readers": self.people.principals["readers"],
-                    "platform admins": self.people.principals["platformAdmins"],
+                    **{grantee: self.people.principals[key] for grantee, key in GROUP_GRANTEES.items()},
                 },
                 project_principals=self.foundry.project_principals,
                 project_scopes=self.foundry.project_scopes,
@@ -162,6 +160,8 @@ class FoundryEnvironment(pulumi.ComponentResource):
             "environment": settings.environment,
             "resourceGroupName": settings.resource_group_name,
             "accountName": self.foundry.account.name,
+            # What the PIM phase (`pim/`) makes its eligibilities on.
+            "accountId": self.foundry.account.id,
             "accountEndpoint": self.foundry.endpoint,
             "projectEndpoints": self.foundry.project_endpoints,
             "appIdentityClientId": self.app_identity.identity.client_id,

@@ -16,6 +16,7 @@ from pulumi_azure_native import authorization
 
 from components.catalogue.roles import Role, require_assignable
 from components.naming import deterministic_guid
+from components.settings.access import EligibilityWindow
 
 PrincipalType = Literal["ServicePrincipal", "Group"]
 # ABAC conditions on role assignments are written in condition language version 2.0.
@@ -82,22 +83,28 @@ def make_eligible(
     role: Role,
     scope: Scope,
     subscription_id: pulumi.Input[str],
-    justification: str,
-    starts_on: str,
-    expires_on: str,
+    window: EligibilityWindow,
     opts: pulumi.ResourceOptions,
 ) -> authorization.PimRoleEligibilitySchedule:
-    """A PIM eligibility instead of a standing assignment: the role is held only after activation."""
+    """A PIM eligibility instead of a standing assignment: the role is held only after activation.
+
+    azure-native's custom resource for it (API 2020-10-01) sends an AdminAssign request with the start and the
+    expiration's type and duration, and drops an `endDateTime`: the window goes as start + duration. The request
+    cannot be updated, so any change replaces it; the replacement deletes first, because the provider refuses to
+    create while a schedule for the same principal and role exists ("cannot create already existing resource").
+    """
     granted = require_assignable(role)
     return authorization.PimRoleEligibilitySchedule(
         resource_name,
         principal_id=principal.object_id,
         role_definition_id=pulumi.Output.from_input(subscription_id).apply(granted.definition_id),
         scope=scope.resource_id,
-        justification=justification,
+        justification=window.justification,
         schedule_info={
-            "start_date_time": starts_on,
-            "expiration": {"type": "AfterDateTime", "end_date_time": expires_on},
+            "start_date_time": window.starts_on,
+            "expiration": {"type": "AfterDuration", "duration": window.duration},
         },
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(replace_on_changes=["*"], delete_before_replace=True)
+        ),
     )

@@ -26,7 +26,7 @@ from components.catalogue.roles import role_by_guid
 from components.naming import ENVIRONMENT_CODES
 from components.settings.reader import GUID_PATTERN
 from offline.inventory import Inventory, build_inventory
-from offline.render import PROJECT_DIR, Registration, RenderError, Rendering, render
+from offline.render import PROJECT_DIR, Registration, RenderError, Rendering, render, render_pim_phase, with_phases
 from policy.rules import Resource, Verdict, Violation, evaluate
 
 FORMATS = ("table", "markdown", "json", "csv")
@@ -39,6 +39,12 @@ def known_stacks() -> list[str]:
     found = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
     order = {name: i for i, name in enumerate(ENVIRONMENT_CODES)}
     return sorted(found, key=lambda s: (order.get(s, len(order)), s))
+
+
+def render_environment(stack: str) -> Rendering:
+    """A stack as a reviewer sees it: the main program and what its PIM phase makes on it."""
+    main = render(stack)
+    return with_phases(main, render_pim_phase(main))
 
 
 # --- the report of one stack -----------------------------------------------------------------------------
@@ -440,7 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     renderings: list[Rendering] = []
     for stack in selected:
         try:
-            renderings.append(render(stack))
+            renderings.append(render_environment(stack))
         except RenderError as error:
             print(f"stack {stack}: the program refused to render: {error.cause}", file=sys.stderr)
             return 2

@@ -31,12 +31,18 @@ from components import clock
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT_NAME = "foundry-platform"
+# The projects an administrator runs around the main program: before it (bootstrap) and after it (PIM).
+BOOTSTRAP_DIR = PROJECT_DIR / "bootstrap"
+BOOTSTRAP_PROJECT = "foundry-platform-bootstrap"
+PIM_DIR = PROJECT_DIR / "pim"
+PIM_PROJECT = "foundry-platform-pim"
 
 # Values the mock Azure returns for the client configuration; visibly fake, never real ids.
 FAKE_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
 FAKE_TENANT_ID = "00000000-0000-4000-8000-000000000002"
 FAKE_CLIENT_OBJECT_ID = "00000000-0000-4000-8000-000000000003"
 FAKE_ADMIN_OBJECT_ID = "00000000-0000-4000-8000-000000000004"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,8 @@ class Registration:
     id: str = ""
     state: dict[str, Any] = field(default_factory=dict)
     additional_secret_outputs: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False  # the resource option; the provider's own rule may add to it
+    replace_on_changes: list[str] = field(default_factory=list)
 
     def input(self, path: str) -> Any:
         """An input by dotted path, e.g. `properties.disableLocalAuth`; KeyError when absent."""
@@ -191,12 +199,22 @@ def _unwrap_secrets(value: Any, path: str, secrets: set[str]) -> Any:
 class AzureMocks(pulumi.runtime.Mocks):
     """Answers like Azure would, with fake but realistic ARM ids, client ids and principal ids."""
 
-    def __init__(self, caller_object_id: str = FAKE_CLIENT_OBJECT_ID) -> None:
+    def __init__(
+        self,
+        caller_object_id: str = FAKE_CLIENT_OBJECT_ID,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         super().__init__()
         self.caller_object_id = caller_object_id
+        self.stack_outputs = dict(stack_outputs or {})
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
+        if args.typ == STACK_REFERENCE:
+            referenced = str(inputs.get("name"))
+            if referenced not in self.stack_outputs:
+                raise KeyError(f"the offline render was given no outputs for the stack reference {referenced!r}")
+            return referenced, {"name": referenced, "outputs": dict(self.stack_outputs[referenced])}
         candidates = (inputs.get(azure_name_input(args.typ)), inputs.get("resourceName"), inputs.get("name"), args.name)
         azure_name = next(c for c in candidates if isinstance(c, str))
         resource_id = self._arm_id(args.typ, inputs, azure_name)
@@ -334,6 +352,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 id=registered.id if registered else "",
                 state=dict(registered.state) if registered else {},
                 additional_secret_outputs=list(request.additionalSecretOutputs),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                replace_on_changes=list(request.replaceOnChanges),
             )
         )
         return response
@@ -387,6 +407,7 @@ def render(
     project_name: str = PROJECT_NAME,
     today: date | None = None,
     caller: Caller | None = None,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Rendering:
     """Run the program for `stack` under mocks.
 
@@ -396,6 +417,7 @@ def render(
     another Pulumi project of this repository (the bootstrap); by default the Foundry program is rendered.
     `today` renders as of another day (model retirement); by default the clock's (`components.clock`).
     `caller` is who runs it; by default `default_caller` (the deployer for the main program).
+    `stack_outputs` answers stack references: fully qualified stack name -> that stack's outputs.
     """
     values = dict(stack_config(stack, project_dir) if config is None else config)
     for key, value in (overrides or {}).items():
@@ -406,7 +428,7 @@ def render(
             values[full_key] = value if isinstance(value, str) else json.dumps(value)
 
     caller = caller or default_caller(project_name, values)
-    mocks = AzureMocks(caller.object_id)
+    mocks = AzureMocks(caller.object_id, stack_outputs)
     monitor = RecordingMonitor(mocks, project_name)
     log = WarningLog()
     pulumi.runtime.set_mocks(mocks, project=project_name, stack=stack, preview=True, monitor=monitor, logger=log)
@@ -437,3 +459,36 @@ def render(
         if collecting:
             gc.enable()
     return Rendering(stack, monitor.registrations, monitor.stack_outputs, monitor.secret_outputs, log.warnings, caller)
+
+
+def main_stack_reference(stack: str) -> str:
+    """How a project in the same (DIY) backend names the main program's stack: `organization/<project>/<stack>`."""
+    return f"organization/{PROJECT_NAME}/{stack}"
+
+
+def render_pim_phase(main: Rendering, today: date | None = None) -> Rendering | None:
+    """The PIM phase of `main`'s stack, fed with `main`'s outputs; None when the stack has no PIM stack file."""
+    if not (PIM_DIR / f"Pulumi.{main.stack}.yaml").exists():
+        return None
+    config = stack_config(main.stack, PIM_DIR)
+    reference = config.get(f"{PIM_PROJECT}:mainStack", main_stack_reference(main.stack))
+    return render(
+        main.stack,
+        project_dir=PIM_DIR,
+        project_name=PIM_PROJECT,
+        today=today,
+        stack_outputs={reference: main.exports},
+    )
+
+
+def with_phases(main: Rendering, *phases: Rendering | None) -> Rendering:
+    """One environment as a reviewer sees it: the main stack's resources followed by its admin phases'."""
+    present = [phase for phase in phases if phase is not None]
+    return Rendering(
+        main.stack,
+        [*main.resources, *(r for phase in present for r in phase.resources)],
+        main.exports,
+        main.secret_exports,
+        [*main.warnings, *(w for phase in present for w in phase.warnings)],
+        main.caller,
+    )

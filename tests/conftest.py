@@ -9,7 +9,7 @@ import pytest
 
 from components import clock
 from components.settings import Settings, parse_settings
-from offline.render import PROJECT_NAME, Rendering, render, stack_config
+from offline.render import PROJECT_NAME, Rendering, render, render_pim_phase, stack_config, with_phases
 
 STACKS = ("dev", "staging", "prod")
 # The day the model catalogue was last checked against Microsoft's retirement schedule. Tests run as of this day
@@ -26,6 +26,12 @@ def as_of_catalogue_check() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def rendered() -> dict[str, Rendering]:
     return {stack: render(stack) for stack in STACKS}
+
+
+@pytest.fixture(scope="session")
+def environments(rendered: dict[str, Rendering]) -> dict[str, Rendering]:
+    """Each stack with what its admin phases add (prod: the PIM phase's eligibilities), as the plan shows it."""
+    return {stack: with_phases(main, render_pim_phase(main)) for stack, main in rendered.items()}
 
 
 @pytest.fixture(params=STACKS)

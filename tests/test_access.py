@@ -106,27 +106,16 @@ def test_roles_are_referenced_by_full_role_definition_id(stack: Rendering) -> No
         )
 
 
-def test_no_standing_owner_roles_in_prod_and_an_eligibility_instead(rendered: dict[str, Rendering]) -> None:
+def test_no_standing_owner_roles_in_prod(rendered: dict[str, Rendering]) -> None:
     prod = rendered["prod"]
     standing = {role_guid(r) for r in prod.of_type(ASSIGNMENT)}
     assert not standing & {FOUNDRY_ACCOUNT_OWNER, FOUNDRY_OWNER, OWNER}
-    (eligibility,) = prod.of_type(ELIGIBILITY)
-    admins = next(
-        g for g in prod.of_type("azuread:index/group:Group") if g.input("displayName").endswith("platform-admins")
-    )
-    assert eligibility.input("principalId") == admins.state["objectId"]
-    assert role_guid(eligibility) == FOUNDRY_ACCOUNT_OWNER
-    assert eligibility.input("scope") == prod.one("azure-native:cognitiveservices:Account").id
-    assert eligibility.input("justification") == "Platform team break-glass administration of the prod Foundry resource"
-    assert eligibility.input("scheduleInfo") == {
-        "startDateTime": "2026-12-01T00:00:00Z",
-        "expiration": {"type": "AfterDateTime", "endDateTime": "2027-11-30T00:00:00Z"},
-    }
 
 
-def test_no_eligibilities_outside_prod(rendered: dict[str, Rendering]) -> None:
-    assert rendered["dev"].of_type(ELIGIBILITY) == []
-    assert rendered["staging"].of_type(ELIGIBILITY) == []
+def test_the_main_program_makes_no_eligibility_the_pipeline_could_not_create(stack: Rendering) -> None:
+    """PIM requests are the PIM phase's (`pim/`, tests/pim/): the deployer lacks roleEligibilityScheduleRequests/write."""
+    assert stack.of_type(ELIGIBILITY) == []
+    assert access.eligible_grants("prod") and not access.eligible_grants("dev") and not access.eligible_grants("staging")
 
 
 def test_assignment_names_are_deterministic_unique_uuids() -> None:

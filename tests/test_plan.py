@@ -21,9 +21,9 @@ FORMATS = ("table", "markdown", "json", "csv")
 
 
 @pytest.fixture
-def cached_render(monkeypatch: pytest.MonkeyPatch, rendered: dict[str, Rendering]) -> None:
+def cached_render(monkeypatch: pytest.MonkeyPatch, environments: dict[str, Rendering]) -> None:
     """The command renders through `offline.plan.render`; reuse the session's renderings to keep tests fast."""
-    monkeypatch.setattr(plan, "render", lambda stack: rendered[stack])
+    monkeypatch.setattr(plan, "render_environment", lambda stack: environments[stack])
 
 
 def test_every_real_stack_passes_every_policy(stack: Rendering) -> None:
@@ -48,18 +48,22 @@ def test_tree_holds_every_resource_under_its_component(stack: Rendering) -> None
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("stack_name", ["dev", "staging", "prod"])
 def test_each_format_prints_inventory_and_verdicts(
-    cached_render: None, capsys: pytest.CaptureFixture[str], rendered: dict[str, Rendering], stack_name: str, fmt: str
+    cached_render: None,
+    capsys: pytest.CaptureFixture[str],
+    environments: dict[str, Rendering],
+    stack_name: str,
+    fmt: str,
 ) -> None:
     assert plan.main(["--stack", stack_name, "--format", fmt]) == 0
     out = capsys.readouterr().out
-    report = plan.build_report(rendered[stack_name])
+    report = plan.build_report(environments[stack_name])
     vault_grant = next(e for e in report.inventory.access if e.role_name == "Key Vault Secrets User")
     if fmt == "json":
         (document,) = json.loads(out)["stacks"]
         assert document["stack"] == stack_name and document["passed"] is True
         assert len(document["inventory"]["access"]) == len(report.inventory.access)
         assert {p["policy"] for p in document["policies"]} == {v.policy for v in report.verdicts}
-        assert len(document["resources"]) == len(rendered[stack_name].resources)
+        assert len(document["resources"]) == len(environments[stack_name].resources)
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(out)))
         sections = {row["section"] for row in rows}
@@ -86,7 +90,7 @@ def test_policy_violation_fails_the_command(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     violating = render("prod", program=violating_program)
-    monkeypatch.setattr(plan, "render", lambda stack: violating)
+    monkeypatch.setattr(plan, "render_environment", lambda stack: violating)
     assert plan.main(["--stack", "prod"]) == 1
     captured = capsys.readouterr()
     assert "policy violations in: prod" in captured.err
@@ -101,7 +105,7 @@ def test_invalid_configuration_exits_2_naming_the_key(
     def broken(stack: str) -> Rendering:
         return render(stack, overrides={"networkAccess": "public"})
 
-    monkeypatch.setattr(plan, "render", broken)
+    monkeypatch.setattr(plan, "render_environment", broken)
     assert plan.main(["--stack", "prod"]) == 2
     assert "networkAccess" in capsys.readouterr().err
 
@@ -118,7 +122,7 @@ def test_diff_dev_prod_shows_network_protection_and_pim(
     assert any("PIM-eligible" in line and "Foundry Account Owner" in line for line in diff["accessOnlyInRight"])
     assert any("Foundry Account Owner" in line and "standing" in line for line in diff["accessOnlyInLeft"])
     assert (
-        "{env}-access-platform-admins-foundry-account-owner-account [azure-native:authorization:PimRoleEligibilitySchedule]"
+        "{env}-platformAdmins-foundry-account-owner [azure-native:authorization:PimRoleEligibilitySchedule]"
         in diff["resourcesOnlyInRight"]
     )
 

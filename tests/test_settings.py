@@ -10,11 +10,7 @@ from tests.config_checks import refused_config_problem
 
 # The least a stack must configure (structured values arrive as JSON, as the Pulumi engine passes them).
 REQUIRED = {"namePrefix": "contoso", "github": '{"owner": "contoso", "repository": "foundry-platform"}'}
-PROD_REQUIRED = {
-    **REQUIRED,
-    "platformAdminEligibility": '{"justification": "platform team administration", '
-    '"startsOn": "2026-12-01T00:00:00Z", "expiresOn": "2027-06-01T00:00:00Z"}',
-}
+PROD_REQUIRED = REQUIRED
 
 BAD_CONFIG = [
     # (stack, overrides, the key the message must name, the bad value it must show)
@@ -60,7 +56,8 @@ BAD_CONFIG = [
         "'alice@contoso.com'",
     ),
     ("dev", {"groups": {"admins": {}}}, "groups.admins", "{}"),
-    ("dev", {"platformAdminEligibility": {"justification": "x"}}, "platformAdminEligibility", "justification"),
+    # The eligibility window moved to the PIM phase: the main program refuses it, naming where it went.
+    ("prod", {"platformAdminEligibility": {"justification": "x"}}, "platformAdminEligibility", "pim/Pulumi.<stack>.yaml"),
     (
         "dev",
         {
@@ -119,31 +116,6 @@ BAD_CONFIG = [
     ),
     ("dev", {"compute": {"skuName": "F1"}}, "compute.skuName", "'F1'"),
     ("dev", {"compute": {"enabled": "sometimes"}}, "compute.enabled", "'sometimes'"),
-    ("prod", {"platformAdminEligibility": None}, "platformAdminEligibility", "(not set)"),
-    (
-        "prod",
-        {
-            "platformAdminEligibility": {
-                "justification": "platform team administration",
-                "startsOn": "2026-12-01",
-                "expiresOn": "2027-01-01T00:00:00Z",
-            }
-        },
-        "platformAdminEligibility.startsOn",
-        "'2026-12-01'",
-    ),
-    (
-        "prod",
-        {
-            "platformAdminEligibility": {
-                "justification": "platform team administration",
-                "startsOn": "2026-12-01T00:00:00Z",
-                "expiresOn": "2028-12-01T00:00:00Z",
-            }
-        },
-        "platformAdminEligibility.expiresOn",
-        "'2028-12-01T00:00:00Z'",
-    ),
     ("prod", {"networkAccess": "public"}, "networkAccess", "'public'"),
     ("prod", {"keyVault": {"softDeleteRetentionDays": 30}}, "keyVault.softDeleteRetentionDays", "30"),
     ("prod", {"protectStatefulResources": "false"}, "protectStatefulResources", "'false'"),
@@ -156,7 +128,7 @@ def test_bad_config_fails_naming_key_and_value_with_nothing_registered(
 ) -> None:
     problem = refused_config_problem(lambda: render(stack, overrides=overrides), key)
     assert value in problem
-    assert "allowed" in problem or "unknown" in problem or "required" in problem
+    assert "allowed" in problem or "unknown" in problem or "required" in problem or "moved" in problem
 
 
 def test_every_problem_is_reported_at_once() -> None:

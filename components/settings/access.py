@@ -51,6 +51,11 @@ class GroupMembership:
     owners: tuple[str, ...] = ()
 
 
+# PIM's default policy for Azure resource roles requires eligibilities to expire, at most 365 days after they start.
+MAX_ELIGIBILITY_DAYS = 365
+ELIGIBILITY_KEY = "platformAdminEligibility"
+
+
 @dataclass(frozen=True)
 class EligibilityWindow:
     """When platform admins may activate Foundry Account Owner in prod, and why."""
@@ -58,6 +63,23 @@ class EligibilityWindow:
     justification: str
     starts_on: str  # ISO 8601 UTC, e.g. 2026-12-01T00:00:00Z
     expires_on: str
+
+    @property
+    def duration(self) -> str:
+        """The window as an ISO 8601 duration from `starts_on`, e.g. `P364D` or `P30DT12H`.
+
+        This, not `expires_on`, is what reaches Azure: azure-native's PimRoleEligibilitySchedule sends the start
+        and the expiration's `type` and `duration` and drops `endDateTime` (its custom resource's request builder).
+        """
+        length = _parse_utc(self.expires_on) - _parse_utc(self.starts_on)
+        hours, rest = divmod(length.seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
+        return f"P{length.days}D" + (f"T{time}" if time else "")
+
+
+def _parse_utc(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
 
 
 @dataclass(frozen=True)
@@ -74,7 +96,6 @@ class ExtraCredential:
 class AccessSettings:
     github: GitHubSettings
     groups: dict[str, GroupMembership]
-    eligibility: EligibilityWindow | None
     extra_credentials: tuple[ExtraCredential, ...]
     # The pipeline deployer's service principal: owner of every Entra object the stack creates, whoever runs
     # `pulumi up`. None: the identity running it (a trial from a workstation).
@@ -141,45 +162,44 @@ def parse_groups(reader: ConfigReader) -> dict[str, GroupMembership]:
 def _timestamp(reader: ConfigReader, key: str, value: object) -> datetime | None:
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", value):
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return _parse_utc(value)
         except ValueError:
             pass
     reader.fail(key, value, "allowed: a UTC timestamp like 2026-12-01T00:00:00Z")
     return None
 
 
-def parse_eligibility(reader: ConfigReader, environment: EnvironmentName) -> EligibilityWindow | None:
-    raw = reader.structured("platformAdminEligibility")
-    if environment != "prod":
-        if raw is not None:
-            reader.fail(
-                "platformAdminEligibility",
-                raw,
-                "only prod uses PIM eligibility; outside prod platform admins hold the role",
-            )
-        return None
-    fields = check_object(reader, "platformAdminEligibility", raw, ("justification", "startsOn", "expiresOn"))
+def parse_eligibility(reader: ConfigReader) -> EligibilityWindow | None:
+    """The PIM phase's window for the eligible grants (`pim/`): required, expiring at most 365 days after it starts."""
+    key = ELIGIBILITY_KEY
+    fields = check_object(reader, key, reader.structured(key), ("justification", "startsOn", "expiresOn"))
     if not fields:
-        reader.fail(
-            "platformAdminEligibility",
-            None,
-            "required in prod: {justification, startsOn, expiresOn}; Foundry Account Owner is only PIM-eligible there",
-        )
+        reader.fail(key, None, "required: {justification, startsOn, expiresOn}, the window PIM grants the eligibility for")
         return None
     justification = fields.get("justification")
     if not isinstance(justification, str) or len(justification.strip()) < 10:
+        reader.fail(f"{key}.justification", justification, "a justification of at least 10 characters")
+    start = _timestamp(reader, f"{key}.startsOn", fields.get("startsOn"))
+    end = _timestamp(reader, f"{key}.expiresOn", fields.get("expiresOn"))
+    if start and end and not (start < end and (end - start).total_seconds() <= MAX_ELIGIBILITY_DAYS * 86400):
         reader.fail(
-            "platformAdminEligibility.justification", justification, "a justification of at least 10 characters"
-        )
-    start = _timestamp(reader, "platformAdminEligibility.startsOn", fields.get("startsOn"))
-    end = _timestamp(reader, "platformAdminEligibility.expiresOn", fields.get("expiresOn"))
-    if start and end and not (start < end <= start.replace(year=start.year + 1)):
-        reader.fail(
-            "platformAdminEligibility.expiresOn",
+            f"{key}.expiresOn",
             fields.get("expiresOn"),
-            "after startsOn and at most one year after it",
+            f"after startsOn and at most {MAX_ELIGIBILITY_DAYS} days after it (PIM's default policy for Azure roles)",
         )
     return EligibilityWindow(str(justification), str(fields.get("startsOn")), str(fields.get("expiresOn")))
+
+
+def refuse_moved_eligibility(reader: ConfigReader) -> None:
+    """The eligibility left the main program: its deployer cannot write PIM requests, an administrator can."""
+    raw = reader.structured(ELIGIBILITY_KEY)
+    if raw is not None:
+        reader.fail(
+            ELIGIBILITY_KEY,
+            raw,
+            "moved to pim/Pulumi.<stack>.yaml: PIM eligibilities are made by the PIM phase an administrator runs "
+            "(the pipeline's deployer may not write roleEligibilityScheduleRequests)",
+        )
 
 
 def parse_extra_credentials(reader: ConfigReader, environment: EnvironmentName) -> tuple[ExtraCredential, ...]:
@@ -249,10 +269,10 @@ def parse_deployer(reader: ConfigReader, pipeline_deployed: bool) -> str | None:
 
 
 def parse_access(reader: ConfigReader, environment: EnvironmentName, pipeline_deployed: bool) -> AccessSettings:
+    refuse_moved_eligibility(reader)
     return AccessSettings(
         github=parse_github(reader),
         groups=parse_groups(reader),
-        eligibility=parse_eligibility(reader, environment),
         extra_credentials=parse_extra_credentials(reader, environment),
         deployer_object_id=parse_deployer(reader, pipeline_deployed),
     )

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from offline.render import Rendering, render
-
-BOOTSTRAP_DIR = Path(__file__).resolve().parents[2] / "bootstrap"
-BOOTSTRAP_PROJECT = "foundry-platform-bootstrap"
+from offline.render import BOOTSTRAP_DIR, BOOTSTRAP_PROJECT, Rendering, render
 STACKS = ("dev", "staging", "prod")
 
 

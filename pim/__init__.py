@@ -1,0 +1,1 @@
+"""The PIM phase: the eligibilities of the role model, made by an administrator after the main stack exists."""

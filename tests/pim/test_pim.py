@@ -1,0 +1,133 @@
+"""The PIM phase: prod's platform admins become eligible (never standing) for Foundry Account Owner on the account
+the main stack created, in a window Azure accepts, sent the way azure-native's PIM resource actually sends it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from components.settings import ConfigError
+from offline.render import PIM_DIR, PIM_PROJECT, Rendering, main_stack_reference, render, stack_config
+from tests.config_checks import refused_config_problem
+
+ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
+FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"  # Learn, built-in roles (AI + machine learning)
+
+
+def render_pim(main: Rendering, overrides: dict[str, object] | None = None) -> Rendering:
+    return render(
+        main.stack,
+        overrides=overrides,
+        project_dir=PIM_DIR,
+        project_name=PIM_PROJECT,
+        stack_outputs={main_stack_reference(main.stack): main.exports},
+    )
+
+
+@pytest.fixture(scope="module")
+def prod_pim(rendered: dict[str, Rendering]) -> Rendering:
+    return render_pim(rendered["prod"])
+
+
+def window_of(stack: str) -> dict[str, str]:
+    return json.loads(stack_config(stack, PIM_DIR)[f"{PIM_PROJECT}:platformAdminEligibility"])
+
+
+def test_platform_admins_are_eligible_on_the_account_the_main_stack_made(
+    prod_pim: Rendering, rendered: dict[str, Rendering]
+) -> None:
+    (eligibility,) = prod_pim.of_type(ELIGIBILITY)
+    main = rendered["prod"]
+    assert eligibility.input("principalId") == main.exports["groupObjectIds"]["platformAdmins"]
+    assert eligibility.input("scope") == main.exports["accountId"]
+    assert eligibility.input("roleDefinitionId").endswith(f"/roleDefinitions/{FOUNDRY_ACCOUNT_OWNER}")
+    assert eligibility.input("justification") == window_of("prod")["justification"]
+
+
+def test_the_window_is_sent_as_start_and_duration(prod_pim: Rendering) -> None:
+    """azure-native's PIM resource sends `duration` and `type` and drops `endDateTime`: an end date would be lost."""
+    (eligibility,) = prod_pim.of_type(ELIGIBILITY)
+    window = window_of("prod")
+    days = (datetime.fromisoformat(window["expiresOn"]) - datetime.fromisoformat(window["startsOn"])).days
+    assert eligibility.input("scheduleInfo") == {
+        "startDateTime": window["startsOn"],
+        "expiration": {"type": "AfterDuration", "duration": f"P{days}D"},
+    }
+
+
+def test_a_change_replaces_it_deleting_first(prod_pim: Rendering) -> None:
+    """An eligibility request cannot be updated, and azure-native refuses to create one while a schedule for the same
+    principal and role exists: every input replaces it, and the old one goes first."""
+    (eligibility,) = prod_pim.of_type(ELIGIBILITY)
+    assert eligibility.replace_on_changes == ["*"]
+    assert eligibility.delete_before_replace is True
+
+
+def test_the_phase_makes_nothing_else(prod_pim: Rendering) -> None:
+    assert [r.type for r in prod_pim.resources if r.custom] == [ELIGIBILITY]
+
+
+def test_an_eligibility_follows_the_main_stack(rendered: dict[str, Rendering]) -> None:
+    other = render("prod", overrides={"namePrefix": "contoso"})
+    (eligibility,) = render_pim(other).of_type(ELIGIBILITY)
+    assert eligibility.input("scope") == other.exports["accountId"] != rendered["prod"].exports["accountId"]
+    assert "/accounts/contoso-prod-" in eligibility.input("scope")
+
+
+def eligibility_window(starts: str, expires: str) -> dict[str, object]:
+    return {
+        "platformAdminEligibility": {
+            "justification": "break-glass administration",
+            "startsOn": starts,
+            "expiresOn": expires,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "shown"),
+    [
+        ({"platformAdminEligibility": None}, "platformAdminEligibility", "(not set)"),
+        (eligibility_window("2026-12-01", "2027-01-01T00:00:00Z"), "platformAdminEligibility.startsOn", "'2026-12-01'"),
+        # PIM's default policy: an eligibility for an Azure role expires at most 365 days after it starts.
+        (
+            eligibility_window("2027-06-01T00:00:00Z", "2028-06-01T00:00:00Z"),  # 366 days
+            "platformAdminEligibility.expiresOn",
+            "at most 365 days",
+        ),
+        (
+            eligibility_window("2027-01-01T00:00:00Z", "2026-12-01T00:00:00Z"),
+            "platformAdminEligibility.expiresOn",
+            "after startsOn",
+        ),
+        ({"mainStack": "prod"}, "mainStack", "'prod'"),
+        ({"renewEvery": "P90D"}, "renewEvery", "unknown key"),
+    ],
+)
+def test_bad_pim_config_is_refused_before_anything_is_made(
+    rendered: dict[str, Rendering], overrides: dict[str, object], key: str, shown: str
+) -> None:
+    problem = refused_config_problem(lambda: render_pim(rendered["prod"], overrides), key)
+    assert shown in problem
+
+
+def test_an_environment_without_eligible_grants_has_no_pim_phase(rendered: dict[str, Rendering]) -> None:
+    with pytest.raises(Exception) as failure:
+        render(
+            "dev",
+            config={f"{PIM_PROJECT}:{key}": value for key, value in window_config().items()},
+            project_dir=PIM_DIR,
+            project_name=PIM_PROJECT,
+            stack_outputs={main_stack_reference("dev"): rendered["dev"].exports},
+        )
+    cause = getattr(failure.value, "cause", None)
+    assert isinstance(cause, ConfigError)
+    assert any(p.startswith("environment: 'dev'") and "no PIM-eligible grant" in p for p in cause.problems)
+
+
+def window_config() -> dict[str, str]:
+    return {
+        key.split(":", 1)[1]: value for key, value in stack_config("prod", PIM_DIR).items() if "environment" not in key
+    }
