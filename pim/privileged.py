@@ -11,6 +11,7 @@ scopes come from the main stack's outputs, so nothing is typed in twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import authorization
@@ -69,7 +70,7 @@ def group_key(grant: Grant) -> str:
     return GROUP_GRANTEES[grant.grantee]
 
 
-def group_principal(grant: Grant, groups: pulumi.Output[object]) -> Principal:
+def group_principal(grant: Grant, groups: pulumi.Output[Any]) -> Principal:
     key = group_key(grant)
     return Principal(
         key=f"entra-group:{key}",
