@@ -28,6 +28,7 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from components import clock
+from offline.arm import arm_type_of
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT_NAME = "foundry-platform"
@@ -65,34 +66,6 @@ def default_caller(project_name: str, config: Mapping[str, str]) -> Caller:
         configured = config.get(f"{PROJECT_NAME}:deployerObjectId")
         return Caller(configured or FAKE_CLIENT_OBJECT_ID, True, "the pipeline deployer")
     return Caller(FAKE_ADMIN_OBJECT_ID, False, "an administrator (directory roles)")
-
-# ARM resource types for the azure-native tokens whose ids the program uses as role-assignment scopes.
-ARM_TYPES: dict[str, str] = {
-    "azure-native:resources:ResourceGroup": "",
-    "azure-native:cognitiveservices:Account": "Microsoft.CognitiveServices/accounts",
-    "azure-native:keyvault:Vault": "Microsoft.KeyVault/vaults",
-    "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
-    "azure-native:web:AppServicePlan": "Microsoft.Web/serverfarms",
-    "azure-native:web:WebApp": "Microsoft.Web/sites",
-    "azure-native:network:VirtualNetwork": "Microsoft.Network/virtualNetworks",
-    "azure-native:network:PrivateEndpoint": "Microsoft.Network/privateEndpoints",
-    "azure-native:privatedns:PrivateZone": "Microsoft.Network/privateDnsZones",
-    "azure-native:operationalinsights:Workspace": "Microsoft.OperationalInsights/workspaces",
-    "azure-native:applicationinsights:Component": "Microsoft.Insights/components",
-}
-
-# Child resources of a Foundry account: azure-native token -> (ARM child type, input holding its name).
-ACCOUNT_CHILD_TYPES: dict[str, tuple[str, str]] = {
-    "azure-native:cognitiveservices:Deployment": ("deployments", "deploymentName"),
-    "azure-native:cognitiveservices:RaiPolicy": ("raiPolicies", "raiPolicyName"),
-    "azure-native:cognitiveservices:RaiBlocklist": ("raiBlocklists", "raiBlocklistName"),
-}
-
-
-def azure_name_input(type_token: str) -> str:
-    """The input that holds a resource's Azure name: azure-native calls it `<type>Name` (Vault -> vaultName)."""
-    type_name = type_token.rsplit(":", 1)[-1]
-    return type_name[0].lower() + type_name[1:] + "Name"
 
 
 def fake_guid(*parts: str) -> str:
@@ -203,10 +176,12 @@ class AzureMocks(pulumi.runtime.Mocks):
         self,
         caller_object_id: str = FAKE_CLIENT_OBJECT_ID,
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        recreated: frozenset[tuple[str, str]] = frozenset(),
     ) -> None:
         super().__init__()
         self.caller_object_id = caller_object_id
         self.stack_outputs = dict(stack_outputs or {})
+        self.recreated = recreated  # (type, logical name) of resources that get new generated ids
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
@@ -215,17 +190,20 @@ class AzureMocks(pulumi.runtime.Mocks):
             if referenced not in self.stack_outputs:
                 raise KeyError(f"the offline render was given no outputs for the stack reference {referenced!r}")
             return referenced, {"name": referenced, "outputs": dict(self.stack_outputs[referenced])}
-        candidates = (inputs.get(azure_name_input(args.typ)), inputs.get("resourceName"), inputs.get("name"), args.name)
-        azure_name = next(c for c in candidates if isinstance(c, str))
-        resource_id = self._arm_id(args.typ, inputs, azure_name)
-        state: dict[str, Any] = {**inputs, "name": azure_name, "id": resource_id}
-        if args.typ == "azure-native:managedidentity:UserAssignedIdentity":
-            state["clientId"] = fake_guid("client", resource_id)
-            state["principalId"] = fake_guid("principal", resource_id)
-            state["tenantId"] = FAKE_TENANT_ID
+        if not args.custom:  # a component: nothing in Azure
+            return f"{args.name}-component", inputs
+        # A resource the rehearsal says is re-created gets new generated ids (object ids, principal ids), as in Azure.
+        generation = "recreated/" if (args.typ, args.name) in self.recreated else ""
         if args.typ.startswith("azuread:"):
-            state.update(self._entra_state(args.typ, args.name))
-            resource_id = state["id"]
+            state = {**inputs, **self._entra_state(args.typ, generation + args.name)}
+            return state["id"], state
+        arm = arm_type_of(args.typ)
+        resource_id = arm.resource_id(FAKE_SUBSCRIPTION_ID, inputs)
+        state: dict[str, Any] = {**inputs, "name": resource_id.rsplit("/", 1)[-1], "id": resource_id}
+        if args.typ == "azure-native:managedidentity:UserAssignedIdentity":
+            state["clientId"] = fake_guid("client", generation + resource_id)
+            state["principalId"] = fake_guid("principal", generation + resource_id)
+            state["tenantId"] = FAKE_TENANT_ID
         if args.typ == "azure-native:applicationinsights:Component":
             # Shaped like Azure's; the key is fake and tests search for it to prove it never leaks.
             state["instrumentationKey"] = fake_guid("instrumentation-key", resource_id)
@@ -237,7 +215,9 @@ class AzureMocks(pulumi.runtime.Mocks):
         if isinstance(identity, dict):
             identity_state = dict(identity)
             if "SystemAssigned" in str(identity.get("type", "")):
-                identity_state.update(principalId=fake_guid("principal", resource_id), tenantId=FAKE_TENANT_ID)
+                identity_state.update(
+                    principalId=fake_guid("principal", generation + resource_id), tenantId=FAKE_TENANT_ID
+                )
             if isinstance(identity.get("userAssignedIdentities"), list):
                 # Azure answers with a map of identity id -> details where the input was a list of ids.
                 identity_state["userAssignedIdentities"] = {
@@ -277,47 +257,6 @@ class AzureMocks(pulumi.runtime.Mocks):
         if type_token == "azuread:index/servicePrincipal:ServicePrincipal":
             return {"id": f"/servicePrincipals/{object_id}", "objectId": object_id}
         return {"id": object_id, "objectId": object_id}
-
-    @staticmethod
-    def _arm_id(type_token: str, inputs: Mapping[str, Any], azure_name: str) -> str:
-        subscription = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}"
-        group = inputs.get("resourceGroupName")
-        if type_token == "azure-native:resources:ResourceGroup":
-            return f"{subscription}/resourceGroups/{azure_name}"
-        if type_token == "azure-native:cognitiveservices:Project":
-            return (
-                f"{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/"
-                f"{inputs.get('accountName')}/projects/{inputs.get('projectName')}"
-            )
-        storage_accounts = f"{subscription}/resourceGroups/{group}/providers/Microsoft.Storage/storageAccounts"
-        if type_token == "azure-native:storage:StorageAccount":
-            return f"{storage_accounts}/{inputs.get('accountName')}"
-        if type_token == "azure-native:storage:BlobContainer":
-            return f"{storage_accounts}/{inputs.get('accountName')}/blobServices/default/containers/{inputs.get('containerName')}"
-        if type_token == "azure-native:keyvault:Key":
-            return (
-                f"{subscription}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/"
-                f"{inputs.get('vaultName')}/keys/{azure_name}"
-            )
-        if type_token in ACCOUNT_CHILD_TYPES:
-            child_type, name_input = ACCOUNT_CHILD_TYPES[type_token]
-            return (
-                f"{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/"
-                f"{inputs.get('accountName')}/{child_type}/{inputs.get(name_input)}"
-            )
-        if type_token == "azure-native:monitor:DiagnosticSetting":
-            return f"{inputs.get('resourceUri')}/providers/Microsoft.Insights/diagnosticSettings/{inputs.get('name')}"
-        if type_token == "azure-native:cognitiveservices:ProjectConnection":
-            return (
-                f"{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/"
-                f"{inputs.get('accountName')}/projects/{inputs.get('projectName')}/connections/{inputs.get('connectionName')}"
-            )
-        if type_token == "azure-native:authorization:RoleAssignment":
-            return f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{inputs.get('roleAssignmentName')}"
-        arm_type = ARM_TYPES.get(type_token)
-        if arm_type and group:
-            return f"{subscription}/resourceGroups/{group}/providers/{arm_type}/{azure_name}"
-        return f"{subscription}/mock/{type_token.replace(':', '/')}/{azure_name}"
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):

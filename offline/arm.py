@@ -1,0 +1,243 @@
+"""What the offline harness knows about each azure-native resource type the projects use: its ARM type, how its
+ARM id is built from its inputs, and which inputs replace it when they change.
+
+One table serves the mock Azure (realistic ids), the strict checks (what is a child of what), the replacement
+rehearsal (what a change does), the deployer rights check (which ARM actions a write needs) and the resource
+provider registration list (which namespaces a subscription must have). A type missing here fails the render:
+adding a resource type to the program means saying here how Azure treats it.
+
+Replacement: azure-native replaces a resource when a path parameter (its resource group and every name segment)
+or a create-only top-level property changes (its generator, provider/pkg/gen/properties.go, and the hand-written
+list provider/pkg/gen/replacement.go); nested create-only properties do not. Extension resources are named by
+their scope, which is a path parameter too. The lists below were derived from the REST specs at the API versions
+azure-native 3.29 uses and that provider's replacement list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ArmType:
+    token: str
+    arm_type: str  # namespace/type[/child...], e.g. Microsoft.CognitiveServices/accounts/projects
+    # Inputs naming each level below the namespace; "=literal" for a fixed segment (e.g. "=default").
+    name_inputs: tuple[str, ...]
+    # Extension resources live under another resource (a scope), not under a resource group.
+    scope_input: str = ""
+    # Top-level inputs that replace the resource when they change, besides its group, scope and name segments.
+    replace_inputs: tuple[str, ...] = ()
+    # Its Azure name is globally unique (a DNS name), not just within its resource group or parent.
+    global_name: bool = False
+    # Inputs azure-native sends as an in-place update that Azure refuses ("*": every input): such a change fails.
+    refused_updates: tuple[str, ...] = ()
+
+    @property
+    def namespace(self) -> str:
+        return self.arm_type.split("/", 1)[0]
+
+    @property
+    def path_inputs(self) -> tuple[str, ...]:
+        """The inputs in its ARM id: changing any of them is a different resource."""
+        named = tuple(n for n in self.name_inputs if not n.startswith("="))
+        return (self.scope_input,) + named if self.scope_input else ("resourceGroupName", *named)
+
+    def resource_id(self, subscription_id: str, inputs: Mapping[str, Any]) -> str:
+        types = self.arm_type.split("/")[1:]
+        names = [n[1:] if n.startswith("=") else str(inputs.get(n)) for n in self.name_inputs]
+        tail = "/".join(f"{t}/{n}" for t, n in zip(types, names, strict=True))
+        if self.scope_input:
+            return f"{inputs.get(self.scope_input)}/providers/{self.namespace}/{tail}"
+        if self.arm_type == "Microsoft.Resources/resourceGroups":
+            return f"/subscriptions/{subscription_id}/resourceGroups/{names[0]}"
+        return f"/subscriptions/{subscription_id}/resourceGroups/{inputs.get('resourceGroupName')}/providers/{self.namespace}/{tail}"
+
+
+_COGNITIVE = "Microsoft.CognitiveServices/accounts"
+ARM_TYPES: dict[str, ArmType] = {
+    t.token: t
+    for t in (
+        ArmType(
+            "azure-native:resources:ResourceGroup",
+            "Microsoft.Resources/resourceGroups",
+            ("resourceGroupName",),
+            replace_inputs=("location",),
+        ),
+        ArmType(
+            "azure-native:cognitiveservices:Account",
+            _COGNITIVE,
+            ("accountName",),
+            replace_inputs=("location",),
+            global_name=True,  # also its custom subdomain, <name>.cognitiveservices.azure.com
+        ),
+        ArmType(
+            "azure-native:cognitiveservices:Project",
+            f"{_COGNITIVE}/projects",
+            ("accountName", "projectName"),
+            replace_inputs=("location",),
+        ),
+        ArmType(
+            "azure-native:cognitiveservices:Deployment", f"{_COGNITIVE}/deployments", ("accountName", "deploymentName")
+        ),
+        ArmType(
+            "azure-native:cognitiveservices:RaiPolicy", f"{_COGNITIVE}/raiPolicies", ("accountName", "raiPolicyName")
+        ),
+        ArmType(
+            "azure-native:cognitiveservices:RaiBlocklist",
+            f"{_COGNITIVE}/raiBlocklists",
+            ("accountName", "raiBlocklistName"),
+        ),
+        ArmType(
+            "azure-native:cognitiveservices:RaiBlocklistItem",
+            f"{_COGNITIVE}/raiBlocklists/raiBlocklistItems",
+            ("accountName", "raiBlocklistName", "raiBlocklistItemName"),
+        ),
+        ArmType(
+            "azure-native:cognitiveservices:ProjectConnection",
+            f"{_COGNITIVE}/projects/connections",
+            ("accountName", "projectName", "connectionName"),
+        ),
+        ArmType(
+            "azure-native:authorization:RoleAssignment",
+            "Microsoft.Authorization/roleAssignments",
+            ("roleAssignmentName",),
+            scope_input="scope",
+            # Azure refuses to change an existing assignment (RoleAssignmentUpdateNotPermitted). azure-native replaces
+            # it for a new principal, but sends a new role as an update, which fails: role changes need a new name.
+            replace_inputs=("principalId",),
+            refused_updates=("roleDefinitionId", "principalType", "condition", "conditionVersion"),
+        ),
+        ArmType(
+            "azure-native:authorization:PimRoleEligibilitySchedule",
+            "Microsoft.Authorization/roleEligibilityScheduleRequests",
+            ("=(generated request name)",),
+            scope_input="scope",
+            # The custom resource has no update: without replace_on_changes a changed input fails.
+            refused_updates=("*",),
+        ),
+        ArmType(
+            "azure-native:managedidentity:UserAssignedIdentity",
+            "Microsoft.ManagedIdentity/userAssignedIdentities",
+            ("resourceName",),
+            replace_inputs=("location",),
+        ),
+        ArmType(
+            "azure-native:managedidentity:FederatedIdentityCredential",
+            "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+            ("resourceName", "federatedIdentityCredentialResourceName"),
+        ),
+        ArmType("azure-native:keyvault:Vault", "Microsoft.KeyVault/vaults", ("vaultName",), global_name=True),
+        ArmType("azure-native:keyvault:Key", "Microsoft.KeyVault/vaults/keys", ("vaultName", "keyName")),
+        ArmType(
+            "azure-native:web:AppServicePlan",
+            "Microsoft.Web/serverfarms",
+            ("name",),
+            replace_inputs=("reserved", "isXenon", "hyperV", "hostingEnvironmentProfile"),
+        ),
+        ArmType(
+            "azure-native:web:WebApp",
+            "Microsoft.Web/sites",
+            ("name",),
+            replace_inputs=("location", "kind", "reserved", "isXenon", "hyperV", "hostingEnvironmentProfile"),
+            global_name=True,  # <name>.azurewebsites.net
+        ),
+        ArmType(
+            "azure-native:web:WebAppFtpAllowed",
+            "Microsoft.Web/sites/basicPublishingCredentialsPolicies",
+            ("name", "=ftp"),
+        ),
+        ArmType(
+            "azure-native:web:WebAppScmAllowed",
+            "Microsoft.Web/sites/basicPublishingCredentialsPolicies",
+            ("name", "=scm"),
+        ),
+        ArmType(
+            "azure-native:network:VirtualNetwork",
+            "Microsoft.Network/virtualNetworks",
+            ("virtualNetworkName",),
+            replace_inputs=("location",),
+        ),
+        ArmType(
+            "azure-native:network:PrivateEndpoint",
+            "Microsoft.Network/privateEndpoints",
+            ("privateEndpointName",),
+            replace_inputs=("location", "subnet"),
+        ),
+        ArmType(
+            "azure-native:network:PrivateDnsZoneGroup",
+            "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+            ("privateEndpointName", "privateDnsZoneGroupName"),
+        ),
+        ArmType(
+            "azure-native:privatedns:PrivateZone",
+            "Microsoft.Network/privateDnsZones",
+            ("privateZoneName",),
+            replace_inputs=("location",),
+        ),
+        ArmType(
+            "azure-native:privatedns:VirtualNetworkLink",
+            "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+            ("privateZoneName", "virtualNetworkLinkName"),
+            replace_inputs=("location",),
+        ),
+        ArmType(
+            "azure-native:operationalinsights:Workspace",
+            "Microsoft.OperationalInsights/workspaces",
+            ("workspaceName",),
+            replace_inputs=("location",),
+        ),
+        ArmType(
+            "azure-native:applicationinsights:Component",
+            "Microsoft.Insights/components",
+            ("resourceName",),
+            replace_inputs=("location", "applicationType"),
+        ),
+        ArmType(
+            "azure-native:monitor:DiagnosticSetting",
+            "Microsoft.Insights/diagnosticSettings",
+            ("name",),
+            scope_input="resourceUri",
+        ),
+        ArmType(
+            "azure-native:storage:StorageAccount",
+            "Microsoft.Storage/storageAccounts",
+            ("accountName",),
+            replace_inputs=("location", "isHnsEnabled"),
+            global_name=True,  # <name>.blob.core.windows.net
+        ),
+        ArmType(
+            "azure-native:storage:BlobServiceProperties",
+            "Microsoft.Storage/storageAccounts/blobServices",
+            ("accountName", "blobServicesName"),
+        ),
+        ArmType(
+            "azure-native:storage:BlobContainer",
+            "Microsoft.Storage/storageAccounts/blobServices/containers",
+            ("accountName", "=default", "containerName"),
+        ),
+    )
+}
+
+
+class UnknownArmType(KeyError):
+    """A resource type the harness has not been told about (see this module's docstring)."""
+
+
+def arm_type_of(token: str) -> ArmType:
+    found = ARM_TYPES.get(token)
+    if found is None:
+        raise UnknownArmType(
+            f"{token}: the offline harness does not know how Azure treats this resource type; add it to offline/arm.py "
+            "(ARM type, name inputs, replacing inputs) and to the rights catalogue before using it"
+        )
+    return found
+
+
+def is_child_of(child_id: str, parent_id: str) -> bool:
+    """A resource below `parent_id` in its own provider (an extension resource, e.g. a role assignment, is not)."""
+    prefix = parent_id.lower() + "/"
+    lowered = child_id.lower()
+    return lowered.startswith(prefix) and "/providers/" not in lowered[len(prefix) :]
