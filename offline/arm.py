@@ -43,7 +43,7 @@ class ArmType:
     def path_inputs(self) -> tuple[str, ...]:
         """The inputs in its ARM id: changing any of them is a different resource."""
         named = tuple(n for n in self.name_inputs if not n.startswith("="))
-        return (self.scope_input,) + named if self.scope_input else ("resourceGroupName", *named)
+        return (self.scope_input, *named) if self.scope_input else ("resourceGroupName", *named)
 
     def resource_id(self, subscription_id: str, inputs: Mapping[str, Any]) -> str:
         types = self.arm_type.split("/")[1:]
@@ -222,14 +222,14 @@ ARM_TYPES: dict[str, ArmType] = {
 }
 
 
-class UnknownArmType(KeyError):
+class UnknownArmTypeError(KeyError):
     """A resource type the harness has not been told about (see this module's docstring)."""
 
 
 def arm_type_of(token: str) -> ArmType:
     found = ARM_TYPES.get(token)
     if found is None:
-        raise UnknownArmType(
+        raise UnknownArmTypeError(
             f"{token}: the offline harness does not know how Azure treats this resource type; add it to offline/arm.py "
             "(ARM type, name inputs, replacing inputs) and to the rights catalogue before using it"
         )

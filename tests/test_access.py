@@ -115,7 +115,9 @@ def test_no_standing_owner_roles_in_prod(rendered: dict[str, Rendering]) -> None
 def test_the_main_program_makes_no_eligibility_the_pipeline_could_not_create(stack: Rendering) -> None:
     """PIM requests are the PIM phase's (`pim/`, tests/pim/): the deployer lacks roleEligibilityScheduleRequests/write."""
     assert stack.of_type(ELIGIBILITY) == []
-    assert access.eligible_grants("prod") and not access.eligible_grants("dev") and not access.eligible_grants("staging")
+    assert (
+        access.eligible_grants("prod") and not access.eligible_grants("dev") and not access.eligible_grants("staging")
+    )
 
 
 def test_assignment_names_are_deterministic_unique_uuids() -> None:

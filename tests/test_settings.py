@@ -29,7 +29,12 @@ BAD_CONFIG = [
     ("dev", {"networkAccess": "vpn"}, "networkAccess", "'vpn'"),
     # A stack deployed by the pipeline (into the bootstrap's group) must name the deployer that owns its Entra objects.
     ("staging", {"deployerObjectId": None}, "deployerObjectId", "(not set)"),
-    ("prod", {"deployerObjectId": "sp-fndry-platform-prod-deployer"}, "deployerObjectId", "'sp-fndry-platform-prod-deployer'"),
+    (
+        "prod",
+        {"deployerObjectId": "sp-fndry-platform-prod-deployer"},
+        "deployerObjectId",
+        "'sp-fndry-platform-prod-deployer'",
+    ),
     ("dev", {"keyVault": {"name": "kv"}}, "keyVault.name", "'kv'"),
     ("dev", {"keyVault": {"name": "1vault"}}, "keyVault.name", "'1vault'"),
     ("dev", {"keyVault": {"name": "kv-this-name-is-far-too-long"}}, "keyVault.name", "'kv-this-name-is-far-too-long'"),
@@ -57,7 +62,12 @@ BAD_CONFIG = [
     ),
     ("dev", {"groups": {"admins": {}}}, "groups.admins", "{}"),
     # The eligibility window moved to the PIM phase: the main program refuses it, naming where it went.
-    ("prod", {"platformAdminEligibility": {"justification": "x"}}, "platformAdminEligibility", "pim/Pulumi.<stack>.yaml"),
+    (
+        "prod",
+        {"platformAdminEligibility": {"justification": "x"}},
+        "platformAdminEligibility",
+        "pim/Pulumi.<stack>.yaml",
+    ),
     (
         "dev",
         {

@@ -174,7 +174,9 @@ def parse_eligibility(reader: ConfigReader) -> EligibilityWindow | None:
     key = ELIGIBILITY_KEY
     fields = check_object(reader, key, reader.structured(key), ("justification", "startsOn", "expiresOn"))
     if not fields:
-        reader.fail(key, None, "required: {justification, startsOn, expiresOn}, the window PIM grants the eligibility for")
+        reader.fail(
+            key, None, "required: {justification, startsOn, expiresOn}, the window PIM grants the eligibility for"
+        )
         return None
     justification = fields.get("justification")
     if not isinstance(justification, str) or len(justification.strip()) < 10:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from offline.render import BOOTSTRAP_DIR, BOOTSTRAP_PROJECT, Rendering, render
+
 STACKS = ("dev", "staging", "prod")
 
 
