@@ -45,9 +45,10 @@ class ArmType:
         named = tuple(n for n in self.name_inputs if not n.startswith("="))
         return (self.scope_input, *named) if self.scope_input else ("resourceGroupName", *named)
 
-    def resource_id(self, subscription_id: str, inputs: Mapping[str, Any]) -> str:
+    def resource_id(self, subscription_id: str, inputs: Mapping[str, Any], auto_name: str = "") -> str:
+        """Its ARM id; a name segment the inputs leave out is `auto_name` (azure-native names it itself then)."""
         types = self.arm_type.split("/")[1:]
-        names = [n[1:] if n.startswith("=") else str(inputs.get(n)) for n in self.name_inputs]
+        names = [n[1:] if n.startswith("=") else str(inputs.get(n) or auto_name) for n in self.name_inputs]
         tail = "/".join(f"{t}/{n}" for t, n in zip(types, names, strict=True))
         if self.scope_input:
             return f"{inputs.get(self.scope_input)}/providers/{self.namespace}/{tail}"

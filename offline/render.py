@@ -12,8 +12,7 @@ import json
 import logging
 import runpy
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components import clock
 from offline.arm import arm_type_of
+from offline.azure_rules import AzureRefusalError, check_rendering
+from offline.registrations import Caller, Registration, Rendering
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT_NAME = "foundry-platform"
@@ -46,19 +47,6 @@ FAKE_ADMIN_OBJECT_ID = "00000000-0000-4000-8000-000000000004"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Who runs `pulumi up`, as the providers see it.
-
-    `owns_what_it_manages`: its Microsoft Graph rights reach only objects it owns (the pipeline deployer's
-    Application.ReadWrite.OwnedBy and Group.Create), rather than every object (an administrator's directory role).
-    """
-
-    object_id: str
-    owns_what_it_manages: bool
-    label: str
-
-
 def default_caller(project_name: str, config: Mapping[str, str]) -> Caller:
     """The pipeline's deployer runs the main program (its object id as the stack file names it); an administrator
     acting through directory roles runs the admin projects (bootstrap, PIM)."""
@@ -70,92 +58,6 @@ def default_caller(project_name: str, config: Mapping[str, str]) -> Caller:
 
 def fake_guid(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "mock/" + "/".join(parts)))
-
-
-@dataclass
-class Registration:
-    """One resource as the program registered it."""
-
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    parent: str
-    inputs: dict[str, Any]
-    secret_inputs: set[str]
-    dependencies: list[str]
-    property_dependencies: dict[str, list[str]]
-    protect: bool
-    id: str = ""
-    state: dict[str, Any] = field(default_factory=dict)
-    additional_secret_outputs: list[str] = field(default_factory=list)
-    delete_before_replace: bool = False  # the resource option; the provider's own rule may add to it
-    replace_on_changes: list[str] = field(default_factory=list)
-
-    def input(self, path: str) -> Any:
-        """An input by dotted path, e.g. `properties.disableLocalAuth`; KeyError when absent."""
-        value: Any = self.inputs
-        for part in path.split("."):
-            value = value[part]
-        return value
-
-
-@dataclass
-class Rendering:
-    stack: str
-    resources: list[Registration]
-    exports: dict[str, Any]
-    secret_exports: set[str]
-    warnings: list[str] = field(default_factory=list)  # what `pulumi preview` would print as warnings
-    caller: Caller | None = None
-
-    def of_type(self, type_token: str) -> list[Registration]:
-        return [r for r in self.resources if r.type == type_token]
-
-    def one(self, type_token: str) -> Registration:
-        found = self.of_type(type_token)
-        if len(found) != 1:
-            raise AssertionError(f"expected exactly one {type_token}, found {len(found)}")
-        return found[0]
-
-    def by_name(self, name: str) -> Registration:
-        return next(r for r in self.resources if r.name == name)
-
-    def by_urn(self, urn: str) -> Registration:
-        return next(r for r in self.resources if r.urn == urn)
-
-    def children_of(self, parent: Registration) -> list[Registration]:
-        return [r for r in self.resources if r.parent == parent.urn]
-
-    def depends_on(self, resource: Registration, other: Registration) -> bool:
-        """True when `resource` declares a direct dependency on `other` (explicit or through an input)."""
-        return other.urn in resource.dependencies or any(
-            other.urn in urns for urns in resource.property_dependencies.values()
-        )
-
-    def waits_for(self, resource: Registration, other: Registration) -> bool:
-        """True when `resource` cannot start before `other` is done: a direct or a transitive dependency."""
-        return other.urn in dependency_closure(self.resources, resource.urn)
-
-
-def direct_dependencies(resource: Registration) -> set[str]:
-    """The URNs a resource waits for: explicit `depends_on` and the resources its inputs came from."""
-    return set(resource.dependencies).union(*resource.property_dependencies.values())
-
-
-def dependency_closure(resources: Sequence[Registration], urn: str) -> set[str]:
-    """Every URN the resource `urn` waits for, directly or through other resources."""
-    by_urn = {r.urn: r for r in resources}
-    seen: set[str] = set()
-    pending = [urn]
-    while pending:
-        current = by_urn.get(pending.pop())
-        if current is None:
-            continue
-        for dependency in direct_dependencies(current) - seen:
-            seen.add(dependency)
-            pending.append(dependency)
-    return seen
 
 
 def _unwrap_secrets(value: Any, path: str, secrets: set[str]) -> Any:
@@ -198,7 +100,7 @@ class AzureMocks(pulumi.runtime.Mocks):
             state = {**inputs, **self._entra_state(args.typ, generation + args.name)}
             return state["id"], state
         arm = arm_type_of(args.typ)
-        resource_id = arm.resource_id(FAKE_SUBSCRIPTION_ID, inputs)
+        resource_id = arm.resource_id(FAKE_SUBSCRIPTION_ID, inputs, auto_name=fake_guid("auto-name", args.name))
         state: dict[str, Any] = {**inputs, "name": resource_id.rsplit("/", 1)[-1], "id": resource_id}
         if args.typ == "azure-native:managedidentity:UserAssignedIdentity":
             state["clientId"] = fake_guid("client", generation + resource_id)
@@ -347,6 +249,7 @@ def render(
     today: date | None = None,
     caller: Caller | None = None,
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    strict: bool = True,
 ) -> Rendering:
     """Run the program for `stack` under mocks.
 
@@ -357,6 +260,8 @@ def render(
     `today` renders as of another day (model retirement); by default the clock's (`components.clock`).
     `caller` is who runs it; by default `default_caller` (the deployer for the main program).
     `stack_outputs` answers stack references: fully qualified stack name -> that stack's outputs.
+    `strict` (the default) checks the result against what Azure and Entra refuse (`offline.azure_rules`) and
+    fails the render with `AzureRefusalError` naming each broken rule; off only to study a refused program.
     """
     values = dict(stack_config(stack, project_dir) if config is None else config)
     for key, value in (overrides or {}).items():
@@ -397,7 +302,14 @@ def render(
     finally:
         if collecting:
             gc.enable()
-    return Rendering(stack, monitor.registrations, monitor.stack_outputs, monitor.secret_outputs, log.warnings, caller)
+    rendering = Rendering(
+        stack, monitor.registrations, monitor.stack_outputs, monitor.secret_outputs, log.warnings, caller
+    )
+    if strict:
+        refusals = check_rendering(rendering)
+        if refusals:
+            raise RenderError(AzureRefusalError(refusals), monitor.registrations)
+    return rendering
 
 
 def main_stack_reference(stack: str) -> str:

@@ -1,5 +1,6 @@
 """Small programs that declare access resources directly, for the inventory, plan and policy tests.
 
+Both are run by an administrator (`ADMINISTRATOR`): their Entra objects are not owned by the caller.
 `access_program` follows every design rule and has one of each thing the inventory must account for: role
 assignments to a user-assigned identity, a project's own identity, a service principal and a group; a PIM
 eligibility; a group with members (inline and through GroupMember) and owners; an app registration's GitHub
@@ -13,7 +14,7 @@ import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import authorization, cognitiveservices, keyvault, managedidentity, resources
 
-from offline.render import FAKE_SUBSCRIPTION_ID, FAKE_TENANT_ID
+from offline.render import FAKE_ADMIN_OBJECT_ID, FAKE_SUBSCRIPTION_ID, FAKE_TENANT_ID, Caller
 
 FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
 FOUNDRY_PROJECT_MANAGER = "eadc314b-1a2d-4efa-be10-5d325db5065e"
@@ -26,6 +27,7 @@ GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 AUDIENCE = "api://AzureADTokenExchange"
 PERSON = "11111111-2222-4333-8444-555555555555"  # a person's object id, only ever a group member or owner
 OWNER = "66666666-7777-4888-9999-000000000000"
+ADMINISTRATOR = Caller(FAKE_ADMIN_OBJECT_ID, False, "an administrator")
 
 
 def role_id(guid: str) -> str:
@@ -98,6 +100,7 @@ def access_program(environment: str = "dev") -> None:
             "rai_policy_name": "Microsoft.DefaultV2",
         },
         sku={"name": "GlobalStandard", "capacity": 10},
+        opts=pulumi.ResourceOptions(depends_on=[project]),  # one write at a time under the account
     )
     developers = azuread.Group(
         "syn-developers",
@@ -194,6 +197,7 @@ def violating_program() -> None:
         resource_group_name=group.name,
         properties={"model": {"format": "OpenAI", "name": "gpt-4.1-mini", "version": "2025-04-14"}},
         sku={"name": "GlobalStandard", "capacity": 10},
+        opts=pulumi.ResourceOptions(depends_on=[project]),  # breaks the design rules, not Azure's
     )
     application = azuread.Application("bad-app", display_name="sp-bad-prod")
     azuread.ApplicationPassword("bad-app-secret", application_id=application.id)

@@ -8,6 +8,7 @@ import pytest
 from offline.inventory import build_inventory, readable_scope
 from offline.render import Rendering, render
 from tests.synthetic import (
+    ADMINISTRATOR,
     FOUNDRY_ACCOUNT_OWNER,
     FOUNDRY_PROJECT_MANAGER,
     FOUNDRY_USER,
@@ -28,7 +29,7 @@ CREDENTIALS = {
 
 @pytest.fixture(scope="module")
 def synthetic() -> Rendering:
-    return render("dev", program=access_program)
+    return render("dev", program=access_program, caller=ADMINISTRATOR)
 
 
 def urns_of(rendering: Rendering, types: set[str]) -> set[str]:

@@ -14,7 +14,7 @@ import pytest
 
 from offline import plan
 from offline.render import Rendering, render
-from tests.synthetic import violating_program
+from tests.synthetic import ADMINISTRATOR, violating_program
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ("table", "markdown", "json", "csv")
@@ -89,7 +89,7 @@ def test_all_stacks_in_one_run(cached_render: None, capsys: pytest.CaptureFixtur
 def test_policy_violation_fails_the_command(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    violating = render("prod", program=violating_program)
+    violating = render("prod", program=violating_program, caller=ADMINISTRATOR)
     monkeypatch.setattr(plan, "render_environment", lambda stack: violating)
     assert plan.main(["--stack", "prod"]) == 1
     captured = capsys.readouterr()
