@@ -142,7 +142,10 @@ def test_an_arm_id_is_declared_once() -> None:
                 logical,
                 vault_name="kv-shared",
                 resource_group_name="rg",
-                properties={"tenant_id": FAKE_TENANT_ID, "sku": {"family": "A", "name": "standard"}},
+                properties={
+                    "tenant_id": FAKE_TENANT_ID,
+                    "sku": {"family": keyvault.SkuFamily.A, "name": keyvault.SkuName.STANDARD},
+                },
             )
 
     assert refusals(program) == ["name-unique-in-scope"]
