@@ -26,6 +26,7 @@ from components.catalogue.roles import role_by_guid
 from components.naming import ENVIRONMENT_CODES
 from components.settings.reader import GUID_PATTERN
 from offline.inventory import Inventory, build_inventory
+from offline.registrations import flatten
 from offline.render import PROJECT_DIR, Registration, RenderError, Rendering, render, render_pim_phase, with_phases
 from policy.rules import Resource, Verdict, Violation, evaluate
 
@@ -140,17 +141,6 @@ def normalise(text: str, stack: str) -> str:
     return _HASH.sub("{hash}", text)
 
 
-def _flatten(value: Any, path: str = "") -> dict[str, Any]:
-    if isinstance(value, Mapping):
-        flat: dict[str, Any] = {}
-        for key, item in value.items():
-            flat.update(_flatten(item, f"{path}.{key}" if path else str(key)))
-        return flat
-    if isinstance(value, list | tuple):
-        return {path: json.dumps(value, sort_keys=True)} if value else {path: "[]"}
-    return {path: value}
-
-
 @dataclass(frozen=True)
 class Change:
     resource: str
@@ -197,8 +187,8 @@ def diff_stacks(left: Rendering, right: Rendering, left_report: StackReport, rig
     left_keys, right_keys = _resource_keys(left), _resource_keys(right)
     changed: list[Change] = []
     for key in sorted(left_keys.keys() & right_keys.keys()):
-        a = {p: normalise(str(v), left.stack) for p, v in _flatten(left_keys[key].inputs).items()}
-        b = {p: normalise(str(v), right.stack) for p, v in _flatten(right_keys[key].inputs).items()}
+        a = {p: normalise(str(v), left.stack) for p, v in flatten(left_keys[key].inputs).items()}
+        b = {p: normalise(str(v), right.stack) for p, v in flatten(right_keys[key].inputs).items()}
         for path in sorted(a.keys() | b.keys()):
             if a.get(path) != b.get(path):
                 changed.append(Change(key, path, a.get(path, ABSENT), b.get(path, ABSENT)))

@@ -6,7 +6,8 @@ and the replacement rehearsal read them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,3 +109,15 @@ def dependency_closure(resources: Sequence[Registration], urn: str) -> set[str]:
             seen.add(dependency)
             pending.append(dependency)
     return seen
+
+
+def flatten(value: Any, path: str = "") -> dict[str, Any]:
+    """Nested inputs as `a.b.c` paths; a list is one value (JSON), so reordering shows as a change of that path."""
+    if isinstance(value, Mapping):
+        flat: dict[str, Any] = {}
+        for key, item in value.items():
+            flat.update(flatten(item, f"{path}.{key}" if path else str(key)))
+        return flat
+    if isinstance(value, list | tuple):
+        return {path: json.dumps(value, sort_keys=True)} if value else {path: "[]"}
+    return {path: value}

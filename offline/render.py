@@ -250,6 +250,7 @@ def render(
     caller: Caller | None = None,
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     strict: bool = True,
+    recreated: frozenset[tuple[str, str]] = frozenset(),
 ) -> Rendering:
     """Run the program for `stack` under mocks.
 
@@ -262,6 +263,7 @@ def render(
     `stack_outputs` answers stack references: fully qualified stack name -> that stack's outputs.
     `strict` (the default) checks the result against what Azure and Entra refuse (`offline.azure_rules`) and
     fails the render with `AzureRefusalError` naming each broken rule; off only to study a refused program.
+    `recreated` lists (type, name) of resources Azure re-creates (the replacement rehearsal): they get new ids.
     """
     values = dict(stack_config(stack, project_dir) if config is None else config)
     for key, value in (overrides or {}).items():
@@ -272,7 +274,7 @@ def render(
             values[full_key] = value if isinstance(value, str) else json.dumps(value)
 
     caller = caller or default_caller(project_name, values)
-    mocks = AzureMocks(caller.object_id, stack_outputs)
+    mocks = AzureMocks(caller.object_id, stack_outputs, recreated)
     monitor = RecordingMonitor(mocks, project_name)
     log = WarningLog()
     pulumi.runtime.set_mocks(mocks, project=project_name, stack=stack, preview=True, monitor=monitor, logger=log)

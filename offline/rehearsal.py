@@ -1,0 +1,402 @@
+"""Replacement rehearsal: what `pulumi up` would do to a deployed stack when its configuration changes.
+
+A stack is rendered as it is (before) and as it would be (after); every resource is then classified the way the
+engine and its provider would: created, updated in place, replaced or deleted. Then the consequences a reviewer
+must see before approving:
+
+- Which way a replacement goes. azure-native deletes first whenever a change forces replacement of a resource
+  with an explicit name (its provider's Diff sets DeleteBeforeReplace; only auto-named resources are created
+  first). pulumi-azuread sets DeleteBeforeReplace nowhere, so Entra objects are created first, unless the
+  program sets the `delete_before_replace` resource option (it does for federated credentials and PIM requests).
+- What delete-first costs: a role assignment deleted and re-created is an access gap until the new one has
+  propagated (up to ten minutes); a deleted Foundry account or Key Vault keeps its name reserved (soft delete,
+  purge protection), so re-creating it fails; a deleted project takes its agents, threads and files along.
+- What create-first collides with: duplicate-name prevention sees the old group or application; a federated
+  credential's issuer and subject are still taken; azure-native's PIM resource finds the old schedule.
+- What is refused outright: a protected resource is never deleted by `pulumi up`; Azure refuses some in-place
+  changes that azure-native sends as updates (a role assignment's role); a new resource whose Azure id is still
+  held by a resource the same update deletes (deletes run after creates).
+
+A replaced resource gets new generated ids (object ids, principal ids), so what depends on them may be replaced
+in turn: the after-stack is rendered again with those resources marked re-created, until nothing new is replaced.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any, Literal
+
+from offline.arm import ARM_TYPES
+from offline.inventory import build_inventory
+from offline.registrations import Registration, Rendering, flatten
+from offline.render import (
+    PIM_DIR,
+    PIM_PROJECT,
+    PROJECT_DIR,
+    PROJECT_NAME,
+    main_stack_reference,
+    render,
+    stack_config,
+    with_phases,
+)
+
+Action = Literal["create", "update", "replace", "delete"]
+DELETE_FIRST = "delete first"
+CREATE_FIRST = "create first"
+
+# What replaces an Entra object: the ForceNew fields of terraform-provider-azuread v3.9.0 (the provider
+# pulumi-azuread 6.x wraps), by the Pulumi input name. Everything else is updated in place.
+ENTRA_REPLACE_INPUTS: dict[str, tuple[str, ...]] = {
+    "azuread:index/application:Application": ("templateId",),
+    "azuread:index/servicePrincipal:ServicePrincipal": ("clientId",),
+    "azuread:index/group:Group": ("types", "mailNickname", "assignableToRole", "behaviors", "provisioningOptions"),
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": (
+        "applicationId",
+        "displayName",
+    ),
+    "azuread:index/appRoleAssignment:AppRoleAssignment": ("appRoleId", "principalObjectId", "resourceObjectId"),
+    "azuread:index/groupMember:GroupMember": ("groupObjectId", "memberObjectId"),
+}
+ENTRA_GROUP = "azuread:index/group:Group"
+ENTRA_APPLICATION = "azuread:index/application:Application"
+ENTRA_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
+RBAC_PROPAGATION = "up to 10 minutes"
+
+
+@dataclass(frozen=True)
+class Step:
+    urn: str
+    type: str
+    action: Action
+    changed: tuple[str, ...] = ()  # input paths that differ
+    forced_by: tuple[str, ...] = ()  # the changed inputs that replace it
+    order: str = ""  # DELETE_FIRST / CREATE_FIRST for a replacement
+    consequences: tuple[str, ...] = ()
+    blocked: tuple[str, ...] = ()  # why `pulumi up` (or Azure) would stop here
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    stack: str
+    change: str
+    steps: tuple[Step, ...]
+
+    @property
+    def blocked(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.blocked)
+
+    def of(self, action: Action) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.action == action)
+
+    def step(self, name: str) -> Step:
+        return next(s for s in self.steps if s.name == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stack": self.stack, "change": self.change, "steps": [asdict(s) for s in self.steps]}
+
+
+# --- classifying one resource ------------------------------------------------------------------------------
+
+
+def changed_inputs(before: Registration, after: Registration) -> tuple[tuple[str, ...], set[str]]:
+    """(changed input paths, changed top-level inputs)."""
+    old, new = flatten(before.inputs), flatten(after.inputs)
+    paths = tuple(sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p)))
+    return paths, {p.split(".", 1)[0] for p in paths}
+
+
+def forcing(resource: Registration, top_level: set[str]) -> tuple[str, ...]:
+    """The changed top-level inputs that replace `resource` (resource option, azure-native's rules, azuread's)."""
+    if "*" in resource.replace_on_changes:
+        return tuple(sorted(top_level))
+    forced = top_level & set(resource.replace_on_changes)
+    arm = ARM_TYPES.get(resource.type)
+    if arm is not None:
+        forced |= top_level & {*arm.path_inputs, *arm.replace_inputs}
+    forced |= top_level & set(ENTRA_REPLACE_INPUTS.get(resource.type, ()))
+    return tuple(sorted(forced))
+
+
+def refused_updates(resource: Registration, top_level: set[str], forced: tuple[str, ...]) -> tuple[str, ...]:
+    arm = ARM_TYPES.get(resource.type)
+    if arm is None or forced:
+        return ()
+    if "*" in arm.refused_updates:
+        return tuple(sorted(top_level))
+    return tuple(sorted(top_level & set(arm.refused_updates)))
+
+
+def replacement_order(resource: Registration) -> str:
+    if resource.delete_before_replace:
+        return DELETE_FIRST
+    arm = ARM_TYPES.get(resource.type)
+    if arm is None:
+        return CREATE_FIRST  # bridged (azuread): the engine's default
+    # azure-native creates first only what it names itself (its `__createBeforeDelete` flag): a name segment left
+    # out of the inputs, or one the provider always generates (a PIM request's name).
+    generated = any(n.startswith("=(") for n in arm.name_inputs)
+    left_out = any(not resource.inputs.get(n) for n in arm.name_inputs if not n.startswith("="))
+    return CREATE_FIRST if generated or left_out else DELETE_FIRST
+
+
+# --- consequences ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    before: Rendering
+    after: Rendering
+    grants: Mapping[str, str]  # urn -> "principal: role on scope"
+    deleted_ids: Mapping[str, Registration]  # lower ARM id -> resource whose URN goes away
+    deleted_names: Mapping[tuple[str, str], Registration]  # (type, lower display name) -> Entra object going away
+
+
+def _loss(resource: Registration, context: _Context) -> list[str]:
+    """What is lost while the old resource is gone (delete first, or deleted for good)."""
+    kind = resource.type.rsplit(":", 1)[-1]
+    grant = context.grants.get(resource.urn, resource.urn)
+    if resource.type == ROLE_ASSIGNMENT:
+        return [f"access gap: {grant}, gone until the new assignment exists and has propagated ({RBAC_PROPAGATION})"]
+    if resource.type == PIM_ELIGIBILITY:
+        return [f"eligibility gap: {grant} cannot be activated until the new eligibility exists"]
+    losses = {
+        "Account": "the Foundry account is soft-deleted with every project, deployment, connection and agent data "
+        "under it; its name stays reserved until purged",
+        "Vault": "the Key Vault is soft-deleted with its secrets; purge protection keeps its name reserved for the "
+        "retention period",
+        "Project": "the project's agents, threads, files and evaluations are deleted with it",
+        "Deployment": "callers of this model deployment get errors until it is re-created",
+        "UserAssignedIdentity": "the identity gets a new principal: every grant to it is re-created and workloads "
+        "using it sign in as a new identity",
+        "StorageAccount": "the storage account's data is deleted with it",
+        "BlobContainer": "the container's blobs are deleted with it",
+        "Key": "the key is deleted: what it encrypted can no longer be decrypted",
+        "FederatedIdentityCredential": f"sign-ins with subject {resource.inputs.get('subject')!r} fail until the "
+        "new credential exists",
+        "ApplicationFederatedIdentityCredential": f"sign-ins with subject {resource.inputs.get('subject')!r} fail "
+        "until the new credential exists",
+    }
+    return [losses[kind]] if kind in losses else []
+
+
+def _replacement_blocks(before: Registration, after: Registration, order: str) -> list[str]:
+    blocked: list[str] = []
+    if before.protect:
+        blocked.append("protected: `pulumi up` refuses to delete it (unprotect it deliberately first)")
+    kind = before.type.rsplit(":", 1)[-1]
+    if order == DELETE_FIRST and kind == "Account" and before.id.lower() == after.id.lower():
+        blocked.append("the deleted account is soft-deleted and keeps its name: the re-create fails until it is purged")
+    if order == DELETE_FIRST and kind == "Vault" and before.id.lower() == after.id.lower():
+        blocked.append("purge protection keeps the deleted vault's name: the re-create fails for the retention period")
+    if order == CREATE_FIRST:
+        same = lambda key: before.inputs.get(key) == after.inputs.get(key)  # noqa: E731
+        if (
+            before.type in (ENTRA_GROUP, ENTRA_APPLICATION)
+            and after.inputs.get("preventDuplicateNames")
+            and same("displayName")
+        ):
+            blocked.append(
+                "created before the old one is deleted, and duplicate-name prevention finds the old one "
+                f"({after.inputs.get('displayName')!r})"
+            )
+        if before.type == ENTRA_CREDENTIAL and same("applicationId") and same("issuer") and same("subject"):
+            blocked.append("created before the old one is deleted: issuer and subject are unique per application")
+        if before.type == PIM_ELIGIBILITY and same("principalId") and same("roleDefinitionId"):
+            blocked.append(
+                "created before the old one is deleted: azure-native's PIM resource finds the old schedule for the "
+                "same principal and role and refuses to create"
+            )
+    return blocked
+
+
+def _create_blocks(after: Registration, context: _Context) -> list[str]:
+    blocked: list[str] = []
+    old = context.deleted_ids.get(after.id.lower()) if after.type in ARM_TYPES else None
+    if old is not None:
+        blocked.append(
+            f"its Azure id is still held by {old.urn.rsplit('::', 1)[-1]}, which this update deletes only after its "
+            "creates: azure-native refuses to create an existing resource"
+        )
+    name = str(after.inputs.get("displayName", "")).lower()
+    old_entra = context.deleted_names.get((after.type, name)) if after.inputs.get("preventDuplicateNames") else None
+    if old_entra is not None:
+        blocked.append(
+            f"display name {after.inputs.get('displayName')!r} is still held by {old_entra.urn.rsplit('::', 1)[-1]}, "
+            "deleted only after the creates: duplicate-name prevention refuses it"
+        )
+    return blocked
+
+
+# --- the rehearsal -----------------------------------------------------------------------------------------
+
+
+def classify(before: Rendering, after: Rendering, names_from: Rendering | None = None) -> tuple[Step, ...]:
+    """Every resource's step. `names_from` names the principals (the whole environment, when `before` is a phase)."""
+    old = {r.urn: r for r in before.resources if r.custom}
+    new = {r.urn: r for r in after.resources if r.custom}
+    inventory = {
+        e.urn: f"{e.principal.display_name}: {e.role_name} on {e.scope}"
+        for e in build_inventory(names_from or before).access
+    }
+    going = [old[urn] for urn in old.keys() - new.keys()]
+    context = _Context(
+        before,
+        after,
+        inventory,
+        {r.id.lower(): r for r in going if r.type in ARM_TYPES},
+        {
+            (r.type, str(r.inputs.get("displayName", "")).lower()): r
+            for r in going
+            if r.type in (ENTRA_GROUP, ENTRA_APPLICATION)
+        },
+    )
+    steps: list[Step] = []
+    for urn, resource in new.items():
+        if urn not in old:
+            steps.append(Step(urn, resource.type, "create", blocked=tuple(_create_blocks(resource, context))))
+            continue
+        previous = old[urn]
+        paths, top_level = changed_inputs(previous, resource)
+        if not paths:
+            continue
+        forced = forcing(resource, top_level)
+        if not forced:
+            refused = refused_updates(resource, top_level, forced)
+            blocked = (
+                (
+                    f"Azure refuses to change {', '.join(refused)} of an existing resource, and azure-native sends it as "
+                    "an update",
+                )
+                if refused
+                else ()
+            )
+            steps.append(Step(urn, resource.type, "update", paths, blocked=blocked))
+            continue
+        order = replacement_order(resource)
+        consequences = _loss(previous, context) if order == DELETE_FIRST else []
+        steps.append(
+            Step(
+                urn,
+                resource.type,
+                "replace",
+                paths,
+                forced,
+                order,
+                tuple(consequences),
+                tuple(_replacement_blocks(previous, resource, order)),
+            )
+        )
+    for resource in going:
+        blocked = (
+            ("protected: `pulumi up` refuses to delete it (unprotect it deliberately first)",)
+            if resource.protect
+            else ()
+        )
+        steps.append(
+            Step(resource.urn, resource.type, "delete", consequences=tuple(_loss(resource, context)), blocked=blocked)
+        )
+    return tuple(steps)
+
+
+def rehearse(
+    before: Rendering,
+    render_after: Callable[[frozenset[tuple[str, str]]], Rendering],
+    change: str,
+    names_from: Rendering | None = None,
+    max_rounds: int = 5,
+) -> Rehearsal:
+    """Classify every resource of `before` against the after-stack, re-rendering it with each replaced resource
+    re-created (new generated ids) until no further resource is replaced."""
+    recreated: frozenset[tuple[str, str]] = frozenset()
+    for _ in range(max_rounds):
+        steps = classify(before, render_after(recreated), names_from)
+        replaced = frozenset((s.type, s.name) for s in steps if s.action == "replace")
+        if replaced <= recreated:
+            return Rehearsal(before.stack, change, steps)
+        recreated |= replaced
+    raise RuntimeError(f"the replacements of {change!r} did not settle after {max_rounds} rounds")
+
+
+def set_path(config: dict[str, str], project: str, dotted: str, value: object) -> None:
+    """Set `key` or `key.sub.field` of a project's config (structured values are JSON, as the engine passes them)."""
+    key, *rest = dotted.split(".")
+    full_key = f"{project}:{key}"
+    if not rest:
+        if value is None:
+            config.pop(full_key, None)
+        else:
+            config[full_key] = value if isinstance(value, str) else json.dumps(value)
+        return
+    document: Any = json.loads(config.get(full_key, "{}"))
+    node = document
+    for part in rest[:-1]:
+        node = node.setdefault(part, {})
+    node[rest[-1]] = value
+    config[full_key] = json.dumps(document)
+
+
+def describe(changes: Sequence[tuple[str, object]]) -> str:
+    return ", ".join(f"{key} = {json.dumps(value)}" for key, value in changes)
+
+
+# --- rehearsing the changes an operator makes ---------------------------------------------------------------
+
+Phase = Literal["main", "pim"]
+
+
+def _renderer(
+    stack: str, config: Mapping[str, str], phase: Phase, main: Rendering | None, today: date | None
+) -> Callable[[frozenset[tuple[str, str]]], Rendering]:
+    def render_after(recreated: frozenset[tuple[str, str]]) -> Rendering:
+        if phase == "main":
+            return render(stack, config=config, recreated=recreated, today=today)
+        assert main is not None
+        reference = config.get(f"{PIM_PROJECT}:mainStack", main_stack_reference(stack))
+        return render(
+            stack,
+            config=config,
+            project_dir=PIM_DIR,
+            project_name=PIM_PROJECT,
+            recreated=recreated,
+            today=today,
+            stack_outputs={reference: main.exports},
+        )
+
+    return render_after
+
+
+def rehearse_change(
+    stack: str,
+    changes: Sequence[tuple[str, object]],
+    phase: Phase = "main",
+    main: Rendering | None = None,
+    today: date | None = None,
+) -> Rehearsal:
+    """What `pulumi up` does to the deployed `stack` when its stack file gets `changes` (dotted key -> value;
+    None removes a key). `phase` "pim" changes the PIM phase's stack file instead of the main program's."""
+    project_dir, project = (PROJECT_DIR, PROJECT_NAME) if phase == "main" else (PIM_DIR, PIM_PROJECT)
+    main = main or render(stack, today=today)
+    current = stack_config(stack, project_dir)
+    changed = dict(current)
+    for key, value in changes:
+        set_path(changed, project, key, value)
+    before = _renderer(stack, current, phase, main, today)(frozenset())
+    names = main if phase == "main" else with_phases(main, before)
+    return rehearse(before, _renderer(stack, changed, phase, main, today), describe(changes), names)
+
+
+def rehearse_from(stack: str, before_config: Mapping[str, str], today: date | None = None) -> Rehearsal:
+    """What `pulumi up` does to `stack` deployed from `before_config` (e.g. the stack file on main) when the current
+    stack file is applied: the review of a pull request's configuration change."""
+    before = render(stack, config=before_config, today=today)
+    after = _renderer(stack, stack_config(stack), "main", None, today)
+    return rehearse(before, after, "the stack file against the given one", before)

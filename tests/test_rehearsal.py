@@ -1,0 +1,183 @@
+"""Replacement rehearsal: the changes an operator makes, and what `pulumi up` would do to a deployed stack.
+
+Each test states the provider's rule it relies on: azure-native replaces delete-first (explicit names), azuread
+create-first unless the program asks otherwise, Azure refuses some in-place changes, `protect` stops deletes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pulumi
+import pytest
+from pulumi_azure_native import authorization, keyvault, resources
+
+from offline.rehearsal import CREATE_FIRST, DELETE_FIRST, Rehearsal, classify, rehearse, rehearse_change
+from offline.render import FAKE_SUBSCRIPTION_ID, FAKE_TENANT_ID, Rendering, render
+from tests.conftest import settings_of
+
+ROLE = "/providers/Microsoft.Authorization/roleDefinitions/"
+FOUNDRY_USER = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}{ROLE}53ca6127-db72-4b80-b1b0-d745d6d5456d"
+READER = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}{ROLE}acdd72a7-3385-48ef-bd42-f606fba81ae7"
+
+
+def steps_by_action(rehearsal: Rehearsal) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for step in rehearsal.steps:
+        found.setdefault(step.action, set()).add(step.name)
+    return found
+
+
+def test_renewing_the_pim_window_replaces_the_eligibility_deleting_first(rendered: dict[str, Rendering]) -> None:
+    rehearsal = rehearse_change(
+        "prod",
+        [("platformAdminEligibility.expiresOn", "2027-10-31T00:00:00Z")],
+        phase="pim",
+        main=rendered["prod"],
+    )
+    (step,) = rehearsal.steps
+    assert (step.action, step.order, step.forced_by) == ("replace", DELETE_FIRST, ("scheduleInfo",))
+    assert step.changed == ("scheduleInfo.expiration.duration",)
+    (gap,) = step.consequences
+    assert gap.startswith("eligibility gap: grp-fndry-foundry-prod-platform-admins: Foundry Account Owner on Foundry")
+    assert rehearsal.blocked == ()
+
+
+def test_a_pim_replacement_created_first_would_be_refused(rendered: dict[str, Rendering]) -> None:
+    """azure-native auto-names the PIM request, so without delete_before_replace it would create first, and its
+    custom Read finds the old schedule for the same principal and role ("cannot create already existing")."""
+    rehearsal = rehearse_change(
+        "prod", [("platformAdminEligibility.justification", "renewed for 2027")], phase="pim", main=rendered["prod"]
+    )
+    (step,) = rehearsal.steps
+    before = next(r for r in _pim(rendered["prod"]).resources if r.urn == step.urn)
+    after = dataclasses.replace(before, inputs={**before.inputs, "justification": "renewed"})
+    without_option = dataclasses.replace(after, delete_before_replace=False)
+    (created_first,) = classify(_as_rendering(before), _as_rendering(without_option))
+    assert created_first.order == CREATE_FIRST
+    assert created_first.blocked and "finds the old schedule" in created_first.blocked[0]
+
+
+def _pim(main: Rendering) -> Rendering:
+    from offline.render import render_pim_phase
+
+    phase = render_pim_phase(main)
+    assert phase is not None
+    return phase
+
+
+def _as_rendering(*resources: object) -> Rendering:
+    return Rendering("prod", list(resources), {}, set())  # type: ignore[arg-type]
+
+
+def test_renaming_a_cicd_credential_signs_out_its_jobs_briefly_instead_of_colliding() -> None:
+    """A federated credential's display name is immutable (ForceNew) and azuread replaces create-first: the new one
+    would collide on issuer + subject. The program asks for delete-first: a short sign-in gap instead."""
+    credential = {
+        "identity": "cicd",
+        "issuer": "https://token.actions.githubusercontent.com",
+        "subject": "repo:contoso/foundry-evals:environment:dev",
+    }
+    main = render("dev", overrides={"federatedCredentials": [{"name": "evals-repo", **credential}]})
+    rehearsal = rehearse(
+        main,
+        lambda recreated: render(
+            "dev", overrides={"federatedCredentials": [{"name": "evals", **credential}]}, recreated=recreated
+        ),
+        "rename the credential",
+    )
+    by_action = steps_by_action(rehearsal)
+    # The logical name follows the credential's name: one is deleted, one created; the GitHub one is untouched.
+    assert by_action == {"create": {"dev-cicd-evals"}, "delete": {"dev-cicd-evals-repo"}}
+    (deleted,) = rehearsal.of("delete")
+    assert "sign-ins with subject 'repo:contoso/foundry-evals:environment:dev' fail" in deleted.consequences[0]
+
+
+def test_changing_the_application_repository_updates_the_credential_in_place(rendered: dict[str, Rendering]) -> None:
+    rehearsal = rehearse_change("staging", [("github.repository", "agents-v2")], main=rendered["staging"])
+    (step,) = rehearsal.steps
+    assert (step.name, step.action, step.changed) == ("staging-cicd-github-staging", "update", ("description", "subject"))
+    assert step.blocked == ()
+
+
+def test_adding_a_project_only_creates(rendered: dict[str, Rendering]) -> None:
+    projects = [{"name": p.name} for p in settings_of("dev").projects] + [{"name": "research"}]
+    rehearsal = rehearse_change("dev", [("projects", projects)], main=rendered["dev"])
+    assert set(steps_by_action(rehearsal)) == {"create", "update"}
+    assert "dev-foundry-project-research" in steps_by_action(rehearsal)["create"]
+    # Display names and descriptions of the existing projects were defaults before and are now explicit: same values.
+    assert all(step.action == "create" or step.changed for step in rehearsal.steps)
+    assert rehearsal.blocked == ()
+
+
+def test_a_new_prefix_in_dev_recreates_the_app_identity_and_opens_an_access_gap(rendered: dict[str, Rendering]) -> None:
+    rehearsal = rehearse_change("dev", [("namePrefix", "contoso")], main=rendered["dev"])
+    identity = rehearsal.step("dev-identity-uami")
+    assert (identity.action, identity.order) == ("replace", DELETE_FIRST)
+    app_grants = [s for s in rehearsal.of("replace") if s.name.startswith("dev-access-app-identity-")]
+    assert app_grants and all(s.order == DELETE_FIRST and "principalId" in s.forced_by for s in app_grants)
+    assert all(s.consequences[0].startswith("access gap: id-fndry-dev-app:") for s in app_grants)
+    # dev is not protected: nothing stops it, and the rehearsal says what it costs.
+    assert rehearsal.blocked == ()
+    account = rehearsal.step("dev-foundry-account")
+    assert "soft-deleted" in account.consequences[0]
+
+
+def test_moving_prod_to_another_region_is_stopped_by_protection(rendered: dict[str, Rendering]) -> None:
+    rehearsal = rehearse_change("prod", [("location", "westeurope")], main=rendered["prod"])
+    blocked = {s.name for s in rehearsal.blocked}
+    assert {"prod-foundry-account", "prod-vault-kv", "prod-identity-uami"} <= blocked
+    assert all("protected" in s.blocked[0] for s in rehearsal.blocked)
+
+
+def vault(logical: str, name: str = "kv-rehearsal") -> None:
+    keyvault.Vault(
+        logical,
+        vault_name=name,
+        resource_group_name="rg",
+        properties={
+            "tenant_id": FAKE_TENANT_ID,
+            "sku": {"family": keyvault.SkuFamily.A, "name": keyvault.SkuName.STANDARD},
+        },
+    )
+
+
+def test_a_resource_renamed_in_code_but_not_in_azure_collides_with_itself() -> None:
+    """New logical name, same Azure id: Pulumi creates the new one before it deletes the old one."""
+    rehearsal = rehearse(
+        render("dev", program=lambda: vault("kv-a")),
+        lambda recreated: render("dev", program=lambda: vault("kv-b"), recreated=recreated),
+        "rename",
+    )
+    (create,) = rehearsal.of("create")
+    assert create.blocked and "still held by kv-a" in create.blocked[0]
+
+
+def grant(role: str) -> None:
+    group = resources.ResourceGroup("rg", resource_group_name="rg")
+    authorization.RoleAssignment(
+        "grant",
+        role_assignment_name="00000000-0000-4000-8000-00000000cccc",
+        principal_id="11111111-2222-4333-8444-555555555555",
+        principal_type="Group",
+        role_definition_id=role,
+        scope=group.id,
+        opts=pulumi.ResourceOptions(parent=group),
+    )
+
+
+def test_changing_the_role_of_an_existing_assignment_is_refused_by_azure() -> None:
+    """azure-native sends a new role as an update of the same assignment; Azure refuses to change an assignment
+    (RoleAssignmentUpdateNotPermitted). The program's names include the role, so it never does this."""
+    rehearsal = rehearse(
+        render("dev", program=lambda: grant(FOUNDRY_USER)),
+        lambda recreated: render("dev", program=lambda: grant(READER), recreated=recreated),
+        "new role",
+    )
+    (step,) = rehearsal.steps
+    assert step.action == "update" and "roleDefinitionId" in step.blocked[0]
+
+
+@pytest.mark.parametrize("stack_name", ["dev", "prod"])
+def test_rendering_the_same_configuration_changes_nothing(stack_name: str, rendered: dict[str, Rendering]) -> None:
+    assert rehearse_change(stack_name, [], main=rendered[stack_name]).steps == ()
