@@ -81,6 +81,49 @@ DEPLOYER_GRAPH_PERMISSIONS: tuple[GraphPermission, ...] = (
 )
 
 
+# The preview reader runs `pulumi preview`, during which the azuread provider already looks up by display name
+# any app registration the stack would create (duplicate-name prevention runs in its plan-time diff).
+PREVIEW_GRAPH_PERMISSIONS: tuple[GraphPermission, ...] = (
+    GraphPermission(
+        "Application.Read.All",
+        "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
+        "read only: `pulumi preview` of a stack that creates an app registration lists applications by display "
+        "name (GET /applications?$filter), which a service principal without any Graph permission is refused",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Administrator:
+    """What a person needs to run an admin project, activated for the run (PIM) rather than held standing."""
+
+    label: str
+    azure_roles: tuple[tuple[str, str], ...]  # (built-in role, where: "subscription" / "environment resource group")
+    directory_roles: tuple[str, ...]
+    why: str
+
+
+ADMINISTRATORS: dict[str, Administrator] = {
+    "bootstrap": Administrator(
+        "the bootstrap administrator",
+        (("Owner", "subscription"),),
+        ("Cloud Application Administrator", "Privileged Role Administrator"),
+        "Owner: resource groups, the state account and vault, and role assignments with conditions. Cloud "
+        "Application Administrator: the deployer's and preview reader's app registrations, service principals and "
+        "federated credentials, which nobody owns (an owner could add a secret and act as the deployer). "
+        "Privileged Role Administrator: granting Microsoft Graph permissions, which application administrators "
+        "may not grant.",
+    ),
+    "pim": Administrator(
+        "the PIM administrator",
+        (("User Access Administrator", "environment resource group"),),
+        (),
+        "User Access Administrator on the environment's resource group: eligibility schedule requests "
+        "(Microsoft.Authorization/roleEligibilityScheduleRequests/write), which the deployer's roles lack.",
+    ),
+}
+
+
 class BootstrapRoleError(ValueError):
     """A grant the bootstrap refuses to make."""
 

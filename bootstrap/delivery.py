@@ -128,13 +128,17 @@ class DeliveryFoundation(pulumi.ComponentResource):
         )
         self.graph_permissions = [
             azuread.AppRoleAssignment(
-                f"{name}-deployer-graph-{permission.name.lower().replace('.', '-')}",
+                f"{name}-{who}-graph-{permission.name.lower().replace('.', '-')}",
                 app_role_id=permission.app_role_id,
-                principal_object_id=self.deployer.service_principal.object_id,
+                principal_object_id=identity.service_principal.object_id,
                 resource_object_id=graph.object_id,
                 opts=child,
             )
-            for permission in catalogue.DEPLOYER_GRAPH_PERMISSIONS
+            for who, identity, permissions in (
+                ("deployer", self.deployer, catalogue.DEPLOYER_GRAPH_PERMISSIONS),
+                ("preview", self.preview, catalogue.PREVIEW_GRAPH_PERMISSIONS),
+            )
+            for permission in permissions
         ]
 
         self.outputs: dict[str, pulumi.Input[object]] = {

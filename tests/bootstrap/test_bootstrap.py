@@ -48,6 +48,7 @@ FOUNDRY_ROLES = {
 }
 # Microsoft Graph permissions reference: Application.ReadWrite.OwnedBy and Group.Create (application).
 # Microsoft Graph permissions reference: Application.ReadWrite.OwnedBy, Group.Create, Directory.Read.All.
+APPLICATION_READ_ALL = "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"  # Graph permissions reference
 GRAPH_PERMISSIONS = {
     "18a4783c-866b-4cc7-a460-3d5e5662c884",
     "bf7b1a76-6e77-406b-b258-bf5c7720e98f",
@@ -191,11 +192,20 @@ def test_applications_have_no_password_and_no_certificate(boot: Rendering) -> No
         assert principal.input("appRoleAssignmentRequired") is True
 
 
-def test_deployer_gets_only_two_graph_permissions(boot: Rendering) -> None:
-    deployer_sp = next(r for r in boot.of_type(SERVICE_PRINCIPAL) if r.name.endswith("deployer-sp"))
-    permissions = boot.of_type(APP_ROLE_ASSIGNMENT)
-    assert {p.input("appRoleId") for p in permissions} == GRAPH_PERMISSIONS
-    assert all(p.input("principalObjectId") == deployer_sp.state["objectId"] for p in permissions)
+def graph_permissions_of(boot: Rendering, principal_suffix: str) -> set[str]:
+    principal = next(r for r in boot.of_type(SERVICE_PRINCIPAL) if r.name.endswith(principal_suffix))
+    return {
+        p.input("appRoleId")
+        for p in boot.of_type(APP_ROLE_ASSIGNMENT)
+        if p.input("principalObjectId") == principal.state["objectId"]
+    }
+
+
+def test_graph_permissions_are_exactly_what_each_identity_needs(boot: Rendering) -> None:
+    assert graph_permissions_of(boot, "deployer-sp") == GRAPH_PERMISSIONS
+    # The preview reader reads app registrations only: `pulumi preview` runs the duplicate-name lookup.
+    assert graph_permissions_of(boot, "preview-sp") == {APPLICATION_READ_ALL}
+    assert len(boot.of_type(APP_ROLE_ASSIGNMENT)) == len(GRAPH_PERMISSIONS) + 1
 
 
 def test_state_storage_is_entra_only_versioned_and_recoverable(boot: Rendering) -> None:

@@ -1,0 +1,120 @@
+"""Evaluating an Azure ABAC role-assignment condition (version 2.0) for one request, offline.
+
+Covers the part of the condition language that delegation conditions use (Learn, "Azure role assignment
+condition format and syntax" and "Delegate Azure role assignment management using conditions"): parentheses,
+`!`, `AND`, `OR` (AND binds tighter), `ActionMatches{'<action>'}`, and
+`@Request[...]` / `@Resource[...]` attributes compared with `ForAnyOfAnyValues:GuidEquals` or
+`ForAnyOfAnyValues:StringEqualsIgnoreCase` against a `{...}` set. Anything else is refused, so a condition this
+evaluator cannot read is never taken as allowing a request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from offline.rights.roles import matches
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<open>\()|(?P<close>\))|(?P<not>!)|(?P<and>AND\b)|(?P<or>OR\b)"
+    r"|ActionMatches\{'(?P<action>[^']+)'\}"
+    r"|@(?P<source>Request|Resource)\[(?P<attribute>[^\]]+)\]\s+ForAnyOfAnyValues:(?P<operator>GuidEquals|StringEqualsIgnoreCase)"
+    r"\s*\{(?P<values>[^}]*)\})"
+)
+
+
+class ConditionSyntaxError(ValueError):
+    """A condition outside the supported subset."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a condition sees of one request: the action and the attributes of request and existing resource."""
+
+    action: str
+    request: Mapping[str, str] = field(default_factory=dict)  # e.g. {"RoleDefinitionId": guid, "PrincipalType": ...}
+    resource: Mapping[str, str] = field(default_factory=dict)  # e.g. {"RoleDefinitionId": guid} (on delete)
+
+
+def _tokens(condition: str) -> list[re.Match[str]]:
+    tokens: list[re.Match[str]] = []
+    position = 0
+    text = condition.strip()
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            raise ConditionSyntaxError(f"cannot read the condition at: {text[position:position + 40]!r}")
+        tokens.append(match)
+        position = match.end()
+        while position < len(text) and text[position].isspace():
+            position += 1
+    return tokens
+
+
+class _Parser:
+    def __init__(self, condition: str, request: Request) -> None:
+        self.tokens = _tokens(condition)
+        self.position = 0
+        self.request = request
+
+    def _peek(self, kind: str) -> bool:
+        return self.position < len(self.tokens) and self.tokens[self.position].group(kind) is not None
+
+    def _take(self, kind: str) -> re.Match[str]:
+        if not self._peek(kind):
+            raise ConditionSyntaxError(f"expected {kind} at token {self.position}")
+        token = self.tokens[self.position]
+        self.position += 1
+        return token
+
+    def parse(self) -> bool:
+        value = self._or()
+        if self.position != len(self.tokens):
+            raise ConditionSyntaxError(f"unexpected token {self.position}")
+        return value
+
+    def _or(self) -> bool:
+        value = self._and()
+        while self._peek("or"):
+            self._take("or")
+            right = self._and()
+            value = value or right
+        return value
+
+    def _and(self) -> bool:
+        value = self._unary()
+        while self._peek("and"):
+            self._take("and")
+            right = self._unary()
+            value = value and right
+        return value
+
+    def _unary(self) -> bool:
+        if self._peek("not"):
+            self._take("not")
+            return not self._unary()
+        if self._peek("open"):
+            self._take("open")
+            value = self._or()
+            self._take("close")
+            return value
+        if self._peek("action"):
+            return matches(self._take("action").group("action"), self.request.action)
+        if self._peek("source"):
+            return self._comparison(self._take("source"))
+        raise ConditionSyntaxError(f"unexpected token {self.position}")
+
+    def _comparison(self, token: re.Match[str]) -> bool:
+        attributes = self.request.request if token.group("source") == "Request" else self.request.resource
+        name = token.group("attribute").rsplit(":", 1)[-1]
+        value = attributes.get(name)
+        if value is None:
+            return False
+        wanted = {v.strip().strip("'").lower() for v in token.group("values").split(",") if v.strip()}
+        return value.lower() in wanted
+
+
+def allows(condition: str | None, request: Request) -> bool:
+    """True when `condition` (None: no condition) lets `request` through."""
+    return True if not condition else _Parser(condition, request).parse()

@@ -1,0 +1,159 @@
+"""The Azure built-in roles the rights check evaluates, as Azure defines them (actions, not-actions, data actions),
+and how a permission pattern matches an action.
+
+Definitions from Microsoft Learn's built-in roles reference (MicrosoftDocs/azure-docs,
+articles/role-based-access-control/built-in-roles/{privileged,general,storage,security,monitor,networking,
+identity}.md, 2026). Matching follows Learn's "Azure role definitions": case-insensitive, `*` a wildcard;
+`NotActions` subtract from that role's `Actions` only (another role may still grant the action).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class RoleDefinition:
+    name: str
+    guid: str
+    actions: tuple[str, ...] = ()
+    not_actions: tuple[str, ...] = ()
+    data_actions: tuple[str, ...] = ()
+    not_data_actions: tuple[str, ...] = ()
+
+    def allows(self, action: str, data: bool = False) -> bool:
+        granted, taken = (self.data_actions, self.not_data_actions) if data else (self.actions, self.not_actions)
+        return any(matches(p, action) for p in granted) and not any(matches(p, action) for p in taken)
+
+
+@cache
+def _pattern(permission: str) -> re.Pattern[str]:
+    # `/*/` also matches no segment at all: Managed Identity Operator's `userAssignedIdentities/*/assign/action`
+    # is how Azure grants `userAssignedIdentities/assign/action`.
+    parts = re.escape(permission).replace("/\\*/", "(?:/.*)?/").replace("\\*", ".*")
+    return re.compile(f"^{parts}$", re.IGNORECASE)
+
+
+def matches(permission: str, action: str) -> bool:
+    return _pattern(permission).match(action) is not None
+
+
+_BLOB = "Microsoft.Storage/storageAccounts/blobServices"
+_KEYS = "Microsoft.KeyVault/vaults/keys"
+BUILT_IN_ROLES: tuple[RoleDefinition, ...] = (
+    RoleDefinition("Owner", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", actions=("*",)),
+    RoleDefinition(
+        "Contributor",
+        "b24988ac-6180-42a0-ab88-20f7382dd24c",
+        actions=("*",),
+        not_actions=(
+            "Microsoft.Authorization/*/Delete",
+            "Microsoft.Authorization/*/Write",
+            "Microsoft.Authorization/elevateAccess/Action",
+            "Microsoft.Blueprint/blueprintAssignments/write",
+            "Microsoft.Blueprint/blueprintAssignments/delete",
+            "Microsoft.Compute/galleries/share/action",
+            "Microsoft.Purview/consents/write",
+            "Microsoft.Purview/consents/delete",
+            "Microsoft.Resources/deploymentStacks/manageDenySetting/action",
+            "Microsoft.Subscription/cancel/action",
+            "Microsoft.Subscription/enable/action",
+        ),
+    ),
+    RoleDefinition("Reader", "acdd72a7-3385-48ef-bd42-f606fba81ae7", actions=("*/read",)),
+    RoleDefinition(
+        "User Access Administrator",
+        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+        actions=("*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"),
+    ),
+    RoleDefinition(
+        "Role Based Access Control Administrator",
+        "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+        actions=(
+            "Microsoft.Authorization/roleAssignments/write",
+            "Microsoft.Authorization/roleAssignments/delete",
+            "*/read",
+            "Microsoft.Support/*",
+        ),
+    ),
+    RoleDefinition(
+        "Storage Blob Data Contributor",
+        "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+        actions=(
+            f"{_BLOB}/containers/delete",
+            f"{_BLOB}/containers/read",
+            f"{_BLOB}/containers/write",
+            f"{_BLOB}/generateUserDelegationKey/action",
+        ),
+        data_actions=(
+            f"{_BLOB}/containers/blobs/delete",
+            f"{_BLOB}/containers/blobs/read",
+            f"{_BLOB}/containers/blobs/write",
+            f"{_BLOB}/containers/blobs/move/action",
+            f"{_BLOB}/containers/blobs/add/action",
+        ),
+    ),
+    RoleDefinition(
+        "Storage Blob Data Reader",
+        "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+        actions=(f"{_BLOB}/containers/read", f"{_BLOB}/generateUserDelegationKey/action"),
+        data_actions=(f"{_BLOB}/containers/blobs/read",),
+    ),
+    RoleDefinition(
+        "Key Vault Crypto User",
+        "12338af0-0e69-4776-bea7-57ae8d297424",
+        data_actions=tuple(
+            f"{_KEYS}/{action}"
+            for action in (
+                "read",
+                "update/action",
+                "backup/action",
+                "encrypt/action",
+                "decrypt/action",
+                "wrap/action",
+                "unwrap/action",
+                "sign/action",
+                "verify/action",
+            )
+        ),
+    ),
+    RoleDefinition(
+        "Private DNS Zone Contributor",
+        "b12aa53e-6015-4669-85d0-8515ebb3ae7f",
+        actions=(
+            "Microsoft.Insights/alertRules/*",
+            "Microsoft.Resources/deployments/*",
+            "Microsoft.Resources/subscriptions/resourceGroups/read",
+            "Microsoft.Support/*",
+            "Microsoft.Network/privateDnsZones/*",
+            "Microsoft.Network/privateDnsOperationResults/*",
+            "Microsoft.Network/privateDnsOperationStatuses/*",
+            "Microsoft.Network/virtualNetworks/read",
+            "Microsoft.Network/virtualNetworks/join/action",
+            "Microsoft.Authorization/*/read",
+        ),
+    ),
+    RoleDefinition(
+        "Network Contributor",
+        "4d97b98b-1d4f-4787-a291-c67834d212e7",
+        actions=(
+            "Microsoft.Authorization/*/read",
+            "Microsoft.Insights/alertRules/*",
+            "Microsoft.Network/*",
+            "Microsoft.ResourceHealth/availabilityStatuses/read",
+            "Microsoft.Resources/deployments/*",
+            "Microsoft.Resources/subscriptions/resourceGroups/read",
+            "Microsoft.Support/*",
+        ),
+    ),
+)
+
+
+def definition(guid: str) -> RoleDefinition | None:
+    return next((r for r in BUILT_IN_ROLES if r.guid == guid.lower()), None)
+
+
+def definition_named(name: str) -> RoleDefinition:
+    return next(r for r in BUILT_IN_ROLES if r.name == name)
