@@ -400,3 +400,44 @@ def rehearse_from(stack: str, before_config: Mapping[str, str], today: date | No
     before = render(stack, config=before_config, today=today)
     after = _renderer(stack, stack_config(stack), "main", None, today)
     return rehearse(before, after, "the stack file against the given one", before)
+
+
+# --- what a replacement of each kind of resource would do, for the plan of a stack -------------------------
+
+
+@dataclass(frozen=True)
+class ReplacementProfile:
+    type: str
+    count: int
+    protected: int
+    order: str
+    cost: str
+
+
+def replacement_profile(rendering: Rendering) -> tuple[ReplacementProfile, ...]:
+    """Per resource type of `rendering`: how a replacement goes, what the old one's absence costs, how many are
+    protected (a replacement of those stops `pulumi up`)."""
+    context = _Context(rendering, rendering, {}, {}, {})
+    by_type: dict[str, list[Registration]] = {}
+    for resource in rendering.resources:
+        if resource.custom:
+            by_type.setdefault(resource.type, []).append(resource)
+    profile: list[ReplacementProfile] = []
+    for type_token, resources in sorted(by_type.items()):
+        first = resources[0]
+        order = replacement_order(first)
+        losses = _loss(first, context) if order == DELETE_FIRST else []
+        if order == CREATE_FIRST and first.inputs.get("preventDuplicateNames"):
+            cost = "refused if the display name stays: duplicate-name prevention sees the old one until it is deleted"
+        elif order == CREATE_FIRST:
+            cost = "none while both exist; the old one is deleted after"
+        elif first.type == ROLE_ASSIGNMENT:
+            cost = f"access gap for its principal until the new assignment has propagated ({RBAC_PROPAGATION})"
+        elif first.type == PIM_ELIGIBILITY:
+            cost = "eligibility gap until the new eligibility exists"
+        else:
+            cost = losses[0] if losses else "absent between the delete and the create"
+        profile.append(
+            ReplacementProfile(type_token, len(resources), sum(1 for r in resources if r.protect), order, cost)
+        )
+    return tuple(profile)

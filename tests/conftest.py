@@ -9,7 +9,16 @@ import pytest
 
 from components import clock
 from components.settings import Settings, parse_settings
-from offline.render import PROJECT_NAME, Rendering, render, render_pim_phase, stack_config, with_phases
+from offline.render import (
+    BOOTSTRAP_DIR,
+    BOOTSTRAP_PROJECT,
+    PROJECT_NAME,
+    Rendering,
+    render,
+    render_pim_phase,
+    stack_config,
+)
+from offline.report import Environment
 
 STACKS = ("dev", "staging", "prod")
 # The day the model catalogue was last checked against Microsoft's retirement schedule. Tests run as of this day
@@ -28,10 +37,19 @@ def rendered() -> dict[str, Rendering]:
     return {stack: render(stack) for stack in STACKS}
 
 
+def render_bootstrap(stack: str, overrides: dict[str, object] | None = None) -> Rendering:
+    return render(stack, overrides=overrides, project_dir=BOOTSTRAP_DIR, project_name=BOOTSTRAP_PROJECT)
+
+
 @pytest.fixture(scope="session")
-def environments(rendered: dict[str, Rendering]) -> dict[str, Rendering]:
-    """Each stack with what its admin phases add (prod: the PIM phase's eligibilities), as the plan shows it."""
-    return {stack: with_phases(main, render_pim_phase(main)) for stack, main in rendered.items()}
+def bootstrapped() -> dict[str, Rendering]:
+    return {stack: render_bootstrap(stack) for stack in STACKS}
+
+
+@pytest.fixture(scope="session")
+def environments(rendered: dict[str, Rendering], bootstrapped: dict[str, Rendering]) -> dict[str, Environment]:
+    """Each stack with its PIM phase (prod: the eligibility) and its bootstrap, as the plan renders it."""
+    return {stack: Environment(main, render_pim_phase(main), bootstrapped[stack]) for stack, main in rendered.items()}
 
 
 @pytest.fixture(params=STACKS)

@@ -7,6 +7,7 @@ import pytest
 
 from offline.inventory import build_inventory, readable_scope
 from offline.render import Rendering, render
+from offline.report import Environment
 from tests.synthetic import (
     ADMINISTRATOR,
     FOUNDRY_ACCOUNT_OWNER,
@@ -51,9 +52,9 @@ def test_inventory_of_the_synthetic_program_is_complete(synthetic: Rendering) ->
 
 
 @pytest.mark.parametrize("stack_name", ["dev", "staging", "prod"])
-def test_inventory_of_each_environment_is_complete(environments: dict[str, Rendering], stack_name: str) -> None:
+def test_inventory_of_each_environment_is_complete(environments: dict[str, Environment], stack_name: str) -> None:
     """The main stack and its PIM phase together: prod's eligibility is part of who can do what."""
-    environment = environments[stack_name]
+    environment = environments[stack_name].combined
     assert_complete(environment)
     inventory = build_inventory(environment)
     # Every principal is one the program declares, found through its state: nothing left unnamed.

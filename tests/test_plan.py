@@ -1,11 +1,12 @@
-"""The offline plan command: every stack passes every policy, each format carries the same facts, a violation
-fails the command, and the dev/prod diff shows what a reviewer must see."""
+"""The offline plan command: every stack passes every policy and every rights check, each format carries the same
+facts, each failure has its exit status, and the dev/prod diff shows what a reviewer must see."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from offline import plan
-from offline.render import Rendering, render
+from offline.azure_rules import AzureRefusalError, Refusal
+from offline.diff import normalise
+from offline.render import RenderError, Rendering, render
+from offline.report import Environment, build_report, resource_tree
 from tests.synthetic import ADMINISTRATOR, violating_program
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,13 +25,13 @@ FORMATS = ("table", "markdown", "json", "csv")
 
 
 @pytest.fixture
-def cached_render(monkeypatch: pytest.MonkeyPatch, environments: dict[str, Rendering]) -> None:
-    """The command renders through `offline.plan.render`; reuse the session's renderings to keep tests fast."""
-    monkeypatch.setattr(plan, "render_environment", lambda stack: environments[stack])
+def cached_render(monkeypatch: pytest.MonkeyPatch, environments: dict[str, Environment]) -> None:
+    """The command renders through `offline.plan.render_environment`; reuse the session's renderings (fast)."""
+    monkeypatch.setattr(plan, "render_environment", lambda stack, today=None: environments[stack])
 
 
 def test_every_real_stack_passes_every_policy(stack: Rendering) -> None:
-    report = plan.build_report(stack)
+    report = build_report(Environment(stack))
     assert [v.policy for v in report.verdicts if not v.passed] == []
     assert len(report.verdicts) == 15
     checked = {v.policy: v.checked for v in report.verdicts}
@@ -36,7 +40,7 @@ def test_every_real_stack_passes_every_policy(stack: Rendering) -> None:
 
 
 def test_tree_holds_every_resource_under_its_component(stack: Rendering) -> None:
-    tree = plan.resource_tree(stack)
+    tree = resource_tree(stack)
     assert sorted(n.urn for n in tree) == sorted(r.urn for r in stack.resources)
     depth = {n.urn: n.depth for n in tree}
     for resource in stack.resources:
@@ -50,30 +54,31 @@ def test_tree_holds_every_resource_under_its_component(stack: Rendering) -> None
 def test_each_format_prints_inventory_and_verdicts(
     cached_render: None,
     capsys: pytest.CaptureFixture[str],
-    environments: dict[str, Rendering],
+    environments: dict[str, Environment],
     stack_name: str,
     fmt: str,
 ) -> None:
     assert plan.main(["--stack", stack_name, "--format", fmt]) == 0
     out = capsys.readouterr().out
-    report = plan.build_report(environments[stack_name])
+    report = build_report(environments[stack_name])
     vault_grant = next(e for e in report.inventory.access if e.role_name == "Key Vault Secrets User")
     if fmt == "json":
         (document,) = json.loads(out)["stacks"]
         assert document["stack"] == stack_name and document["passed"] is True
         assert len(document["inventory"]["access"]) == len(report.inventory.access)
         assert {p["policy"] for p in document["policies"]} == {v.policy for v in report.verdicts}
-        assert len(document["resources"]) == len(environments[stack_name].resources)
+        assert len(document["resources"]) == len(environments[stack_name].combined.resources)
+        assert [r["passed"] for r in document["rights"]] == [True] * len(report.rights)
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(out)))
         sections = {row["section"] for row in rows}
-        assert sections == {"resource", "access", "group", "federated-credential", "policy"}
+        assert sections == {"resource", "access", "group", "federated-credential", "policy", "rights", "if-replaced"}
         access = [row for row in rows if row["section"] == "access"]
         assert len(access) == len(report.inventory.access)
         assert any(row["role_guid"] == "4633458b-17de-408a-b874-0445c86b69e6" for row in access)
         assert all(row["kind"] == "pass" for row in rows if row["section"] == "policy")
     else:
-        for title in ("Access inventory", "Entra groups", "Federated credentials", "Policies"):
+        for title in ("Access inventory", "Entra groups", "Federated credentials", "Policies", "Rights", "If replaced"):
             assert title in out
         assert vault_grant.scope in out and vault_grant.principal.display_name in out
         assert f"repo:contoso/foundry-agents:environment:{stack_name}" in out
@@ -89,12 +94,12 @@ def test_all_stacks_in_one_run(cached_render: None, capsys: pytest.CaptureFixtur
 def test_policy_violation_fails_the_command(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    violating = render("prod", program=violating_program, caller=ADMINISTRATOR)
-    monkeypatch.setattr(plan, "render_environment", lambda stack: violating)
+    violating = Environment(render("prod", program=violating_program, caller=ADMINISTRATOR))
+    monkeypatch.setattr(plan, "render_environment", lambda stack, today=None: violating)
     assert plan.main(["--stack", "prod"]) == 1
     captured = capsys.readouterr()
     assert "policy violations in: prod" in captured.err
-    report = plan.build_report(violating)
+    report = build_report(violating)
     assert {v.policy for v in report.verdicts if not v.passed} == {v.policy for v in report.verdicts}
     assert "no-direct-human-assignment: bad-person-contributor:" in captured.out
 
@@ -102,8 +107,8 @@ def test_policy_violation_fails_the_command(
 def test_invalid_configuration_exits_2_naming_the_key(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def broken(stack: str) -> Rendering:
-        return render(stack, overrides={"networkAccess": "public"})
+    def broken(stack: str, today: object = None) -> Environment:
+        return Environment(render(stack, overrides={"networkAccess": "public"}))
 
     monkeypatch.setattr(plan, "render_environment", broken)
     assert plan.main(["--stack", "prod"]) == 2
@@ -148,7 +153,82 @@ def test_command_runs_as_documented() -> None:
 
 
 def test_normalise_makes_environments_comparable() -> None:
-    assert plan.normalise("kv-fndry-prd-fd048b", "prod") == "kv-fndry-{env}-{hash}"
-    assert plan.normalise("grp-fndry-foundry-dev-developers", "dev") == "grp-fndry-foundry-{env}-developers"
+    assert normalise("kv-fndry-prd-fd048b", "prod") == "kv-fndry-{env}-{hash}"
+    assert normalise("grp-fndry-foundry-dev-developers", "dev") == "grp-fndry-foundry-{env}-developers"
     reader = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
-    assert plan.normalise(f"{reader} 0b384fa6-2c2a-53b5-aef0-f4da88f25a38", "prod") == f"{reader} {{guid}}"
+    assert normalise(f"{reader} 0b384fa6-2c2a-53b5-aef0-f4da88f25a38", "prod") == f"{reader} {{guid}}"
+
+
+# -- exit statuses: one table, each status produced by the failure it names -----------------------------------
+def test_the_exit_table_in_the_docstring_and_the_readme_is_the_code() -> None:
+    documented = {int(code): name for code, name in re.findall(r"^  (\d)  (.+)$", plan.__doc__ or "", re.MULTILINE)}
+    assert sorted(documented) == sorted(int(code) for code in plan.Exit)
+    readme = (ROOT / "README.md").read_text()
+    for code, meaning in documented.items():
+        assert f"| `{code}` | {meaning} |" in readme, meaning
+
+
+def test_missing_rights_exit_3_naming_action_and_scope(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment]
+) -> None:
+    hub = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-hub/providers/Microsoft.Network/privateDnsZones"
+    zone = f"{hub}/privatelink.vaultcore.azure.net"
+    main = render("prod", overrides={"network": {"existingDnsZoneIds": {"keyVault": zone}}})
+    prod = environments["prod"]
+    monkeypatch.setattr(
+        plan, "render_environment", lambda stack, today=None: Environment(main, prod.pim, prod.bootstrap)
+    )
+    assert plan.main(["--stack", "prod"]) == plan.Exit.RIGHTS
+    captured = capsys.readouterr()
+    assert "missing rights in: prod" in captured.err
+    assert (
+        f"the pipeline deployer lacks prod-endpoints-vault-dns: Microsoft.Network/privateDnsZones/join/action on {zone}"
+        in captured.out
+    )
+
+
+def test_an_unexpected_failure_exits_4_with_its_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(stack: str, today: object = None) -> Environment:
+        raise RuntimeError("the harness broke")
+
+    monkeypatch.setattr(plan, "render_environment", broken)
+    assert plan.main(["--stack", "dev"]) == plan.Exit.INTERNAL
+    assert "RuntimeError: the harness broke" in capsys.readouterr().err
+
+
+def test_what_azure_refuses_exits_5(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    refusal = AzureRefusalError([Refusal("one-write-at-a-time", "urn:pulumi:dev::p::t::x", "written at the same time")])
+
+    def refused(stack: str, today: object = None) -> Environment:
+        raise RenderError(refusal, [])
+
+    monkeypatch.setattr(plan, "render_environment", refused)
+    assert plan.main(["--stack", "dev"]) == plan.Exit.AZURE_REFUSES
+    assert "one-write-at-a-time: x: written at the same time" in capsys.readouterr().err
+
+
+def test_a_blocked_rehearsal_exits_6(cached_render: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert plan.main(["--stack", "prod", "--what-if", "location=westeurope", "--format", "json"]) == plan.Exit.BLOCKED
+    (document,) = json.loads(capsys.readouterr().out)["stacks"]
+    (rehearsal,) = document["rehearsals"]
+    blocked = {s["urn"].rsplit("::", 1)[-1] for s in rehearsal["steps"] if s["blocked"]}
+    assert {"prod-foundry-account", "prod-vault-kv", "prod-identity-uami"} <= blocked
+
+
+def test_a_pim_renewal_rehearses_cleanly(cached_render: None, capsys: pytest.CaptureFixture[str]) -> None:
+    change = "pim:platformAdminEligibility.expiresOn=2027-10-31T00:00:00Z"
+    assert plan.main(["--stack", "prod", "--what-if", change]) == plan.Exit.OK
+    out = capsys.readouterr().out
+    assert "Rehearsal: platformAdminEligibility.expiresOn = " in out
+    assert "delete first" in out and "eligibility gap" in out
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["--stack", "qa"], ["--stack", "dev", "--what-if", "location"], ["--what-if", "location=x"], ["--today", "soon"]],
+)
+def test_bad_arguments_exit_2(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert plan.main(arguments) == plan.Exit.INPUT
+    assert "usage:" in capsys.readouterr().err

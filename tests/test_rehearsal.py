@@ -96,7 +96,11 @@ def test_renaming_a_cicd_credential_signs_out_its_jobs_briefly_instead_of_collid
 def test_changing_the_application_repository_updates_the_credential_in_place(rendered: dict[str, Rendering]) -> None:
     rehearsal = rehearse_change("staging", [("github.repository", "agents-v2")], main=rendered["staging"])
     (step,) = rehearsal.steps
-    assert (step.name, step.action, step.changed) == ("staging-cicd-github-staging", "update", ("description", "subject"))
+    assert (step.name, step.action, step.changed) == (
+        "staging-cicd-github-staging",
+        "update",
+        ("description", "subject"),
+    )
     assert step.blocked == ()
 
 

@@ -273,8 +273,12 @@ def _graph_needs(
         return [GraphNeed("groups.manage", str(inputs.get("groupObjectId")), False, "a member")]
     if resource.type == ENTRA_APP_ROLE_ASSIGNMENT:
         return [
-            GraphNeed("appRoleAssignments.grantGraph", str(inputs.get("appRoleId")), why="a Microsoft Graph permission"),
-            GraphNeed("servicePrincipals.read", "Microsoft Graph", why="the provider reads the resource service principal"),
+            GraphNeed(
+                "appRoleAssignments.grantGraph", str(inputs.get("appRoleId")), why="a Microsoft Graph permission"
+            ),
+            GraphNeed(
+                "servicePrincipals.read", "Microsoft Graph", why="the provider reads the resource service principal"
+            ),
         ]
     return []
 

@@ -43,7 +43,8 @@ class RightsVerdict:
             "checked": self.checked,
             "passed": self.passed,
             "missing": [
-                {"resource": m.resource, "need": str(m.need), "why": m.need.why, "remedy": m.remedy} for m in self.missing
+                {"resource": m.resource, "need": str(m.need), "why": m.need.why, "remedy": m.remedy}
+                for m in self.missing
             ],
         }
 
@@ -56,7 +57,9 @@ def _covers(assignment_scope: str, scope: str) -> bool:
 def holds_arm(holder: Holder, need: ArmNeed) -> bool:
     request = Request(need.action, need.request, need.resource)
     return any(
-        _covers(grant.scope, need.scope) and grant.role.allows(need.action, need.data) and allows(grant.condition, request)
+        _covers(grant.scope, need.scope)
+        and grant.role.allows(need.action, need.data)
+        and allows(grant.condition, request)
         for grant in holder.azure
     )
 
@@ -68,7 +71,11 @@ def holds_graph(holder: Holder, need: GraphNeed) -> bool:
 
 def _remedy(need: Need) -> str:
     if isinstance(need, GraphNeed):
-        if not need.owned and need.operation.endswith((".manage", ".create")) and need.operation != "applications.create":
+        if (
+            not need.owned
+            and need.operation.endswith((".manage", ".create"))
+            and need.operation != "applications.create"
+        ):
             return "make the identity an owner of the object, or grant a tenant-wide Graph permission"
         return f"grant a Graph permission or directory role allowing {need.operation}"
     role = narrowest_role(need.action, need.data)
@@ -133,9 +140,7 @@ def backend_of(bootstrap: Rendering) -> Backend:
 
 
 def _one_id(rendering: Rendering, type_token: str, inputs: Mapping[str, str]) -> str:
-    return next(
-        r.id for r in rendering.of_type(type_token) if all(r.inputs.get(k) == v for k, v in inputs.items())
-    )
+    return next(r.id for r in rendering.of_type(type_token) if all(r.inputs.get(k) == v for k, v in inputs.items()))
 
 
 def _scopes(rendering: Rendering, bootstrap: Rendering | None) -> dict[str, str]:
@@ -144,9 +149,7 @@ def _scopes(rendering: Rendering, bootstrap: Rendering | None) -> dict[str, str]
     return {"subscription": subscription, "environment resource group": f"{subscription}/resourceGroups/{group}"}
 
 
-def environment_verdicts(
-    main: Rendering, bootstrap: Rendering, pim: Rendering | None = None
-) -> list[RightsVerdict]:
+def environment_verdicts(main: Rendering, bootstrap: Rendering, pim: Rendering | None = None) -> list[RightsVerdict]:
     """For one environment: can its deployer run `pulumi up`, its preview reader `pulumi preview`, and the PIM
     administrator the PIM phase?"""
     backend = backend_of(bootstrap)
@@ -159,7 +162,10 @@ def environment_verdicts(
             f"pulumi up --stack {main.stack}",
             [
                 *resource_needs(main, deployer),
-                *(("state backend", need) for need in backend_needs(backend.state_container, backend.secrets_key, True)),
+                *(
+                    ("state backend", need)
+                    for need in backend_needs(backend.state_container, backend.secrets_key, True)
+                ),
             ],
         ),
         check(
@@ -167,7 +173,10 @@ def environment_verdicts(
             f"pulumi preview --stack {main.stack}",
             [
                 *((r.name, need) for r in main.resources for need in preview_needs(r)),
-                *(("state backend", need) for need in backend_needs(backend.state_container, backend.secrets_key, False)),
+                *(
+                    ("state backend", need)
+                    for need in backend_needs(backend.state_container, backend.secrets_key, False)
+                ),
             ],
         ),
     ]

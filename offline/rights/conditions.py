@@ -44,7 +44,7 @@ def _tokens(condition: str) -> list[re.Match[str]]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None or match.end() == position:
-            raise ConditionSyntaxError(f"cannot read the condition at: {text[position:position + 40]!r}")
+            raise ConditionSyntaxError(f"cannot read the condition at: {text[position : position + 40]!r}")
         tokens.append(match)
         position = match.end()
         while position < len(text) and text[position].isspace():

@@ -80,11 +80,12 @@ DIRECTORY_ROLES: dict[str, dict[str, str]] = {
         "directoryObjects.read": ALL,
     },
     "Groups Administrator": {
-        op: ALL
-        for op in ("groups.create", "groups.manage", "groups.list", "directoryObjects.read", "users.read")
+        op: ALL for op in ("groups.create", "groups.manage", "groups.list", "directoryObjects.read", "users.read")
     },
 }
-assert all(op in GRAPH_OPERATIONS for grants in (*GRAPH_PERMISSIONS.values(), *DIRECTORY_ROLES.values()) for op in grants)
+assert all(
+    op in GRAPH_OPERATIONS for grants in (*GRAPH_PERMISSIONS.values(), *DIRECTORY_ROLES.values()) for op in grants
+)
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,13 @@
-"""The bootstrap's three stack files rendered once under mocks, plus the main program's renderings."""
+"""The bootstrap's stack files, rendered once per session (`bootstrapped`, in the top-level conftest)."""
 
 from __future__ import annotations
 
 import pytest
 
-from offline.render import BOOTSTRAP_DIR, BOOTSTRAP_PROJECT, Rendering, render
+from offline.render import Rendering
+from tests.conftest import STACKS, render_bootstrap
 
-STACKS = ("dev", "staging", "prod")
-
-
-def render_bootstrap(stack: str, overrides: dict[str, object] | None = None) -> Rendering:
-    return render(stack, overrides=overrides, project_dir=BOOTSTRAP_DIR, project_name=BOOTSTRAP_PROJECT)
-
-
-@pytest.fixture(scope="session")
-def bootstrapped() -> dict[str, Rendering]:
-    return {stack: render_bootstrap(stack) for stack in STACKS}
+__all__ = ["render_bootstrap"]
 
 
 @pytest.fixture(params=STACKS)
