@@ -105,6 +105,9 @@ _PROVIDER_NAMES: dict[tuple[str, ...], str] = {
     ("microsoft.managedidentity", "userassignedidentities"): "managed identity",
     ("microsoft.web", "sites"): "web app",
     ("microsoft.storage", "storageaccounts"): "storage account",
+    ("microsoft.storage", "storageaccounts", "blobservices", "containers"): "blob container",
+    ("microsoft.keyvault", "vaults", "keys"): "Key Vault key",
+    ("microsoft.insights", "components"): "Application Insights",
     ("microsoft.search", "searchservices"): "AI Search service",
 }
 
