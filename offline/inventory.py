@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from components.catalogue.roles import role_by_guid
 from offline.render import Registration, Rendering
+from offline.rights.roles import definition
 from policy.rules import (
     ENTRA_APPLICATION,
     ENTRA_FEDERATED_CREDENTIAL,
@@ -195,8 +196,8 @@ def _role(grant: Registration) -> tuple[str, str]:
     guid = role_guid_of(role_definition_id)
     if guid is None:
         return f"not a role definition id: {role_definition_id!r}", ""
-    role = role_by_guid(guid)
-    return (role.name if role else "role not in the catalogue"), guid
+    known = role_by_guid(guid) or definition(guid)  # the program's catalogue, then every built-in role known here
+    return (known.name if known else "role not in the catalogue"), guid
 
 
 # --- the inventory ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
     venv/bin/python -m offline.plan --diff dev prod --format json
     venv/bin/python -m offline.plan --stack prod --what-if location=westeurope
     venv/bin/python -m offline.plan --stack prod --what-if pim:platformAdminEligibility.expiresOn=2027-11-01T00:00:00Z
+    venv/bin/python -m offline.plan --stack prod --what-if bootstrap:stateRetentionDays=60
     venv/bin/python -m offline.plan --stack dev --before /tmp/Pulumi.dev.main.yaml   # a PR's config change
 
 No cloud access and no Pulumi CLI: each environment's projects run under mocks (`offline.render`): the main stack,
@@ -92,14 +93,21 @@ def _value(text: str) -> object:
 
 
 def parse_what_if(items: Sequence[str]) -> dict[Phase, list[tuple[str, object]]]:
-    """`key.path=value` (main program) or `pim:key.path=value` (PIM phase); values are JSON, else text."""
+    """`key.path=value` (main program), `pim:key.path=value` or `bootstrap:key.path=value`; values are JSON, else
+    text (`null` removes the key)."""
     changes: dict[Phase, list[tuple[str, object]]] = {}
     for item in items:
         key, separator, value = item.partition("=")
         if not separator or not key:
             raise ValueError(f"--what-if {item!r}: expected KEY=VALUE, e.g. location=westeurope")
-        phase: Phase = "pim" if key.startswith("pim:") else "main"
-        changes.setdefault(phase, []).append((key.removeprefix("pim:"), None if value == "null" else _value(value)))
+        prefix, colon, rest = key.partition(":")
+        phase: Phase = "main"
+        if colon:
+            if prefix not in ("pim", "bootstrap"):
+                raise ValueError(f"--what-if {item!r}: the prefix may be pim: or bootstrap:")
+            phase = "pim" if prefix == "pim" else "bootstrap"
+            key = rest
+        changes.setdefault(phase, []).append((key, None if value == "null" else _value(value)))
     return changes
 
 
@@ -116,7 +124,8 @@ def rehearsals_for(
 ) -> tuple[Rehearsal, ...]:
     found: list[Rehearsal] = []
     for phase, changes in what_if.items():
-        found.append(rehearse_change(environment.stack, changes, phase=phase, main=environment.main, today=today))
+        stack = environment.bootstrap.stack if phase == "bootstrap" and environment.bootstrap else environment.stack
+        found.append(rehearse_change(stack, changes, phase=phase, main=environment.main, today=today))
     if before is not None:
         found.append(rehearse_from(environment.stack, stack_file_config(before), today=today))
     return tuple(found)
@@ -152,7 +161,7 @@ def _parser(stacks: list[str]) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="rehearse a config change on the deployed stack (repeatable; 'pim:' prefix for the PIM phase)",
+        help="rehearse a config change on the deployed stack (repeatable; 'pim:' or 'bootstrap:' for those projects)",
     )
     parser.add_argument("--before", type=Path, help="rehearse this stack file -> the current one (one stack)")
     parser.add_argument("--today", type=date.fromisoformat, help="check model retirement as of this day (YYYY-MM-DD)")

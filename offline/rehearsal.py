@@ -27,12 +27,15 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 from offline.arm import ARM_TYPES
 from offline.inventory import build_inventory
 from offline.registrations import Registration, Rendering, flatten
 from offline.render import (
+    BOOTSTRAP_DIR,
+    BOOTSTRAP_PROJECT,
     PIM_DIR,
     PIM_PROJECT,
     PROJECT_DIR,
@@ -350,25 +353,32 @@ def describe(changes: Sequence[tuple[str, object]]) -> str:
 
 # --- rehearsing the changes an operator makes ---------------------------------------------------------------
 
-Phase = Literal["main", "pim"]
+Phase = Literal["main", "pim", "bootstrap"]
+PROJECTS: dict[Phase, tuple[Path, str]] = {
+    "main": (PROJECT_DIR, PROJECT_NAME),
+    "pim": (PIM_DIR, PIM_PROJECT),
+    "bootstrap": (BOOTSTRAP_DIR, BOOTSTRAP_PROJECT),
+}
 
 
 def _renderer(
     stack: str, config: Mapping[str, str], phase: Phase, main: Rendering | None, today: date | None
 ) -> Callable[[frozenset[tuple[str, str]]], Rendering]:
-    def render_after(recreated: frozenset[tuple[str, str]]) -> Rendering:
-        if phase == "main":
-            return render(stack, config=config, recreated=recreated, today=today)
+    project_dir, project = PROJECTS[phase]
+    outputs = {}
+    if phase == "pim":
         assert main is not None
-        reference = config.get(f"{PIM_PROJECT}:mainStack", main_stack_reference(stack))
+        outputs = {config.get(f"{PIM_PROJECT}:mainStack", main_stack_reference(stack)): main.exports}
+
+    def render_after(recreated: frozenset[tuple[str, str]]) -> Rendering:
         return render(
             stack,
             config=config,
-            project_dir=PIM_DIR,
-            project_name=PIM_PROJECT,
+            project_dir=project_dir,
+            project_name=project,
             recreated=recreated,
             today=today,
-            stack_outputs={reference: main.exports},
+            stack_outputs=outputs,
         )
 
     return render_after
@@ -382,15 +392,17 @@ def rehearse_change(
     today: date | None = None,
 ) -> Rehearsal:
     """What `pulumi up` does to the deployed `stack` when its stack file gets `changes` (dotted key -> value;
-    None removes a key). `phase` "pim" changes the PIM phase's stack file instead of the main program's."""
-    project_dir, project = (PROJECT_DIR, PROJECT_NAME) if phase == "main" else (PIM_DIR, PIM_PROJECT)
-    main = main or render(stack, today=today)
+    None removes a key). `phase` "pim" or "bootstrap" changes that project's stack file instead of the main
+    program's (the bootstrap's stack is the environment's name)."""
+    project_dir, project = PROJECTS[phase]
+    if phase == "pim":
+        main = main or render(stack, today=today)
     current = stack_config(stack, project_dir)
     changed = dict(current)
     for key, value in changes:
         set_path(changed, project, key, value)
     before = _renderer(stack, current, phase, main, today)(frozenset())
-    names = main if phase == "main" else with_phases(main, before)
+    names = with_phases(main, before) if phase == "pim" and main is not None else before
     return rehearse(before, _renderer(stack, changed, phase, main, today), describe(changes), names)
 
 

@@ -185,3 +185,13 @@ def test_changing_the_role_of_an_existing_assignment_is_refused_by_azure() -> No
 @pytest.mark.parametrize("stack_name", ["dev", "prod"])
 def test_rendering_the_same_configuration_changes_nothing(stack_name: str, rendered: dict[str, Rendering]) -> None:
     assert rehearse_change(stack_name, [], main=rendered[stack_name]).steps == ()
+
+
+def test_pointing_the_bootstrap_at_a_renamed_repository_updates_both_credentials_in_place() -> None:
+    """Issuer, subject and audiences of an app's federated credential update in place; only a new display name
+    (or application) replaces one. So a repository rename needs no sign-in gap for the pipeline."""
+    rehearsal = rehearse_change("staging", [("github.repository", "platform-infra")], phase="bootstrap")
+    credentials = {s.name: s for s in rehearsal.steps if s.type.endswith("ApplicationFederatedIdentityCredential")}
+    assert set(credentials) == {"staging-deployer-github-environment-staging", "staging-preview-github-pull-request"}
+    assert all(s.action == "update" and "subject" in s.changed for s in credentials.values())
+    assert rehearsal.of("replace") == () and rehearsal.blocked == ()
