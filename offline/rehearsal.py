@@ -419,6 +419,7 @@ def rehearse_from(stack: str, before_config: Mapping[str, str], today: date | No
 
 @dataclass(frozen=True)
 class ReplacementProfile:
+    project: str
     type: str
     count: int
     protected: int
@@ -430,12 +431,13 @@ def replacement_profile(rendering: Rendering) -> tuple[ReplacementProfile, ...]:
     """Per resource type of `rendering`: how a replacement goes, what the old one's absence costs, how many are
     protected (a replacement of those stops `pulumi up`)."""
     context = _Context(rendering, rendering, {}, {}, {})
-    by_type: dict[str, list[Registration]] = {}
+    by_type: dict[tuple[str, str], list[Registration]] = {}
     for resource in rendering.resources:
         if resource.custom:
-            by_type.setdefault(resource.type, []).append(resource)
+            project = resource.urn.split("::")[1]
+            by_type.setdefault((project, resource.type), []).append(resource)
     profile: list[ReplacementProfile] = []
-    for type_token, resources in sorted(by_type.items()):
+    for (project, type_token), resources in sorted(by_type.items()):
         first = resources[0]
         order = replacement_order(first)
         losses = _loss(first, context) if order == DELETE_FIRST else []
@@ -450,6 +452,6 @@ def replacement_profile(rendering: Rendering) -> tuple[ReplacementProfile, ...]:
         else:
             cost = losses[0] if losses else "absent between the delete and the create"
         profile.append(
-            ReplacementProfile(type_token, len(resources), sum(1 for r in resources if r.protect), order, cost)
+            ReplacementProfile(project, type_token, len(resources), sum(1 for r in resources if r.protect), order, cost)
         )
     return tuple(profile)

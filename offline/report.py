@@ -150,8 +150,8 @@ class StackReport:
             ),
             Section(
                 "If replaced",
-                ("Resource type", "Count", "Protected", "Replaced", "While the old one is gone"),
-                tuple((p.type, p.count, p.protected, p.order, p.cost) for p in self.replacements),
+                ("Project", "Resource type", "Count", "Protected", "Replaced", "While the old one is gone"),
+                tuple((p.project, p.type, p.count, p.protected, p.order, p.cost) for p in self.replacements),
             ),
         ]
         for rehearsal in self.rehearsals:
@@ -260,7 +260,7 @@ class StackReport:
             {
                 "stack": s,
                 "section": "if-replaced",
-                "name": p.type,
+                "name": f"{p.project} {p.type}",
                 "kind": p.order,
                 "detail": f"{p.count} ({p.protected} protected): {p.cost}",
             }
@@ -321,6 +321,6 @@ def build_report(environment: Environment, rehearsals: tuple[Rehearsal, ...] = (
         verdicts=tuple(evaluate(policy_resources(combined), combined.stack)),
         warnings=tuple(combined.warnings),
         rights=tuple(rights),
-        replacements=replacement_profile(combined),
+        replacements=replacement_profile(with_phases(combined, environment.bootstrap)),
         rehearsals=rehearsals,
     )
