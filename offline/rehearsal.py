@@ -401,7 +401,10 @@ def rehearse_change(
     changed = dict(current)
     for key, value in changes:
         set_path(changed, project, key, value)
-    before = _renderer(stack, current, phase, main, today)(frozenset())
+    # The main stack as it is deployed is `main` when given (rendered from the same stack file), else rendered here.
+    before = (
+        main if phase == "main" and main is not None else _renderer(stack, current, phase, main, today)(frozenset())
+    )
     names = with_phases(main, before) if phase == "pim" and main is not None else before
     return rehearse(before, _renderer(stack, changed, phase, main, today), describe(changes), names)
 

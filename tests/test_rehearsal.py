@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 
 import pulumi
-import pytest
 from pulumi_azure_native import authorization, keyvault, resources
 
 from offline.rehearsal import CREATE_FIRST, DELETE_FIRST, Rehearsal, classify, rehearse, rehearse_change
@@ -182,9 +181,9 @@ def test_changing_the_role_of_an_existing_assignment_is_refused_by_azure() -> No
     assert step.action == "update" and "roleDefinitionId" in step.blocked[0]
 
 
-@pytest.mark.parametrize("stack_name", ["dev", "prod"])
-def test_rendering_the_same_configuration_changes_nothing(stack_name: str, rendered: dict[str, Rendering]) -> None:
-    assert rehearse_change(stack_name, [], main=rendered[stack_name]).steps == ()
+def test_rendering_the_same_configuration_changes_nothing() -> None:
+    """No false positives: the deployed stack against itself (rendered afresh, so nothing is shared)."""
+    assert rehearse_change("prod", []).steps == ()
 
 
 def test_pointing_the_bootstrap_at_a_renamed_repository_updates_both_credentials_in_place() -> None:

@@ -181,6 +181,15 @@ def test_immutable_subject_format() -> None:
     }
 
 
+def test_nobody_owns_the_pipeline_identities(boot: Rendering) -> None:
+    """An owner of the deployer's app registration could add a secret to it and act as the deployer: the
+    administrator who runs the bootstrap manages both apps through directory roles, and the azuread provider
+    removes it from the owners it starts with (no `owners` listed)."""
+    for resource in boot.of_type(APPLICATION) + boot.of_type(SERVICE_PRINCIPAL):
+        assert resource.input("owners") == [], resource.name
+    assert boot.caller is not None and not boot.caller.owns_what_it_manages
+
+
 def test_applications_have_no_password_and_no_certificate(boot: Rendering) -> None:
     for application in boot.of_type(APPLICATION):
         assert "password" not in application.inputs
