@@ -13,7 +13,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.catalogue import federation
-from components.ordering import SerialWrites
+from components.entra import FederatedCredential, federated_application, federated_credentials
 from components.rbac import Principal
 
 
@@ -39,49 +39,27 @@ class GitHubIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GitHubIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:GitHubIdentity", name, None, opts)
-        if len(args.subjects) > federation.MAX_CREDENTIALS_PER_IDENTITY:
-            raise ValueError(f"{args.display_name}: at most {federation.MAX_CREDENTIALS_PER_IDENTITY} credentials")
-        child = pulumi.ResourceOptions(parent=self)
         # No owners. An owner of the deployer's application could add a secret to it and act as the deployer;
         # the administrator who runs the bootstrap manages these applications through directory roles instead
         # (Cloud Application Administrator, Privileged Role Administrator), which are PIM-activated and audited.
-        # The azuread provider creates the application with its caller as owner and removes the caller again
-        # when `owners` does not list it, so an empty list leaves no owner at all.
-        no_owners: list[str] = []
-        self.application = azuread.Application(
-            f"{name}-app",
-            display_name=args.display_name,
-            description=args.description,
-            sign_in_audience="AzureADMyOrg",
-            owners=no_owners,
-            prevent_duplicate_names=True,
-            opts=child,
+        # With no owner listed, the azuread provider leaves none: it removes the caller it started with.
+        self.application, self.service_principal = federated_application(
+            self, name, args.display_name, owners=[], description=args.description
         )
-        self.service_principal = azuread.ServicePrincipal(
-            f"{name}-sp",
-            client_id=self.application.client_id,
-            app_role_assignment_required=True,
-            owners=no_owners,
-            opts=child,
-        )
-        self.credentials = []
-        # One credential at a time on the same application.
-        writes = SerialWrites(self.application)
-        for subject in args.subjects:
-            self.credentials.append(
-                writes.add(
-                    azuread.ApplicationFederatedIdentityCredential(
-                        f"{name}-{subject.name}",
-                        application_id=self.application.id,
-                        display_name=subject.name,
-                        description=subject.description,
-                        issuer=federation.GITHUB_ACTIONS_ISSUER,
-                        subject=subject.subject,
-                        audiences=list(federation.AUDIENCES),
-                        opts=writes.options(self, delete_before_replace=federation.REPLACE_CREDENTIALS_DELETE_FIRST),
-                    )
+        self.credentials = federated_credentials(
+            self,
+            self.application,
+            [
+                FederatedCredential(
+                    f"{name}-{subject.name}",
+                    subject.name,
+                    federation.GITHUB_ACTIONS_ISSUER,
+                    subject.subject,
+                    subject.description,
                 )
-            )
+                for subject in args.subjects
+            ],
+        )
         self.principal = Principal(
             key=f"service-principal:{args.display_name}",
             display_name=args.display_name,

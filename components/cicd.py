@@ -12,7 +12,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.catalogue import federation
-from components.ordering import SerialWrites
+from components.entra import FederatedCredential, federated_application, federated_credentials
 from components.rbac import Principal
 from components.settings import Settings
 
@@ -36,54 +36,23 @@ class CiCdIdentity(pulumi.ComponentResource):
         settings = args.settings
         github = settings.access.github
         display_name = f"sp-{settings.name_prefix}-foundry-{settings.environment}-cicd"
-        child = pulumi.ResourceOptions(parent=self)
-        owners = [args.deployer_object_id]
-        self.application = azuread.Application(
-            f"{name}-app",
-            display_name=display_name,
-            sign_in_audience="AzureADMyOrg",
-            owners=owners,
-            prevent_duplicate_names=True,
-            opts=child,
+        self.application, self.service_principal = federated_application(
+            self, name, display_name, [args.deployer_object_id]
         )
-        self.service_principal = azuread.ServicePrincipal(
-            f"{name}-sp",
-            client_id=self.application.client_id,
-            app_role_assignment_required=True,
-            owners=owners,
-            opts=child,
+        repository = f"{github.owner}/{github.repository}"
+        github_job = FederatedCredential(
+            f"{name}-github-{settings.environment}",
+            f"github-{settings.environment}",
+            federation.GITHUB_ACTIONS_ISSUER,
+            github.environment_subject(settings.environment),
+            f"GitHub Actions jobs in the '{settings.environment}' environment of {repository}",
         )
-        subject = github.environment_subject(settings.environment)
-        # Credentials on one application are written one at a time; Entra answers 409 otherwise.
-        writes = SerialWrites(self.application)
-        self.credentials = [
-            writes.add(
-                azuread.ApplicationFederatedIdentityCredential(
-                    f"{name}-github-{settings.environment}",
-                    application_id=self.application.id,
-                    display_name=f"github-{settings.environment}",
-                    description=f"GitHub Actions jobs in the '{settings.environment}' environment of {github.owner}/{github.repository}",
-                    issuer=federation.GITHUB_ACTIONS_ISSUER,
-                    subject=subject,
-                    audiences=list(federation.AUDIENCES),
-                    opts=writes.options(self, delete_before_replace=federation.REPLACE_CREDENTIALS_DELETE_FIRST),
-                )
-            )
+        extras = [
+            FederatedCredential(f"{name}-{extra.name}", extra.name, extra.issuer, extra.subject)
+            for extra in settings.access.extra_credentials
+            if extra.identity == "cicd"
         ]
-        for extra in (c for c in settings.access.extra_credentials if c.identity == "cicd"):
-            self.credentials.append(
-                writes.add(
-                    azuread.ApplicationFederatedIdentityCredential(
-                        f"{name}-{extra.name}",
-                        application_id=self.application.id,
-                        display_name=extra.name,
-                        issuer=extra.issuer,
-                        subject=extra.subject,
-                        audiences=list(federation.AUDIENCES),
-                        opts=writes.options(self, delete_before_replace=federation.REPLACE_CREDENTIALS_DELETE_FIRST),
-                    )
-                )
-            )
+        self.credentials = federated_credentials(self, self.application, [github_job, *extras])
         self.principal = Principal(
             key=f"service-principal:{display_name}",
             display_name=display_name,

@@ -17,6 +17,14 @@ ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
 SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
 ALL, OWNED = "every object", "objects it owns"
+APPLICATION_OPERATIONS: tuple[str, ...] = (
+    "applications.create",
+    "applications.manage",
+    "applications.list",
+    "servicePrincipals.create",
+    "servicePrincipals.manage",
+    "servicePrincipals.read",
+)
 
 # What a Microsoft Graph application permission lets an app do, by operation (Graph permissions reference and
 # the API reference pages of each call; OwnedBy "cannot update any apps that it is not an owner of", and may list).
@@ -28,17 +36,7 @@ GRAPH_PERMISSIONS: dict[str, dict[str, str]] = {
         "servicePrincipals.create": OWNED,
         "servicePrincipals.manage": OWNED,
     },
-    "Application.ReadWrite.All": {
-        op: ALL
-        for op in (
-            "applications.create",
-            "applications.manage",
-            "applications.list",
-            "servicePrincipals.create",
-            "servicePrincipals.manage",
-            "servicePrincipals.read",
-        )
-    },
+    "Application.ReadWrite.All": dict.fromkeys(APPLICATION_OPERATIONS, ALL),
     "Application.Read.All": {"applications.list": ALL, "servicePrincipals.read": ALL},
     "Group.Create": {"groups.create": ALL, "groups.manage": OWNED},
     "Group.ReadWrite.All": {"groups.create": ALL, "groups.manage": ALL, "groups.list": ALL},
@@ -58,19 +56,7 @@ GRAPH_PERMISSIONS: dict[str, dict[str, str]] = {
 # What an Entra directory role lets a person do (Learn, "Microsoft Entra built-in roles": Application and Cloud
 # Application Administrators manage every app registration, including credentials, but may not grant Microsoft
 # Graph application permissions; Privileged Role Administrator may).
-_APP_ADMIN = {
-    op: ALL
-    for op in (
-        "applications.create",
-        "applications.manage",
-        "applications.list",
-        "servicePrincipals.create",
-        "servicePrincipals.manage",
-        "servicePrincipals.read",
-        "directoryObjects.read",
-        "users.read",
-    )
-}
+_APP_ADMIN: dict[str, str] = dict.fromkeys((*APPLICATION_OPERATIONS, "directoryObjects.read", "users.read"), ALL)
 DIRECTORY_ROLES: dict[str, dict[str, str]] = {
     "Cloud Application Administrator": _APP_ADMIN,
     "Application Administrator": _APP_ADMIN,
