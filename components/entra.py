@@ -71,7 +71,10 @@ def federated_credentials(
                 issuer=credential.issuer,
                 subject=credential.subject,
                 audiences=list(federation.AUDIENCES),
-                opts=writes.options(parent, delete_before_replace=federation.REPLACE_CREDENTIALS_DELETE_FIRST),
+                # A new display name replaces a credential (it is immutable), and the azuread provider replaces
+                # create-first (pulumi-azuread sets no DeleteBeforeReplace): the new one would collide with the old
+                # on issuer and subject, which are unique per application. So the old one goes first.
+                opts=writes.options(parent, delete_before_replace=True),
             )
         )
         for credential in credentials

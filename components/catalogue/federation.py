@@ -10,11 +10,6 @@ AUDIENCES: tuple[str, ...] = (ENTRA_TOKEN_EXCHANGE_AUDIENCE,)
 # Entra allows at most 20 federated credentials per application or user-assigned identity.
 MAX_CREDENTIALS_PER_IDENTITY = 20
 
-# Issuer and subject are unique per application, and renaming a credential replaces it (its display name is
-# immutable). The azuread provider replaces create-first (pulumi-azuread sets no DeleteBeforeReplace), so a
-# renamed credential would collide with the old one: credentials are replaced delete-first instead.
-REPLACE_CREDENTIALS_DELETE_FIRST = True
-
 
 def github_repository_claim(
     owner: str, repository: str, owner_id: str | None = None, repository_id: str | None = None
