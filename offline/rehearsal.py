@@ -23,6 +23,7 @@ in turn: the after-stack is rendered again with those resources marked re-create
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -32,7 +33,7 @@ from typing import Any, Literal
 
 from offline.arm import ARM_TYPES
 from offline.inventory import build_inventory
-from offline.registrations import Registration, Rendering, flatten
+from offline.registrations import Registration, Rendering, direct_dependencies, flatten
 from offline.render import (
     BOOTSTRAP_DIR,
     BOOTSTRAP_PROJECT,
@@ -307,7 +308,31 @@ def classify(before: Rendering, after: Rendering, names_from: Rendering | None =
         steps.append(
             Step(resource.urn, resource.type, "delete", consequences=tuple(_loss(resource, context)), blocked=blocked)
         )
-    return tuple(steps)
+    return _blocked_by_users(tuple(steps), before)
+
+
+# Resources Azure refuses to delete while something still uses them; what still uses them, in words.
+DELETE_REFUSED_WHILE_USED: dict[str, str] = {
+    "azure-native:network:VirtualNetwork": "its subnets are in use (endpoints, an app's integration)",
+    "azure-native:web:AppServicePlan": "apps still run on it",
+    "azure-native:privatedns:PrivateZone": "virtual network links are still on it",
+}
+
+
+def _blocked_by_users(steps: tuple[Step, ...], before: Rendering) -> tuple[Step, ...]:
+    """A resource deleted first (a delete-first replacement, or a removal) while a resource that depends on it
+    stays: Azure refuses the delete for the types in DELETE_REFUSED_WHILE_USED."""
+    going = {s.urn for s in steps if s.action == "delete" or (s.action == "replace" and s.order == DELETE_FIRST)}
+    staying = [r for r in before.resources if r.custom and r.urn not in going]
+    result: list[Step] = []
+    for step in steps:
+        reason = DELETE_REFUSED_WHILE_USED.get(step.type)
+        users = [r.name for r in staying if step.urn in direct_dependencies(r)] if step.urn in going and reason else []
+        if users:
+            blocked = f"Azure refuses to delete it while {reason}: {', '.join(sorted(users))} stay"
+            step = dataclasses.replace(step, blocked=(*step.blocked, blocked))
+        result.append(step)
+    return tuple(result)
 
 
 def rehearse(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 import pulumi
-from pulumi_azure_native import authorization, keyvault, resources
+from pulumi_azure_native import authorization, keyvault, resources, web
 
 from offline.rehearsal import CREATE_FIRST, DELETE_FIRST, Rehearsal, classify, rehearse, rehearse_change
 from offline.render import FAKE_SUBSCRIPTION_ID, FAKE_TENANT_ID, Rendering, render
@@ -194,3 +194,21 @@ def test_pointing_the_bootstrap_at_a_renamed_repository_updates_both_credentials
     assert set(credentials) == {"staging-deployer-github-environment-staging", "staging-preview-github-pull-request"}
     assert all(s.action == "update" and "subject" in s.changed for s in credentials.values())
     assert rehearsal.of("replace") == () and rehearsal.blocked == ()
+
+
+def hosting(plan_name: str) -> None:
+    plan = web.AppServicePlan("plan", name=plan_name, resource_group_name="rg", kind="linux", reserved=True)
+    web.WebApp("app", name="app-rehearsal", resource_group_name="rg", server_farm_id=plan.id)
+
+
+def test_a_plan_replaced_under_an_app_that_stays_is_refused_by_azure() -> None:
+    """A renamed plan is replaced delete-first; the app only moves to the new plan (an update), so it is still on
+    the old plan when that is deleted, which Azure refuses."""
+    rehearsal = rehearse(
+        render("dev", program=lambda: hosting("asp-one")),
+        lambda recreated: render("dev", program=lambda: hosting("asp-two"), recreated=recreated),
+        "rename the plan",
+    )
+    plan, app = rehearsal.step("plan"), rehearsal.step("app")
+    assert (plan.action, plan.order, app.action) == ("replace", DELETE_FIRST, "update")
+    assert plan.blocked == ("Azure refuses to delete it while apps still run on it: app stay",)
