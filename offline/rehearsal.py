@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -67,6 +67,7 @@ ENTRA_REPLACE_INPUTS: dict[str, tuple[str, ...]] = {
 ENTRA_GROUP = "azuread:index/group:Group"
 ENTRA_APPLICATION = "azuread:index/application:Application"
 ENTRA_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+IDENTITY_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
 RBAC_PROPAGATION = "up to 10 minutes"
@@ -162,6 +163,7 @@ class _Context:
     grants: Mapping[str, str]  # urn -> "principal: role on scope"
     deleted_ids: Mapping[str, Registration]  # lower ARM id -> resource whose URN goes away
     deleted_names: Mapping[tuple[str, str], Registration]  # (type, lower display name) -> Entra object going away
+    deleted_credentials: Mapping[tuple[str, ...], Registration] = field(default_factory=dict)
 
 
 def _loss(resource: Registration, context: _Context) -> list[str]:
@@ -222,8 +224,27 @@ def _replacement_blocks(before: Registration, after: Registration, order: str) -
     return blocked
 
 
+def _credential_key(resource: Registration) -> tuple[str, ...] | None:
+    """(identity, issuer, subject) of a federated credential; None for anything else."""
+    if resource.type == ENTRA_CREDENTIAL:
+        owner = str(resource.inputs.get("applicationId"))
+    elif resource.type == IDENTITY_CREDENTIAL:
+        owner = f"{resource.inputs.get('resourceGroupName')}/{resource.inputs.get('resourceName')}"
+    else:
+        return None
+    return (owner, str(resource.inputs.get("issuer")), str(resource.inputs.get("subject")))
+
+
 def _create_blocks(after: Registration, context: _Context) -> list[str]:
     blocked: list[str] = []
+    key = _credential_key(after)
+    old_credential = context.deleted_credentials.get(key) if key else None
+    if old_credential is not None:
+        blocked.append(
+            f"same issuer and subject as {old_credential.urn.rsplit('::', 1)[-1]} on the same identity, which this "
+            "update deletes only after its creates (a renamed credential is a new resource): Entra refuses a second "
+            "one; rename in two deploys, removing the old credential first"
+        )
     old = context.deleted_ids.get(after.id.lower()) if after.type in ARM_TYPES else None
     if old is not None:
         blocked.append(
@@ -262,6 +283,7 @@ def classify(before: Rendering, after: Rendering, names_from: Rendering | None =
             for r in going
             if r.type in (ENTRA_GROUP, ENTRA_APPLICATION)
         },
+        {key: r for r in going if (key := _credential_key(r)) is not None},
     )
     steps: list[Step] = []
     for urn, resource in new.items():
@@ -311,11 +333,22 @@ def classify(before: Rendering, after: Rendering, names_from: Rendering | None =
     return _blocked_by_users(tuple(steps), before)
 
 
-# Resources Azure refuses to delete while something still uses them; what still uses them, in words.
-DELETE_REFUSED_WHILE_USED: dict[str, str] = {
-    "azure-native:network:VirtualNetwork": "its subnets are in use (endpoints, an app's integration)",
-    "azure-native:web:AppServicePlan": "apps still run on it",
-    "azure-native:privatedns:PrivateZone": "virtual network links are still on it",
+# Resources Azure refuses to delete while a resource of the listed types still uses them (and stays).
+DELETE_REFUSED_WHILE_USED: dict[str, tuple[frozenset[str], str]] = {
+    # A subnet with a private endpoint or an app's integration in it cannot be deleted, and neither can its
+    # network (InUseSubnetCannotBeDeleted).
+    "azure-native:network:VirtualNetwork": (
+        frozenset({"azure-native:network:PrivateEndpoint", "azure-native:web:WebApp"}),
+        "its subnets are in use",
+    ),
+    # An App Service plan that still hosts an app cannot be deleted.
+    "azure-native:web:AppServicePlan": (frozenset({"azure-native:web:WebApp"}), "apps still run on it"),
+    # "Cannot delete resource while nested resources exist" (CannotDeleteResource): a zone's virtual network
+    # links go first (seen in Azure/ResourceModules #823 and learntocloud/networking-lab #8).
+    "azure-native:privatedns:PrivateZone": (
+        frozenset({"azure-native:privatedns:VirtualNetworkLink"}),
+        "virtual network links are still on it",
+    ),
 }
 
 
@@ -326,8 +359,12 @@ def _blocked_by_users(steps: tuple[Step, ...], before: Rendering) -> tuple[Step,
     staying = [r for r in before.resources if r.custom and r.urn not in going]
     result: list[Step] = []
     for step in steps:
-        reason = DELETE_REFUSED_WHILE_USED.get(step.type)
-        users = [r.name for r in staying if step.urn in direct_dependencies(r)] if step.urn in going and reason else []
+        user_types, reason = DELETE_REFUSED_WHILE_USED.get(step.type, (frozenset(), ""))
+        users = (
+            [r.name for r in staying if r.type in user_types and step.urn in direct_dependencies(r)]
+            if step.urn in going
+            else []
+        )
         if users:
             blocked = f"Azure refuses to delete it while {reason}: {', '.join(sorted(users))} stay"
             step = dataclasses.replace(step, blocked=(*step.blocked, blocked))

@@ -69,9 +69,10 @@ def _as_rendering(*resources: object) -> Rendering:
     return Rendering("prod", list(resources), {}, set())  # type: ignore[arg-type]
 
 
-def test_renaming_a_cicd_credential_signs_out_its_jobs_briefly_instead_of_colliding() -> None:
-    """A federated credential's display name is immutable (ForceNew) and azuread replaces create-first: the new one
-    would collide on issuer + subject. The program asks for delete-first: a short sign-in gap instead."""
+def test_renaming_a_credential_collides_with_itself_unless_done_in_two_deploys() -> None:
+    """A credential's name is part of its resource name, so a rename is a new credential plus a deleted one, and
+    Pulumi deletes only after it creates: the new one would repeat the old one's issuer and subject, which Entra
+    refuses on one application."""
     credential = {
         "identity": "cicd",
         "issuer": "https://token.actions.githubusercontent.com",
@@ -85,11 +86,12 @@ def test_renaming_a_cicd_credential_signs_out_its_jobs_briefly_instead_of_collid
         ),
         "rename the credential",
     )
-    by_action = steps_by_action(rehearsal)
-    # The logical name follows the credential's name: one is deleted, one created; the GitHub one is untouched.
-    assert by_action == {"create": {"dev-cicd-evals"}, "delete": {"dev-cicd-evals-repo"}}
-    (deleted,) = rehearsal.of("delete")
-    assert "sign-ins with subject 'repo:contoso/foundry-evals:environment:dev' fail" in deleted.consequences[0]
+    assert steps_by_action(rehearsal) == {"create": {"dev-cicd-evals"}, "delete": {"dev-cicd-evals-repo"}}
+    (created,) = rehearsal.of("create")
+    assert created.blocked and "same issuer and subject as dev-cicd-evals-repo" in created.blocked[0]
+    # The first of the two deploys removes the old credential and adds nothing that collides.
+    removed = rehearse(main, lambda recreated: render("dev", recreated=recreated), "remove the credential")
+    assert removed.blocked == () and steps_by_action(removed) == {"delete": {"dev-cicd-evals-repo"}}
 
 
 def test_changing_the_application_repository_updates_the_credential_in_place(rendered: dict[str, Rendering]) -> None:
@@ -128,9 +130,8 @@ def test_a_new_prefix_in_dev_recreates_the_app_identity_and_opens_an_access_gap(
 
 def test_moving_prod_to_another_region_is_stopped_by_protection(rendered: dict[str, Rendering]) -> None:
     rehearsal = rehearse_change("prod", [("location", "westeurope")], main=rendered["prod"])
-    blocked = {s.name for s in rehearsal.blocked}
-    assert {"prod-foundry-account", "prod-vault-kv", "prod-identity-uami"} <= blocked
-    assert all("protected" in s.blocked[0] for s in rehearsal.blocked)
+    protected = {s.name for s in rehearsal.blocked if any("protected" in reason for reason in s.blocked)}
+    assert protected == {"prod-foundry-account", "prod-vault-kv", "prod-identity-uami"}
 
 
 def vault(logical: str, name: str = "kv-rehearsal") -> None:
