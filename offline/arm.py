@@ -34,6 +34,8 @@ class ArmType:
     global_name: bool = False
     # Inputs azure-native sends as an in-place update that Azure refuses ("*": every input): such a change fails.
     refused_updates: tuple[str, ...] = ()
+    # (input, full-match pattern, what Azure allows) for the name Azure checks; a name outside it is refused.
+    name_format: tuple[str, str, str] | None = None
 
     @property
     def namespace(self) -> str:
@@ -100,6 +102,8 @@ ARM_TYPES: dict[str, ArmType] = {
             "azure-native:cognitiveservices:ProjectConnection",
             f"{_COGNITIVE}/projects/connections",
             ("accountName", "projectName", "connectionName"),
+            # REST spec 2025-06-01, parameter `connectionName`: ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$
+            name_format=("connectionName", r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}", "3-33 letters, digits, '_' and '-'"),
         ),
         ArmType(
             "azure-native:authorization:RoleAssignment",
@@ -130,7 +134,14 @@ ARM_TYPES: dict[str, ArmType] = {
             "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
             ("resourceName", "federatedIdentityCredentialResourceName"),
         ),
-        ArmType("azure-native:keyvault:Vault", "Microsoft.KeyVault/vaults", ("vaultName",), global_name=True),
+        ArmType(
+            "azure-native:keyvault:Vault",
+            "Microsoft.KeyVault/vaults",
+            ("vaultName",),
+            global_name=True,
+            # REST spec: ^[a-zA-Z0-9-]{3,24}$ (and Key Vault's naming rules: a letter first, no '--')
+            name_format=("vaultName", r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]", "3-24 letters, digits, '-'"),
+        ),
         ArmType("azure-native:keyvault:Key", "Microsoft.KeyVault/vaults/keys", ("vaultName", "keyName")),
         ArmType(
             "azure-native:web:AppServicePlan",

@@ -16,6 +16,7 @@ on one rendering (the render harness does so by default and fails the render wit
   the caller. A caller whose Graph rights reach only what it owns then gets 403 on the next write.
 - name-unique-in-scope: an ARM id can be created once (azure-native checks for an existing resource before it
   creates: "cannot create already existing resource").
+- name-format: a name outside the pattern the REST spec gives (a project connection: 3-33 characters).
 - role-assignment-once: the same role for the same principal at the same scope under two names is refused
   (RoleAssignmentExists).
 - federated-credentials-per-identity: at most 20 per application or user-assigned identity, issuer + subject
@@ -29,6 +30,7 @@ on one rendering (the render harness does so by default and fails the render wit
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -197,6 +199,25 @@ def name_unique_in_scope(resources: Sequence[Registration], _caller: Caller | No
     ]
 
 
+def name_format(resources: Sequence[Registration], _caller: Caller | None) -> list[Refusal]:
+    refusals: list[Refusal] = []
+    for resource in resources:
+        rule = ARM_TYPES[resource.type].name_format if resource.type in ARM_TYPES else None
+        if rule is None:
+            continue
+        name_input, pattern, allowed = rule
+        name = str(resource.inputs.get(name_input, ""))
+        if re.fullmatch(pattern, name) is None:
+            refusals.append(
+                Refusal(
+                    "name-format",
+                    resource.urn,
+                    f"{name_input} {name!r} ({len(name)} characters): Azure allows {allowed}",
+                )
+            )
+    return refusals
+
+
 def role_assignment_once(resources: Sequence[Registration], _caller: Caller | None) -> list[Refusal]:
     seen: dict[tuple[str, str, str], Registration] = {}
     refusals: list[Refusal] = []
@@ -291,29 +312,23 @@ def _duplicates(
     return found
 
 
-RULES: tuple[Callable[[Sequence[Registration], Caller | None], list[Refusal]], ...] = (
-    connection_names_per_account,
-    one_write_at_a_time,
-    entra_caller_keeps_ownership,
-    name_unique_in_scope,
-    role_assignment_once,
-    federated_credentials_per_identity,
-    entra_name_unique,
-)
-RULE_NAMES: tuple[str, ...] = (
-    "connection-name-per-account",
-    "one-write-at-a-time",
-    "entra-caller-keeps-ownership",
-    "name-unique-in-scope",
-    "role-assignment-once",
-    "federated-credentials-per-identity",
-    "entra-name-unique",
-    "global-name-unique",
-)
+# Each rule by the name its refusals carry; `global-name-unique` spans several stacks (`check_global_names`).
+RULES: dict[str, Callable[[Sequence[Registration], Caller | None], list[Refusal]]] = {
+    "connection-name-per-account": connection_names_per_account,
+    "one-write-at-a-time": one_write_at_a_time,
+    "entra-caller-keeps-ownership": entra_caller_keeps_ownership,
+    "name-unique-in-scope": name_unique_in_scope,
+    "name-format": name_format,
+    "role-assignment-once": role_assignment_once,
+    "federated-credentials-per-identity": federated_credentials_per_identity,
+    "entra-name-unique": entra_name_unique,
+}
+GLOBAL_NAME_RULE = "global-name-unique"
+RULE_NAMES: tuple[str, ...] = (*RULES, GLOBAL_NAME_RULE)
 
 
 def check_resources(resources: Sequence[Registration], caller: Caller | None) -> list[Refusal]:
-    return [refusal for rule in RULES for refusal in rule(resources, caller)]
+    return [refusal for rule in RULES.values() for refusal in rule(resources, caller)]
 
 
 def check_rendering(rendering: Rendering) -> list[Refusal]:
@@ -339,7 +354,7 @@ def check_global_names(renderings: Mapping[str, Rendering]) -> list[Refusal]:
             if first[1] is not resource:
                 refusals.append(
                     Refusal(
-                        "global-name-unique",
+                        GLOBAL_NAME_RULE,
                         resource.urn,
                         f"{name.split(' ', 1)[1]} is also taken by {first[0]} ({_name(first[1])}): it is a DNS name, "
                         "unique across Azure, so the second stack cannot create it",

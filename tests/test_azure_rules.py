@@ -4,14 +4,13 @@ naming that rule. Several of them are how this program itself used to be written
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pulumi
 import pulumi_azuread as azuread
 import pytest
 from pulumi_azure_native import authorization, cognitiveservices, keyvault, managedidentity, resources
 
-from offline.azure_rules import RULE_NAMES, AzureRefusalError, check_global_names
+from offline.azure_rules import GLOBAL_NAME_RULE, RULE_NAMES, AzureRefusalError, check_global_names
 from offline.render import (
     BOOTSTRAP_DIR,
     BOOTSTRAP_PROJECT,
@@ -61,60 +60,47 @@ def account_with_projects(*names: str) -> tuple[cognitiveservices.Account, list[
     return account, projects
 
 
-def test_connection_names_are_unique_per_account_not_per_project() -> None:
-    """Both projects got a connection named `app-insights` before connection names carried the project's name."""
+def two_projects_one_connection_name() -> None:
+    account, (_, evals) = account_with_projects("agents", "evals")
+    first = cognitiveservices.ProjectConnection(
+        "agents-tracing",
+        account_name=account.name,
+        project_name="agents",
+        resource_group_name="rg",
+        connection_name="app-insights",
+        properties=TRACING,
+        opts=pulumi.ResourceOptions(depends_on=[evals]),
+    )
+    cognitiveservices.ProjectConnection(
+        "evals-tracing",
+        account_name=account.name,
+        project_name="evals",
+        resource_group_name="rg",
+        connection_name="app-insights",
+        properties=TRACING,
+        opts=pulumi.ResourceOptions(depends_on=[first]),
+    )
 
-    def program() -> None:
-        account, (_, evals) = account_with_projects("agents", "evals")
-        first = cognitiveservices.ProjectConnection(
-            "agents-tracing",
-            account_name=account.name,
-            project_name="agents",
+
+def policy_beside_the_projects() -> None:
+    account, _ = account_with_projects("agents")
+    cognitiveservices.RaiPolicy(
+        "policy", account_name=account.name, resource_group_name="rg", rai_policy_name="guardrails"
+    )
+
+
+def two_credentials_at_once() -> None:
+    identity = managedidentity.UserAssignedIdentity("uami", resource_name_="id-app", resource_group_name="rg")
+    for index in range(2):
+        managedidentity.FederatedIdentityCredential(
+            f"aks-{index}",
+            federated_identity_credential_resource_name=f"aks-{index}",
+            resource_name_=identity.name,
             resource_group_name="rg",
-            connection_name="app-insights",
-            properties=TRACING,
-            opts=pulumi.ResourceOptions(depends_on=[evals]),
+            issuer=ISSUER,
+            subject=f"system:serviceaccount:agents:sa{index}",
+            audiences=["api://AzureADTokenExchange"],
         )
-        cognitiveservices.ProjectConnection(
-            "evals-tracing",
-            account_name=account.name,
-            project_name="evals",
-            resource_group_name="rg",
-            connection_name="app-insights",
-            properties=TRACING,
-            opts=pulumi.ResourceOptions(depends_on=[first]),
-        )
-
-    assert refusals(program) == ["connection-name-per-account"]
-
-
-def test_writes_under_one_account_must_wait_for_each_other() -> None:
-    """Projects, the guardrail policy and the connections used to be written side by side after the account."""
-
-    def program() -> None:
-        account, _ = account_with_projects("agents")
-        cognitiveservices.RaiPolicy(
-            "policy", account_name=account.name, resource_group_name="rg", rai_policy_name="guardrails"
-        )
-
-    assert refusals(program) == ["one-write-at-a-time"]
-
-
-def test_federated_credentials_on_one_identity_must_wait_for_each_other() -> None:
-    def program() -> None:
-        identity = managedidentity.UserAssignedIdentity("uami", resource_name_="id-app", resource_group_name="rg")
-        for index in range(2):
-            managedidentity.FederatedIdentityCredential(
-                f"aks-{index}",
-                federated_identity_credential_resource_name=f"aks-{index}",
-                resource_name_=identity.name,
-                resource_group_name="rg",
-                issuer=ISSUER,
-                subject=f"system:serviceaccount:agents:sa{index}",
-                audiences=["api://AzureADTokenExchange"],
-            )
-
-    assert refusals(program) == ["one-write-at-a-time"]
 
 
 def cicd_application(owners: list[str] | None) -> None:
@@ -122,82 +108,101 @@ def cicd_application(owners: list[str] | None) -> None:
     azuread.ServicePrincipal("cicd-sp", client_id=application.client_id, owners=owners)
 
 
-def test_an_owner_scoped_caller_must_stay_owner_of_what_it_creates() -> None:
-    """The CI/CD app and its service principal used to list no owners: the deployer lost them on creation."""
-    assert refusals(lambda: cicd_application(None)) == ["entra-caller-keeps-ownership"]
-    assert refusals(lambda: cicd_application([FAKE_ADMIN_OBJECT_ID])) == ["entra-caller-keeps-ownership"]
+def two_vaults_one_name() -> None:
+    for logical in ("kv-one", "kv-two"):
+        keyvault.Vault(
+            logical,
+            vault_name="kv-shared",
+            resource_group_name="rg",
+            properties={
+                "tenant_id": FAKE_TENANT_ID,
+                "sku": {"family": keyvault.SkuFamily.A, "name": keyvault.SkuName.STANDARD},
+            },
+        )
+
+
+def a_long_connection_name() -> None:
+    account, (agents,) = account_with_projects("agents")
+    cognitiveservices.ProjectConnection(
+        "tracing",
+        account_name=account.name,
+        project_name="agents",
+        resource_group_name="rg",
+        connection_name="customer-support-agents-app-insights",  # 36 characters
+        properties=TRACING,
+        opts=pulumi.ResourceOptions(depends_on=[agents]),
+    )
+
+
+def one_grant_two_names() -> None:
+    group = resources.ResourceGroup("rg", resource_group_name="rg")
+    for name in ("00000000-0000-4000-8000-00000000aaaa", "00000000-0000-4000-8000-00000000bbbb"):
+        authorization.RoleAssignment(
+            f"grant-{name[-4:]}",
+            role_assignment_name=name,
+            principal_id="11111111-2222-4333-8444-555555555555",
+            principal_type="ServicePrincipal",
+            role_definition_id=FOUNDRY_USER,
+            scope=group.id,
+        )
+
+
+def twenty_one_credentials_one_subject() -> None:
+    application = azuread.Application("app", display_name="sp-app", owners=[FAKE_CLIENT_OBJECT_ID])
+    previous: list[pulumi.Resource] = []
+    for index in range(21):
+        credential = azuread.ApplicationFederatedIdentityCredential(
+            f"credential-{index}",
+            application_id=application.id,
+            display_name=f"credential-{index}",
+            issuer=ISSUER,
+            subject="system:serviceaccount:agents:same",  # issuer + subject repeated
+            audiences=["api://AzureADTokenExchange"],
+            opts=pulumi.ResourceOptions(depends_on=previous),
+        )
+        previous = [credential]
+
+
+def two_groups_one_name() -> None:
+    for logical in ("people-a", "people-b"):
+        azuread.Group(logical, display_name="grp-people", security_enabled=True, prevent_duplicate_names=True)
+
+
+# (the rule, a program that breaks only it, what about this program once made the mistake)
+BREAKING_PROGRAMS: list[tuple[str, Callable[[], None], str]] = [
+    ("connection-name-per-account", two_projects_one_connection_name, "both projects' `app-insights` connection"),
+    ("one-write-at-a-time", policy_beside_the_projects, "projects, policy, connections side by side"),
+    ("one-write-at-a-time", two_credentials_at_once, "credentials on one identity at once"),
+    ("entra-caller-keeps-ownership", lambda: cicd_application(None), "the CI/CD app and its service principal"),
+    ("entra-caller-keeps-ownership", lambda: cicd_application([FAKE_ADMIN_OBJECT_ID]), "someone else as owner"),
+    ("name-unique-in-scope", two_vaults_one_name, "one ARM id declared twice"),
+    ("name-format", a_long_connection_name, "a connection name over 33 characters"),
+    ("role-assignment-once", one_grant_two_names, "the same grant under two names"),
+    ("federated-credentials-per-identity", twenty_one_credentials_one_subject, "21 credentials, one subject"),
+    ("entra-name-unique", two_groups_one_name, "two groups of one name"),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "program", "mistake"), BREAKING_PROGRAMS, ids=[f"{rule}:{why}" for rule, _, why in BREAKING_PROGRAMS]
+)
+def test_a_program_breaking_a_rule_fails_the_render_naming_it(
+    rule: str, program: Callable[[], None], mistake: str
+) -> None:
+    assert refusals(program) == [rule], mistake
+
+
+def test_every_rule_has_a_program_that_breaks_it() -> None:
+    cross_stack = {GLOBAL_NAME_RULE}  # test_no_dns_name_is_taken_twice_by_the_stacks_and_bootstraps
+    assert {rule for rule, _, _ in BREAKING_PROGRAMS} | cross_stack == set(RULE_NAMES)
+
+
+def test_what_the_rules_allow_renders() -> None:
     render("dev", program=lambda: cicd_application([FAKE_CLIENT_OBJECT_ID]), caller=DEPLOYER)
     # An administrator acting through a directory role keeps access without owning anything.
     render("dev", program=lambda: cicd_application(None), caller=ADMINISTRATOR)
-
-
-def test_a_group_without_owners_is_owned_by_its_creator() -> None:
+    # A group created without owners is owned by its creator.
     render("dev", program=lambda: azuread.Group("people", display_name="grp-people", security_enabled=True))
-
-
-def test_an_arm_id_is_declared_once() -> None:
-    def program() -> None:
-        for logical in ("kv-one", "kv-two"):
-            keyvault.Vault(
-                logical,
-                vault_name="kv-shared",
-                resource_group_name="rg",
-                properties={
-                    "tenant_id": FAKE_TENANT_ID,
-                    "sku": {"family": keyvault.SkuFamily.A, "name": keyvault.SkuName.STANDARD},
-                },
-            )
-
-    assert refusals(program) == ["name-unique-in-scope"]
-
-
-def test_the_same_grant_under_two_names_is_refused() -> None:
-    def program() -> None:
-        group = resources.ResourceGroup("rg", resource_group_name="rg")
-        for name in ("00000000-0000-4000-8000-00000000aaaa", "00000000-0000-4000-8000-00000000bbbb"):
-            authorization.RoleAssignment(
-                f"grant-{name[-4:]}",
-                role_assignment_name=name,
-                principal_id="11111111-2222-4333-8444-555555555555",
-                principal_type="ServicePrincipal",
-                role_definition_id=FOUNDRY_USER,
-                scope=group.id,
-            )
-
-    assert refusals(program) == ["role-assignment-once"]
-
-
-def test_federated_credentials_are_unique_and_at_most_twenty_per_identity() -> None:
-    def program() -> None:
-        application = azuread.Application("app", display_name="sp-app", owners=[FAKE_CLIENT_OBJECT_ID])
-        previous: list[pulumi.Resource] = []
-        for index in range(21):
-            credential = azuread.ApplicationFederatedIdentityCredential(
-                f"credential-{index}",
-                application_id=application.id,
-                display_name=f"credential-{index}",
-                issuer=ISSUER,
-                subject="system:serviceaccount:agents:same",  # issuer + subject repeated
-                audiences=["api://AzureADTokenExchange"],
-                opts=pulumi.ResourceOptions(depends_on=previous),
-            )
-            previous = [credential]
-
-    assert refusals(program) == ["federated-credentials-per-identity"]
-
-
-def test_duplicate_name_prevention_refuses_a_second_group_of_the_same_name() -> None:
-    def program() -> None:
-        for logical in ("people-a", "people-b"):
-            azuread.Group(logical, display_name="grp-people", security_enabled=True, prevent_duplicate_names=True)
-
-    assert refusals(program) == ["entra-name-unique"]
-
-
-def test_every_rule_is_covered_here() -> None:
-    """Each rule the harness enforces has a program above (or below) that breaks it."""
-    source = Path(__file__).read_text()
-    assert all(f'"{rule}"' in source for rule in RULE_NAMES)
 
 
 def test_no_dns_name_is_taken_twice_by_the_stacks_and_bootstraps(

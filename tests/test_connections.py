@@ -188,6 +188,26 @@ BAD_CONNECTIONS = [
         "connections[].name",
         "unique",
     ),
+    # The REST spec allows 3-33 characters for a connection name.
+    (
+        "dev",
+        {
+            "connections": [
+                {
+                    "name": "customer-support-docs-storage-eu1",
+                    "project": "agents",
+                    "resourceId": storage_id("rg-fndry-dev", "st1"),
+                },
+                {
+                    "name": "customer-support-docs-storage-eu12",
+                    "project": "agents",
+                    "resourceId": storage_id("rg-fndry-dev", "st2"),
+                },
+            ]
+        },
+        "connections[1].name",
+        "(3-33 characters)",
+    ),
     # Connection names are unique per Foundry account: the same name in two projects is refused too ...
     (
         "staging",

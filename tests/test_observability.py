@@ -97,6 +97,18 @@ def test_every_project_has_an_app_insights_connection(stack: Rendering) -> None:
         assert stack.depends_on(connection, component)
 
 
+def test_a_long_project_name_still_gives_a_connection_name_azure_accepts() -> None:
+    """Connection names carry the project's name and Azure allows 33 characters: a long one is shortened with a
+    hash of the project name, so two long projects that share a beginning still differ."""
+    projects = [{"name": "customer-support-agents-west"}, {"name": "customer-support-agents-east"}]
+    names = sorted(
+        c.input("connectionName")
+        for c in app_insights_connections(render("dev", overrides={"projects": projects})).values()
+    )
+    assert all(len(name) <= 33 and name.endswith("-app-insights") for name in names), names
+    assert names[0] != names[1] and all(name.startswith("customer-supp-") for name in names)
+
+
 def test_app_insights_connection_follows_configured_projects() -> None:
     rendering = render("dev", overrides={"projects": [{"name": "agents"}, {"name": "research"}, {"name": "evals"}]})
     assert sorted(app_insights_connections(rendering)) == ["agents", "evals", "research"]

@@ -32,8 +32,10 @@ APP_INSIGHTS_CONNECTION_PURPOSE = "app-insights"
 # Connection names are unique across all projects of one Foundry account, not per project: a second project's
 # connection with the same name is refused (Azure/terraform-azurerm-avm-ptn-aiml-ai-foundry #73,
 # microsoft-foundry/foundry-samples #263). Names the program makes therefore carry the project's name
-# (`components.naming.project_connection_name`).
-CONNECTION_NAME_MAX = 64
+# (`components.naming.project_connection_name`). The REST spec (2025-06-01) allows 3-33 characters.
+CONNECTION_NAME_MIN = 3
+CONNECTION_NAME_MAX = 33
+CONNECTION_NAME_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9_-]*"
 
 
 def kind_for_type(arm_type: str) -> ConnectionKind | None:

@@ -17,6 +17,9 @@ from components import naming
 from components.catalogue.connections import (
     APP_INSIGHTS_CONNECTION_PURPOSE,
     CONNECTION_KINDS,
+    CONNECTION_NAME_MAX,
+    CONNECTION_NAME_MIN,
+    CONNECTION_NAME_PATTERN,
     ConnectionKind,
     kind_for_type,
 )
@@ -88,7 +91,15 @@ def parse_connections(
             continue
         problems_before = len(reader.problems)
         name = fields.get("name")
-        check_pattern(reader, f"{key}.name", name, r"[A-Za-z0-9][A-Za-z0-9_-]*", 3, 64, CONNECTION_NAME_RULE)
+        check_pattern(
+            reader,
+            f"{key}.name",
+            name,
+            CONNECTION_NAME_PATTERN,
+            CONNECTION_NAME_MIN,
+            CONNECTION_NAME_MAX,
+            CONNECTION_NAME_RULE,
+        )
         project = fields.get("project")
         if project not in projects:
             reader.fail(
