@@ -36,6 +36,8 @@ class ArmType:
     refused_updates: tuple[str, ...] = ()
     # (input, full-match pattern, what Azure allows) for the name Azure checks; a name outside it is refused.
     name_format: tuple[str, str, str] | None = None
+    # The provider always generates the name (no input sets it); azure-native then replaces create-first.
+    generated_name: bool = False
 
     @property
     def namespace(self) -> str:
@@ -118,8 +120,9 @@ ARM_TYPES: dict[str, ArmType] = {
         ArmType(
             "azure-native:authorization:PimRoleEligibilitySchedule",
             "Microsoft.Authorization/roleEligibilityScheduleRequests",
-            ("=(generated request name)",),
+            ("roleEligibilityScheduleRequestName",),  # not an input: the provider generates a GUID
             scope_input="scope",
+            generated_name=True,
             # The custom resource has no update: without replace_on_changes a changed input fails.
             refused_updates=("*",),
         ),

@@ -148,9 +148,8 @@ def replacement_order(resource: Registration) -> str:
         return CREATE_FIRST  # bridged (azuread): the engine's default
     # azure-native creates first only what it names itself (its `__createBeforeDelete` flag): a name segment left
     # out of the inputs, or one the provider always generates (a PIM request's name).
-    generated = any(n.startswith("=(") for n in arm.name_inputs)
     left_out = any(not resource.inputs.get(n) for n in arm.name_inputs if not n.startswith("="))
-    return CREATE_FIRST if generated or left_out else DELETE_FIRST
+    return CREATE_FIRST if arm.generated_name or left_out else DELETE_FIRST
 
 
 # --- consequences ------------------------------------------------------------------------------------------

@@ -131,3 +131,21 @@ def window_config() -> dict[str, str]:
     return {
         key.split(":", 1)[1]: value for key, value in stack_config("prod", PIM_DIR).items() if "environment" not in key
     }
+
+
+def test_two_eligible_groups_on_one_account_are_two_requests(rendered: dict[str, Rendering]) -> None:
+    """Each request gets its own generated name: two eligibilities at one scope are not one resource twice."""
+    from pulumi_azure_native import authorization
+
+    def two() -> None:
+        for group in ("platform-admins", "auditors"):
+            authorization.PimRoleEligibilitySchedule(
+                f"eligible-{group}",
+                principal_id=f"{group}-object-id",
+                role_definition_id="/providers/Microsoft.Authorization/roleDefinitions/e47c6f54-e4a2-4754-9501-8e0985b135e1",
+                scope=rendered["prod"].exports["accountId"],
+                schedule_info={"expiration": {"type": "AfterDuration", "duration": "P30D"}},
+            )
+
+    ids = {r.id for r in render("prod", program=two).of_type(ELIGIBILITY)}
+    assert len(ids) == 2
