@@ -101,6 +101,8 @@ class Administrator:
     azure_roles: tuple[tuple[str, str], ...]  # (built-in role, where: "subscription" / "environment resource group")
     directory_roles: tuple[str, ...]
     why: str
+    # A member of `stateAdministratorsGroup`: the state and the secrets key (Owner has no data access to either).
+    state_administrator: bool = True
 
 
 ADMINISTRATORS: dict[str, Administrator] = {
@@ -112,14 +114,15 @@ ADMINISTRATORS: dict[str, Administrator] = {
         "Application Administrator: the deployer's and preview reader's app registrations, service principals and "
         "federated credentials, which nobody owns (an owner could add a secret and act as the deployer). "
         "Privileged Role Administrator: granting Microsoft Graph permissions, which application administrators "
-        "may not grant.",
+        "may not grant. A state administrator: the bootstrap's own state and the secrets key, once moved to Azure.",
     ),
     "pim": Administrator(
         "the PIM administrator",
         (("User Access Administrator", "environment resource group"),),
         (),
         "User Access Administrator on the environment's resource group: eligibility schedule requests "
-        "(Microsoft.Authorization/roleEligibilityScheduleRequests/write), which the deployer's roles lack.",
+        "(Microsoft.Authorization/roleEligibilityScheduleRequests/write), which the deployer's roles lack. A state "
+        "administrator: it reads the main stack's state and keeps its own beside it.",
     ),
 }
 

@@ -154,6 +154,8 @@ class DeliveryFoundation(pulumi.ComponentResource):
             "previewClientId": self.preview.application.client_id,
             "previewSubject": s.preview_subject,
             "stateBackendUrl": s.state_backend_url,
+            # Who may read and write both containers and use the key besides the deployer (None: nobody).
+            "stateAdministratorsGroup": s.state_administrators_group,
             "bootstrapBackendUrl": s.bootstrap_backend_url,
             "secretsProvider": s.secrets_provider,
         }

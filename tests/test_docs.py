@@ -17,7 +17,7 @@ GRAPH_PERMISSION_NAME = re.compile(
 
 
 def test_the_rights_table_is_the_one_the_rights_check_writes(bootstrapped: dict[str, Rendering]) -> None:
-    assert docs.block(bootstrapped[docs.STACK]) in README
+    assert docs.block(bootstrapped) in README
 
 
 def test_the_runbook_asks_the_administrator_for_exactly_the_required_roles() -> None:

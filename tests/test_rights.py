@@ -213,3 +213,22 @@ def test_the_bootstrap_administrator_needs_privileged_role_administrator(bootstr
         "Cloud Application Administrator",
         "Privileged Role Administrator",
     )
+
+
+def test_administrators_need_the_state_so_the_bootstrap_must_name_their_group(rendered: dict[str, Rendering]) -> None:
+    """Owner and User Access Administrator hold no data actions: without `stateAdministratorsGroup` neither the
+    bootstrap nor the PIM phase can read or write its state, and the check says so."""
+    without = render(
+        "prod", overrides={"stateAdministratorsGroup": None}, project_dir=BOOTSTRAP_DIR, project_name=BOOTSTRAP_PROJECT
+    )
+    main = rendered["prod"]
+    pim_admin = environment_verdicts(main, without, render_pim_phase(main))[-1]
+    assert pim_admin.task == "pulumi up --stack prod (PIM phase)"
+    assert {m.need.action for m in pim_admin.missing if isinstance(m.need, ArmNeed)} == {
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",
+        "Microsoft.KeyVault/vaults/keys/decrypt/action",
+        "Microsoft.KeyVault/vaults/keys/encrypt/action",
+    }
+    assert not bootstrap_verdict(without).passed

@@ -128,8 +128,9 @@ class Backend:
     secrets_key: str
 
 
-def backend_of(bootstrap: Rendering) -> Backend:
-    url = str(bootstrap.exports["stateBackendUrl"])  # azblob://<container>?storage_account=<account>
+def backend_of(bootstrap: Rendering, url_output: str = "stateBackendUrl") -> Backend:
+    """The main stacks' backend, or with `bootstrapBackendUrl` the bootstrap's own."""
+    url = str(bootstrap.exports[url_output])  # azblob://<container>?storage_account=<account>
     container, account = url.removeprefix("azblob://").split("?storage_account=")
     provider = str(bootstrap.exports["secretsProvider"])  # azurekeyvault://<vault>.vault.azure.net/keys/<key>
     vault, key = provider.removeprefix("azurekeyvault://").split(".vault.azure.net/keys/")
@@ -137,6 +138,10 @@ def backend_of(bootstrap: Rendering) -> Backend:
         _one_id(bootstrap, "azure-native:storage:BlobContainer", {"accountName": account, "containerName": container}),
         _one_id(bootstrap, "azure-native:keyvault:Key", {"vaultName": vault, "keyName": key}),
     )
+
+
+def _backend(backend: Backend, writes: bool) -> list[tuple[str, Need]]:
+    return [("state backend", need) for need in backend_needs(backend.state_container, backend.secrets_key, writes)]
 
 
 def _one_id(rendering: Rendering, type_token: str, inputs: Mapping[str, str]) -> str:
@@ -157,38 +162,27 @@ def environment_verdicts(main: Rendering, bootstrap: Rendering, pim: Rendering |
     deployer = pipeline_identity(bootstrap, "deployerClientId", "the pipeline deployer", owner)
     preview = pipeline_identity(bootstrap, "previewClientId", "the preview reader", None)
     verdicts = [
-        check(
-            deployer,
-            f"pulumi up --stack {main.stack}",
-            [
-                *resource_needs(main, deployer),
-                *(
-                    ("state backend", need)
-                    for need in backend_needs(backend.state_container, backend.secrets_key, True)
-                ),
-            ],
-        ),
+        check(deployer, f"pulumi up --stack {main.stack}", [*resource_needs(main, deployer), *_backend(backend, True)]),
         check(
             preview,
             f"pulumi preview --stack {main.stack}",
-            [
-                *((r.name, need) for r in main.resources for need in preview_needs(r)),
-                *(
-                    ("state backend", need)
-                    for need in backend_needs(backend.state_container, backend.secrets_key, False)
-                ),
-            ],
+            [*((r.name, need) for r in main.resources for need in preview_needs(r)), *_backend(backend, False)],
         ),
     ]
     if pim is not None:
-        admin = administrator("pim", _scopes(main, bootstrap))
-        verdicts.append(check(admin, f"pulumi up --stack {main.stack} (PIM phase)", resource_needs(pim, admin)))
+        # Its state sits beside the main stack's, whose outputs it reads (a stack reference reads in one backend).
+        admin = administrator("pim", _scopes(main, bootstrap), bootstrap)
+        task = f"pulumi up --stack {main.stack} (PIM phase)"
+        verdicts.append(check(admin, task, [*resource_needs(pim, admin), *_backend(backend, True)]))
     return verdicts
 
 
 def bootstrap_verdict(bootstrap: Rendering) -> RightsVerdict:
-    admin = administrator("bootstrap", _scopes(bootstrap, bootstrap))
-    return check(admin, f"pulumi up --stack {bootstrap.stack} (bootstrap)", resource_needs(bootstrap, admin))
+    """The bootstrap's administrator, with the bootstrap's state in its own container (runbook step 4)."""
+    admin = administrator("bootstrap", _scopes(bootstrap, bootstrap), bootstrap)
+    own_backend = backend_of(bootstrap, "bootstrapBackendUrl")
+    task = f"pulumi up --stack {bootstrap.stack} (bootstrap)"
+    return check(admin, task, [*resource_needs(bootstrap, admin), *_backend(own_backend, True)])
 
 
 def failed(verdicts: Sequence[RightsVerdict]) -> list[RightsVerdict]:

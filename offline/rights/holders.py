@@ -148,13 +148,12 @@ def pipeline_identity(bootstrap: Rendering, client_id_output: str, label: str, o
     )
 
 
-def administrator(kind: str, scopes: Mapping[str, str]) -> Holder:
+def administrator(kind: str, scopes: Mapping[str, str], bootstrap: Rendering | None = None) -> Holder:
     """An administrator as the runbook requires (`bootstrap.catalogue.ADMINISTRATORS[kind]`); `scopes` turns
-    "subscription" and "environment resource group" into ARM ids."""
+    "subscription" and "environment resource group" into ARM ids. A state administrator also holds what `bootstrap`
+    grants its `stateAdministratorsGroup` (nothing when it names none)."""
     profile = ADMINISTRATORS[kind]
-    return Holder(
-        profile.label,
-        None,
-        tuple(AzureGrant(definition_named(role), scopes[where]) for role, where in profile.azure_roles),
-        directory_roles=profile.directory_roles,
-    )
+    roles = tuple(AzureGrant(definition_named(role), scopes[where]) for role, where in profile.azure_roles)
+    group = bootstrap.exports.get("stateAdministratorsGroup") if bootstrap and profile.state_administrator else None
+    state = _assignments_to(bootstrap, str(group)) if bootstrap and group else ()
+    return Holder(profile.label, None, (*roles, *state), directory_roles=profile.directory_roles)

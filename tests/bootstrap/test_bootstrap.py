@@ -132,12 +132,21 @@ def test_deployer_and_preview_grants_are_exactly_these(boot: Rendering) -> None:
         "preview-state": (preview_sp, STORAGE_BLOB_DATA_READER, state.id),
         "preview-key": (preview_sp, KEY_VAULT_CRYPTO_USER, key.id),
     }
+    admins = boot.exports["stateAdministratorsGroup"]
+    if admins is not None:  # the people who run the bootstrap and the PIM phase: both containers and the key
+        bootstrap_state = containers["bootstrap-state"]
+        expected |= {
+            "admins-state": (admins, STORAGE_BLOB_DATA_CONTRIBUTOR, state.id),
+            "admins-bootstrap": (admins, STORAGE_BLOB_DATA_CONTRIBUTOR, bootstrap_state.id),
+            "admins-key": (admins, KEY_VAULT_CRYPTO_USER, key.id),
+        }
     actual = grants(boot)
     assert set(actual) == set(expected)
     for name, (principal, guid, scope) in expected.items():
         assignment = actual[name]
-        assert assignment.input("principalId") == principal.state["objectId"], name
-        assert assignment.input("principalType") == "ServicePrincipal", name
+        object_id = principal if isinstance(principal, str) else principal.state["objectId"]
+        assert assignment.input("principalId") == object_id, name
+        assert assignment.input("principalType") == ("Group" if isinstance(principal, str) else "ServicePrincipal")
         assert assignment.input("scope") == scope, name
         assert assignment.input("roleDefinitionId") == (
             f"/subscriptions/{FAKE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
@@ -145,7 +154,11 @@ def test_deployer_and_preview_grants_are_exactly_these(boot: Rendering) -> None:
     assert environment_group.input("resourceGroupName") == f"rg-fndry-{boot.stack}"
     assert state.id.endswith("/blobServices/default/containers/pulumi-state")
     # Nobody but the state administrators reaches the bootstrap's own state.
-    assert all(not a.input("scope").endswith("/containers/bootstrap-state") for a in actual.values())
+    assert all(
+        not a.input("scope").endswith("/containers/bootstrap-state")
+        for name, a in actual.items()
+        if not name.startswith("admins-")
+    )
 
 
 def test_federated_subjects_per_environment_are_exact(boot: Rendering) -> None:
