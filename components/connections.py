@@ -38,7 +38,8 @@ class ProjectConnections(pulumi.ComponentResource):
                 cognitiveservices.ProjectConnection(
                     f"{name}-{connection.project}-{connection.name}",
                     account_name=args.account.name,
-                    project_name=connection.project,
+                    # The project's output, not its name: a re-created project re-creates its connections too.
+                    project_name=args.projects[connection.project].name,
                     resource_group_name=args.resource_group_name,
                     connection_name=connection.name,
                     # The typed Args class: a plain dict for this union-typed input would keep snake_case keys.
@@ -49,7 +50,7 @@ class ProjectConnections(pulumi.ComponentResource):
                         is_shared_to_all=True,
                         metadata={"ApiType": "Azure", "ResourceId": connection.resource_id},
                     ),
-                    opts=writes.options(self, depends_on=[args.projects[connection.project]]),
+                    opts=writes.options(self),
                 )
             )
         self.names = {

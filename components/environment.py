@@ -21,6 +21,16 @@ from components.settings import Settings
 from components.vault import SecretsVault, SecretsVaultArgs
 
 
+def warn_if_not_the_deployer(caller: str, deployer: str | None) -> None:
+    """An administrator's run by hand is expected; the pipeline's is not, and then `deployerObjectId` is wrong."""
+    if deployer and caller.lower() != deployer.lower():
+        pulumi.log.warn(
+            f"running as {caller}, not as the pipeline deployer named by deployerObjectId ({deployer}); the deployer "
+            "stays owner of the Entra objects. If this is the pipeline, deployerObjectId is wrong: set it to the "
+            "bootstrap output deployerObjectId, or the deployer loses the app registration it creates"
+        )
+
+
 @dataclass(frozen=True)
 class FoundryEnvironmentArgs:
     settings: Settings
@@ -73,6 +83,8 @@ class FoundryEnvironment(pulumi.ComponentResource):
         )
         # Whoever runs `pulumi up`, the pipeline's deployer owns the Entra objects: it manages only what it owns.
         entra_owner: pulumi.Input[str] = settings.access.deployer_object_id or client.object_id
+        if settings.access.deployer_object_id:
+            client.object_id.apply(lambda caller: warn_if_not_the_deployer(caller, settings.access.deployer_object_id))
         self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(settings, entra_owner), child)
         self.cicd = CiCdIdentity(f"{name}-cicd", CiCdIdentityArgs(settings, entra_owner), child)
         # Every write under the account joins one chain (the account takes one at a time), in this order:

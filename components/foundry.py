@@ -94,7 +94,8 @@ class FoundryAccount(pulumi.ComponentResource):
                     identity={"type": cognitiveservices.ResourceIdentityType.SYSTEM_ASSIGNED},
                     properties={"display_name": project.display_name, "description": project.description},
                     tags=settings.resource_tags,
-                    opts=self.writes.options(self),
+                    # A project holds its agents, threads and files: as protected as the account in prod.
+                    opts=self.writes.options(self, protect=settings.protect_stateful_resources),
                 )
             )
             for project in settings.projects

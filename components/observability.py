@@ -95,7 +95,8 @@ class Observability(pulumi.ComponentResource):
                 cognitiveservices.ProjectConnection(
                     f"{name}-appinsights-{project_name}",
                     account_name=args.account.name,
-                    project_name=project_name,
+                    # The project's output, not its name: a re-created project re-creates its connection too.
+                    project_name=project.name,
                     resource_group_name=args.resource_group_name,
                     connection_name=naming.project_connection_name(
                         project_name, connection_catalogue.APP_INSIGHTS_CONNECTION_PURPOSE
@@ -111,7 +112,7 @@ class Observability(pulumi.ComponentResource):
                         metadata={"ApiType": "Azure", "ResourceId": self.app_insights.id},
                     ),
                     # The service may echo the credential back; keep the whole property bag encrypted in state.
-                    opts=writes.options(self, depends_on=[project], additional_secret_outputs=["properties"]),
+                    opts=writes.options(self, additional_secret_outputs=["properties"]),
                 )
             )
 

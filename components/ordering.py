@@ -38,6 +38,7 @@ class SerialWrites:
         depends_on: Sequence[pulumi.Resource] = (),
         additional_secret_outputs: Sequence[str] | None = None,
         delete_before_replace: bool | None = None,
+        protect: bool | None = None,
     ) -> pulumi.ResourceOptions:
         """Resource options for the next write: it waits for the previous one (and for `depends_on`)."""
         return pulumi.ResourceOptions(
@@ -45,6 +46,7 @@ class SerialWrites:
             depends_on=[self.last, *depends_on],
             additional_secret_outputs=list(additional_secret_outputs) if additional_secret_outputs else None,
             delete_before_replace=delete_before_replace,
+            protect=protect,
         )
 
     def add(self, resource: R) -> R:

@@ -166,7 +166,7 @@ def one_write_at_a_time(resources: Sequence[Registration], _caller: Caller | Non
 
 
 def entra_caller_keeps_ownership(resources: Sequence[Registration], caller: Caller | None) -> list[Refusal]:
-    if caller is None or not caller.owns_what_it_manages:
+    if caller is None or not caller.graph_rights_owned_only:
         return []
     refusals: list[Refusal] = []
     for resource in (r for r in resources if r.type in (ENTRA_APPLICATION, ENTRA_SERVICE_PRINCIPAL, ENTRA_GROUP)):

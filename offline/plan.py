@@ -14,7 +14,8 @@ its PIM phase (`pim/`) and its bootstrap (`bootstrap/`), each checked against wh
 (`policy/rules.py`), whether each identity can do its task (`offline.rights`), what replacing each kind of
 resource would cost, and the rehearsal of any change asked for (`offline.rehearsal`).
 
-Exit status (the smallest code wins when several apply; the report shows every finding):
+Exit status (when several apply, the most severe wins, in the order 4, 2, 5, 3, 1, 6; the report shows every
+finding):
   0  every check passed
   1  a policy of the pack is violated
   2  bad input: a stack's configuration, or a command-line argument
@@ -64,6 +65,24 @@ class Exit(IntEnum):
     INTERNAL = 4
     AZURE_REFUSES = 5
     BLOCKED = 6
+
+
+# Most severe first: a broken harness makes every other finding doubtful; a stack that does not render cannot be
+# judged; what Azure refuses and what the pipeline cannot do stop a deploy; a policy violation is a deploy the
+# rules forbid; a blocked rehearsal concerns a change not yet made.
+SEVERITY: tuple[Exit, ...] = (
+    Exit.INTERNAL,
+    Exit.INPUT,
+    Exit.AZURE_REFUSES,
+    Exit.RIGHTS,
+    Exit.POLICY,
+    Exit.BLOCKED,
+)
+
+
+def most_severe(codes: Sequence[int]) -> Exit:
+    found = {Exit(code) for code in codes}
+    return next((code for code in SEVERITY if code in found), Exit.OK)
 
 
 def known_stacks() -> list[str]:
@@ -197,23 +216,19 @@ def _run(argv: Sequence[str] | None) -> int:
 
     codes: list[int] = []
     environments: list[Environment] = []
+    for phase, folder in (("pim", "pim"), ("bootstrap", "bootstrap")):
+        if phase in what_if and not (PROJECT_DIR / folder / f"Pulumi.{selected[0]}.yaml").exists():
+            parser.error(f"--what-if {phase}:...: stack {selected[0]} has no {folder}/Pulumi.{selected[0]}.yaml")
     for stack in selected:
         try:
             environments.append(render_environment(stack, args.today))
         except RenderError as error:
             print(f"stack {stack}: the program refused to render: {error.cause}", file=sys.stderr)
             codes.append(_render_failure(error))
-    clashes = check_global_names(
-        {
-            label: rendering
-            for environment in environments
-            for label, rendering in (
-                (f"stack {environment.stack}", environment.main),
-                (f"bootstrap {environment.stack}", environment.bootstrap),
-            )
-            if rendering is not None
-        }
-    )
+    # Every stack and every environment's bootstrap once (two stacks of one environment share its bootstrap).
+    projects = {f"stack {e.stack}": e.main for e in environments}
+    projects |= {f"bootstrap {e.bootstrap.stack}": e.bootstrap for e in environments if e.bootstrap is not None}
+    clashes = check_global_names(projects)
     for clash in clashes:
         print(f"Azure would refuse: {clash}", file=sys.stderr)
         codes.append(Exit.AZURE_REFUSES)
@@ -225,7 +240,7 @@ def _run(argv: Sequence[str] | None) -> int:
         ]
     except RenderError as error:  # a rehearsed change that the program or Azure refuses
         print(f"the rehearsed change cannot be rendered: {error.cause}", file=sys.stderr)
-        return min([*codes, _render_failure(error)])
+        return most_severe([*codes, _render_failure(error)])
     if args.diff and len(reports) == 2:
         left, right = environments
         print(format_diff(diff_stacks(left.combined, right.combined, reports[0], reports[1]), reports, args.format))
@@ -238,7 +253,7 @@ def _run(argv: Sequence[str] | None) -> int:
     ):
         print(f"{message} in: {report.stack}", file=sys.stderr)
         codes.append(code)
-    return min((c for c in codes if c), default=Exit.OK)
+    return most_severe(codes)
 
 
 if __name__ == "__main__":

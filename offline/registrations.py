@@ -16,12 +16,12 @@ from typing import Any
 class Caller:
     """Who runs `pulumi up`, as the providers see it.
 
-    `owns_what_it_manages`: its Microsoft Graph rights reach only objects it owns (the pipeline deployer's
+    `graph_rights_owned_only`: its Microsoft Graph rights reach only objects it owns (the pipeline deployer's
     Application.ReadWrite.OwnedBy and Group.Create), rather than every object (an administrator's directory role).
     """
 
     object_id: str
-    owns_what_it_manages: bool
+    graph_rights_owned_only: bool
     label: str
 
 

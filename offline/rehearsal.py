@@ -165,42 +165,44 @@ class _Context:
     deleted_credentials: Mapping[tuple[str, ...], Registration] = field(default_factory=dict)
 
 
+# What is lost while a resource of each type is gone; `{subject}` is a federated credential's subject.
+LOSSES: dict[str, str] = {
+    "azure-native:cognitiveservices:Account": "the Foundry account is soft-deleted with every project, deployment, "
+    "connection and agent data under it; its name stays reserved until purged",
+    "azure-native:keyvault:Vault": "the Key Vault is soft-deleted with its secrets; purge protection keeps its name "
+    "reserved for the retention period",
+    "azure-native:cognitiveservices:Project": "the project's agents, threads, files and evaluations are deleted with it",
+    "azure-native:cognitiveservices:Deployment": "callers of this model deployment get errors until it is re-created",
+    "azure-native:managedidentity:UserAssignedIdentity": "the identity gets a new principal: every grant to it is "
+    "re-created and workloads using it sign in as a new identity",
+    "azure-native:storage:StorageAccount": "the storage account's data is deleted with it",
+    "azure-native:storage:BlobContainer": "the container's blobs are deleted with it",
+    "azure-native:keyvault:Key": "the key is deleted: what it encrypted can no longer be decrypted",
+    IDENTITY_CREDENTIAL: "sign-ins with subject {subject} fail until the new credential exists",
+    ENTRA_CREDENTIAL: "sign-ins with subject {subject} fail until the new credential exists",
+}
+ACCOUNT = "azure-native:cognitiveservices:Account"
+VAULT = "azure-native:keyvault:Vault"
+
+
 def _loss(resource: Registration, context: _Context) -> list[str]:
     """What is lost while the old resource is gone (delete first, or deleted for good)."""
-    kind = resource.type.rsplit(":", 1)[-1]
     grant = context.grants.get(resource.urn, resource.urn)
     if resource.type == ROLE_ASSIGNMENT:
         return [f"access gap: {grant}, gone until the new assignment exists and has propagated ({RBAC_PROPAGATION})"]
     if resource.type == PIM_ELIGIBILITY:
         return [f"eligibility gap: {grant} cannot be activated until the new eligibility exists"]
-    losses = {
-        "Account": "the Foundry account is soft-deleted with every project, deployment, connection and agent data "
-        "under it; its name stays reserved until purged",
-        "Vault": "the Key Vault is soft-deleted with its secrets; purge protection keeps its name reserved for the "
-        "retention period",
-        "Project": "the project's agents, threads, files and evaluations are deleted with it",
-        "Deployment": "callers of this model deployment get errors until it is re-created",
-        "UserAssignedIdentity": "the identity gets a new principal: every grant to it is re-created and workloads "
-        "using it sign in as a new identity",
-        "StorageAccount": "the storage account's data is deleted with it",
-        "BlobContainer": "the container's blobs are deleted with it",
-        "Key": "the key is deleted: what it encrypted can no longer be decrypted",
-        "FederatedIdentityCredential": f"sign-ins with subject {resource.inputs.get('subject')!r} fail until the "
-        "new credential exists",
-        "ApplicationFederatedIdentityCredential": f"sign-ins with subject {resource.inputs.get('subject')!r} fail "
-        "until the new credential exists",
-    }
-    return [losses[kind]] if kind in losses else []
+    loss = LOSSES.get(resource.type)
+    return [loss.format(subject=repr(resource.inputs.get("subject")))] if loss else []
 
 
 def _replacement_blocks(before: Registration, after: Registration, order: str) -> list[str]:
     blocked: list[str] = []
     if before.protect:
         blocked.append("protected: `pulumi up` refuses to delete it (unprotect it deliberately first)")
-    kind = before.type.rsplit(":", 1)[-1]
-    if order == DELETE_FIRST and kind == "Account" and before.id.lower() == after.id.lower():
+    if order == DELETE_FIRST and before.type == ACCOUNT and before.id.lower() == after.id.lower():
         blocked.append("the deleted account is soft-deleted and keeps its name: the re-create fails until it is purged")
-    if order == DELETE_FIRST and kind == "Vault" and before.id.lower() == after.id.lower():
+    if order == DELETE_FIRST and before.type == VAULT and before.id.lower() == after.id.lower():
         blocked.append("purge protection keeps the deleted vault's name: the re-create fails for the retention period")
     if order == CREATE_FIRST:
         same = lambda key: before.inputs.get(key) == after.inputs.get(key)  # noqa: E731

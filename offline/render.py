@@ -30,6 +30,7 @@ from components import clock
 from offline.arm import arm_type_of
 from offline.azure_rules import AzureRefusalError, check_rendering
 from offline.registrations import Caller, Registration, Rendering
+from pim.settings import main_stack_reference
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT_NAME = "foundry-platform"
@@ -312,11 +313,6 @@ def render(
         if refusals:
             raise RenderError(AzureRefusalError(refusals), monitor.registrations)
     return rendering
-
-
-def main_stack_reference(stack: str) -> str:
-    """How a project in the same (DIY) backend names the main program's stack: `organization/<project>/<stack>`."""
-    return f"organization/{PROJECT_NAME}/{stack}"
 
 
 def render_pim_phase(main: Rendering, today: date | None = None) -> Rendering | None:

@@ -311,15 +311,18 @@ def policy_resources(rendering: Rendering) -> list[Resource]:
 def build_report(environment: Environment, rehearsals: tuple[Rehearsal, ...] = ()) -> StackReport:
     combined = environment.combined
     rights: list[RightsVerdict] = []
+    warnings = list(combined.warnings)
     if environment.bootstrap is not None:
         rights = environment_verdicts(environment.main, environment.bootstrap, environment.pim)
         rights.append(bootstrap_verdict(environment.bootstrap))
+    else:
+        warnings.append("rights not checked: no bootstrap stack file defines this environment's deployer")
     return StackReport(
         stack=environment.stack,
         tree=resource_tree(combined),
         inventory=build_inventory(combined),
         verdicts=tuple(evaluate(policy_resources(combined), combined.stack)),
-        warnings=tuple(combined.warnings),
+        warnings=tuple(warnings),
         rights=tuple(rights),
         replacements=replacement_profile(with_phases(combined, environment.bootstrap)),
         rehearsals=rehearsals,

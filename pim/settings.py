@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 import pulumi
 
+from components import clock
 from components.access import eligible_grants
 from components.settings import core, project_config
 from components.settings.access import EligibilityWindow, parse_eligibility
@@ -25,9 +27,15 @@ class PimSettings:
     environment: EnvironmentName
     main_stack: str  # the fully qualified name of the main program's stack in the same backend
     window: EligibilityWindow
+    warnings: tuple[str, ...] = ()
 
 
-def parse_pim_settings(raw: Mapping[str, str], stack: str) -> PimSettings:
+def main_stack_reference(stack: str) -> str:
+    """How a project in the same DIY backend names the main program's stack: `organization/<project>/<stack>`."""
+    return f"organization/{MAIN_PROJECT}/{stack}"
+
+
+def parse_pim_settings(raw: Mapping[str, str], stack: str, today: date | None = None) -> PimSettings:
     reader = ConfigReader(raw)
     environment = core.parse_environment(reader, stack)
     if not eligible_grants(environment):
@@ -36,15 +44,18 @@ def parse_pim_settings(raw: Mapping[str, str], stack: str) -> PimSettings:
             environment,
             "the role model has no PIM-eligible grant in this environment, so the PIM phase has nothing to make",
         )
-    main_stack = reader.text("mainStack") or f"organization/{MAIN_PROJECT}/{stack}"
+    main_stack = reader.text("mainStack") or main_stack_reference(stack)
     check_pattern(reader, "mainStack", main_stack, r"[\w.-]+/[\w.-]+/[\w.-]+", 5, 300, STACK_REFERENCE_RULE)
-    window = parse_eligibility(reader)
+    window = parse_eligibility(reader, today or clock.today())
     for key in reader.unread_keys():
         reader.fail(key, raw[key], f"unknown key for project '{PROJECT}' (check its spelling against the README)")
     if reader.problems or window is None:
         raise ConfigError(stack, reader.problems)
-    return PimSettings(stack, environment, main_stack, window)
+    return PimSettings(stack, environment, main_stack, window, tuple(reader.warnings))
 
 
 def load_pim_settings() -> PimSettings:
-    return parse_pim_settings(project_config(PROJECT), pulumi.get_stack())
+    settings = parse_pim_settings(project_config(PROJECT), pulumi.get_stack())
+    for warning in settings.warnings:
+        pulumi.log.warn(warning)
+    return settings

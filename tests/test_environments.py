@@ -49,6 +49,10 @@ def test_prod_protects_its_stateful_resources(rendered: dict[str, Rendering]) ->
     for type_token in STATEFUL:
         assert rendered["prod"].one(type_token).protect, type_token
         assert not rendered["dev"].one(type_token).protect, type_token
+    # Projects hold agents, threads and files: a replacement would delete them.
+    projects = "azure-native:cognitiveservices:Project"
+    assert rendered["prod"].of_type(projects) and all(p.protect for p in rendered["prod"].of_type(projects))
+    assert not any(p.protect for p in rendered["dev"].of_type(projects))
 
 
 def test_every_resource_is_parented_inside_the_environment_component(stack: Rendering) -> None:

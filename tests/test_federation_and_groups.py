@@ -55,6 +55,9 @@ def test_the_deployer_stays_owner_when_an_administrator_runs_pulumi_up(rendered:
     by_admin = render("prod", caller=Caller(FAKE_ADMIN_OBJECT_ID, False, "an administrator"))
     assert entra_owners(by_admin) == entra_owners(rendered["prod"])
     assert set(map(tuple, entra_owners(by_admin).values())) == {(deployer,)}
+    # Said out loud, so a pipeline whose stack file names another deployer is noticed on its first preview.
+    assert [w for w in by_admin.warnings if "not as the pipeline deployer" in w] != []
+    assert rendered["prod"].warnings == []
 
 
 def test_a_trial_without_the_pipeline_makes_the_caller_the_owner() -> None:

@@ -141,7 +141,7 @@ def test_diff_in_other_formats(cached_render: None, capsys: pytest.CaptureFixtur
 
 def test_command_runs_as_documented() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "offline.plan", "--stack", "prod", "--format", "json"],
+        [sys.executable, "-m", "offline.plan", "--stack", "prod", "--format", "json", "--today", "2026-11-28"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -227,8 +227,53 @@ def test_a_pim_renewal_rehearses_cleanly(cached_render: None, capsys: pytest.Cap
 
 @pytest.mark.parametrize(
     "arguments",
-    [["--stack", "qa"], ["--stack", "dev", "--what-if", "location"], ["--what-if", "location=x"], ["--today", "soon"]],
+    [
+        ["--stack", "qa"],
+        ["--stack", "dev", "--what-if", "location"],
+        ["--what-if", "location=x"],
+        ["--today", "soon"],
+        ["--stack", "dev", "--what-if", "pim:platformAdminEligibility.expiresOn=2027-01-01T00:00:00Z"],
+        ["--stack", "dev", "--what-if", "vault:sku=premium"],
+    ],
 )
 def test_bad_arguments_exit_2(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert plan.main(arguments) == plan.Exit.INPUT
     assert "usage:" in capsys.readouterr().err
+
+
+def test_with_several_findings_the_most_severe_wins(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment]
+) -> None:
+    """A policy violation in dev and a missing right in prod: the right (3) outranks the policy (1)."""
+    hub = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-hub/providers/Microsoft.Network/privateDnsZones"
+    prod = environments["prod"]
+    hub_prod = Environment(
+        render(
+            "prod",
+            overrides={"network": {"existingDnsZoneIds": {"keyVault": f"{hub}/privatelink.vaultcore.azure.net"}}},
+        ),
+        prod.pim,
+        prod.bootstrap,
+    )
+    by_stack = {
+        "dev": Environment(render("prod", program=violating_program, caller=ADMINISTRATOR)),
+        "staging": environments["staging"],
+        "prod": hub_prod,
+    }
+    monkeypatch.setattr(plan, "render_environment", lambda stack, today=None: by_stack[stack])
+    assert plan.main(["--stack", "all", "--format", "json"]) == plan.Exit.RIGHTS
+    err = capsys.readouterr().err
+    assert "policy violations in: prod" in err and "missing rights in: prod" in err
+
+
+def test_two_stacks_taking_one_dns_name_exit_5(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment]
+) -> None:
+    subdomain = environments["dev"].main.one("azure-native:cognitiveservices:Account").input("accountName")
+    copied = Environment(
+        render("staging", overrides={"customSubdomain": subdomain}), None, environments["staging"].bootstrap
+    )
+    by_stack = {"dev": environments["dev"], "staging": copied, "prod": environments["prod"]}
+    monkeypatch.setattr(plan, "render_environment", lambda stack, today=None: by_stack[stack])
+    assert plan.main(["--stack", "all", "--format", "json"]) == plan.Exit.AZURE_REFUSES
+    assert f"global-name-unique: staging-foundry-account: {subdomain}" in capsys.readouterr().err

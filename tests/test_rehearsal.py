@@ -131,7 +131,13 @@ def test_a_new_prefix_in_dev_recreates_the_app_identity_and_opens_an_access_gap(
 def test_moving_prod_to_another_region_is_stopped_by_protection(rendered: dict[str, Rendering]) -> None:
     rehearsal = rehearse_change("prod", [("location", "westeurope")], main=rendered["prod"])
     protected = {s.name for s in rehearsal.blocked if any("protected" in reason for reason in s.blocked)}
-    assert protected == {"prod-foundry-account", "prod-vault-kv", "prod-identity-uami"}
+    assert protected == {
+        "prod-foundry-account",
+        "prod-foundry-project-agents",
+        "prod-foundry-project-evals",
+        "prod-vault-kv",
+        "prod-identity-uami",
+    }
 
 
 def vault(logical: str, name: str = "kv-rehearsal") -> None:

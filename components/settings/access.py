@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, cast
 
 from components.catalogue import federation
@@ -169,8 +169,13 @@ def _timestamp(reader: ConfigReader, key: str, value: object) -> datetime | None
     return None
 
 
-def parse_eligibility(reader: ConfigReader) -> EligibilityWindow | None:
-    """The PIM phase's window for the eligible grants (`pim/`): required, expiring at most 365 days after it starts."""
+# Warn this many days before an eligibility ends: time to renew it (PIM sends no reminder for Azure roles here).
+ELIGIBILITY_WARNING_DAYS = 30
+
+
+def parse_eligibility(reader: ConfigReader, today: date) -> EligibilityWindow | None:
+    """The PIM phase's window for the eligible grants (`pim/`): required, expiring at most 365 days after it starts,
+    not ended yet (as of `today`); a warning when it ends within ELIGIBILITY_WARNING_DAYS."""
     key = ELIGIBILITY_KEY
     fields = check_object(reader, key, reader.structured(key), ("justification", "startsOn", "expiresOn"))
     if not fields:
@@ -188,6 +193,19 @@ def parse_eligibility(reader: ConfigReader) -> EligibilityWindow | None:
             f"{key}.expiresOn",
             fields.get("expiresOn"),
             f"after startsOn and at most {MAX_ELIGIBILITY_DAYS} days after it (PIM's default policy for Azure roles)",
+        )
+    elif end and end.date() <= today:
+        reader.fail(
+            f"{key}.expiresOn",
+            fields.get("expiresOn"),
+            f"the window has ended (today is {today}): set a new startsOn and expiresOn, at most "
+            f"{MAX_ELIGIBILITY_DAYS} days apart",
+        )
+    elif end and (end.date() - today).days <= ELIGIBILITY_WARNING_DAYS:
+        reader.warn(
+            f"{key}.expiresOn",
+            f"the eligibility ends on {end.date()}, in {(end.date() - today).days} days: renew it with a new window "
+            "(startsOn and expiresOn) before then",
         )
     return EligibilityWindow(str(justification), str(fields.get("startsOn")), str(fields.get("expiresOn")))
 

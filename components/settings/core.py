@@ -186,7 +186,7 @@ def parse_protection(
     reader: ConfigReader,
     environment: EnvironmentName,
     key: str = "protectStatefulResources",
-    protected: str = "the account, vault and identity",
+    protected: str = "the account, its projects, the vault and the identity",
 ) -> bool:
     """`protect` for stateful resources: on by default in prod, and prod refuses to turn it off."""
     default = environment == "prod"

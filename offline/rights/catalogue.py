@@ -102,14 +102,12 @@ def _arm_needs(resource: Registration, operation: Operation, subscription_scope:
     inputs = resource.inputs
     verb = "write" if operation == "write" else "delete"
     scope = str(inputs.get(arm.scope_input)) if arm.scope_input else resource.id
-    if resource.type == RESOURCE_GROUP and operation == "write":
-        return [
-            ArmNeed(
-                "Microsoft.Resources/subscriptions/resourceGroups/write",
-                subscription_scope,
-                "creating a resource group is checked at the subscription",
-            )
-        ]
+    if resource.type == RESOURCE_GROUP:
+        # Resource groups are subscription resources: their actions carry `subscriptions/`, and creating one is
+        # checked at the subscription (the group does not exist yet to hold a role assignment).
+        action = f"Microsoft.Resources/subscriptions/resourceGroups/{verb}"
+        where = subscription_scope if operation == "write" else resource.id
+        return [ArmNeed(action, where, f"{verb} the resource group")]
     if resource.type == ROLE_ASSIGNMENT:
         role = _role_guid(inputs.get("roleDefinitionId"))
         attributes = {"RoleDefinitionId": role, "PrincipalType": str(inputs.get("principalType", "User"))}
@@ -140,9 +138,9 @@ def _arm_needs(resource: Registration, operation: Operation, subscription_scope:
 def _linked_needs(resource: Registration) -> list[ArmNeed]:
     """The actions ARM checks on other resources a write refers to."""
     inputs = resource.inputs
-    kind = resource.type.rsplit(":", 1)[-1]
+    kind = resource.type
     needs: list[ArmNeed] = []
-    if kind == "PrivateEndpoint":
+    if kind == "azure-native:network:PrivateEndpoint":
         needs.append(ArmNeed(SUBNET_JOIN, str(inputs.get("subnet", {}).get("id")), "the endpoint joins this subnet"))
         for connection in inputs.get("privateLinkServiceConnections", []):
             target = str(connection.get("privateLinkServiceId"))
@@ -155,7 +153,7 @@ def _linked_needs(resource: Registration) -> list[ArmNeed]:
                     documented=provider_type == "Microsoft.KeyVault/vaults",
                 )
             )
-    elif kind == "PrivateDnsZoneGroup":
+    elif kind == "azure-native:network:PrivateDnsZoneGroup":
         for config in inputs.get("privateDnsZoneConfigs", []):
             needs.append(
                 ArmNeed(
@@ -164,7 +162,7 @@ def _linked_needs(resource: Registration) -> list[ArmNeed]:
                     "the endpoint's records are written into this zone",
                 )
             )
-    elif kind == "VirtualNetworkLink":
+    elif kind == "azure-native:privatedns:VirtualNetworkLink":
         needs.append(
             ArmNeed(
                 "Microsoft.Network/virtualNetworks/join/action",
@@ -172,7 +170,7 @@ def _linked_needs(resource: Registration) -> list[ArmNeed]:
                 "the zone is linked to this network",
             )
         )
-    elif kind == "WebApp":
+    elif kind == "azure-native:web:WebApp":
         identities = list(inputs.get("identity", {}).get("userAssignedIdentities", []))
         reference = inputs.get("keyVaultReferenceIdentity")
         for identity in dict.fromkeys([*identities, *([reference] if reference else [])]):
@@ -180,7 +178,7 @@ def _linked_needs(resource: Registration) -> list[ArmNeed]:
         subnet = inputs.get("virtualNetworkSubnetId")
         if subnet:
             needs.append(ArmNeed(SUBNET_JOIN, str(subnet), "the app's outbound traffic enters this subnet"))
-    elif kind == "Account":
+    elif kind == "azure-native:cognitiveservices:Account":
         for injection in inputs.get("properties", {}).get("networkInjections") or []:
             needs.append(
                 ArmNeed(
@@ -190,7 +188,7 @@ def _linked_needs(resource: Registration) -> list[ArmNeed]:
                     documented=False,
                 )
             )
-    elif kind == "DiagnosticSetting" and inputs.get("workspaceId"):
+    elif kind == "azure-native:monitor:DiagnosticSetting" and inputs.get("workspaceId"):
         workspace = str(inputs.get("workspaceId"))
         needs.append(
             ArmNeed(
@@ -261,10 +259,10 @@ def _graph_needs(
         needs = [GraphNeed("groups.manage", label, owned, "its members and owners, later updates")]
         if operation == "write":
             needs.insert(0, GraphNeed("groups.create", label))
-            other_owners = [o for o in inputs.get("owners", []) if str(o).lower() != str(holder_object_id).lower()]
-            if other_owners:
-                needs.append(GraphNeed("directoryObjects.read", label, why="the provider resolves every other owner"))
-            if other_owners or inputs.get("members"):
+            owners = [str(o).lower() for o in inputs.get("owners", [])]
+            if owners:
+                needs.append(GraphNeed("directoryObjects.read", label, why="the provider resolves the owners"))
+            if [o for o in owners if o != str(holder_object_id).lower()] or inputs.get("members"):
                 needs.append(GraphNeed("users.read", label, why="binding people as owners or members"))
             if inputs.get("preventDuplicateNames"):
                 needs.append(GraphNeed("groups.list", label, why="duplicate-name prevention"))

@@ -71,11 +71,8 @@ def holds_graph(holder: Holder, need: GraphNeed) -> bool:
 
 def _remedy(need: Need) -> str:
     if isinstance(need, GraphNeed):
-        if (
-            not need.owned
-            and need.operation.endswith((".manage", ".create"))
-            and need.operation != "applications.create"
-        ):
+        # Owning reaches an existing object (or, for a service principal, the application it is made for).
+        if not need.owned and (need.operation.endswith(".manage") or need.operation == "servicePrincipals.create"):
             return "make the identity an owner of the object, or grant a tenant-wide Graph permission"
         return f"grant a Graph permission or directory role allowing {need.operation}"
     role = narrowest_role(need.action, need.data)
@@ -158,7 +155,7 @@ def environment_verdicts(main: Rendering, bootstrap: Rendering, pim: Rendering |
     """For one environment: can its deployer run `pulumi up`, its preview reader `pulumi preview`, and the PIM
     administrator the PIM phase?"""
     backend = backend_of(bootstrap)
-    owner = main.caller.object_id if main.caller and main.caller.owns_what_it_manages else None
+    owner = main.caller.object_id if main.caller and main.caller.graph_rights_owned_only else None
     deployer = pipeline_identity(bootstrap, "deployerClientId", "the pipeline deployer", owner)
     preview = pipeline_identity(bootstrap, "previewClientId", "the preview reader", None)
     verdicts = [

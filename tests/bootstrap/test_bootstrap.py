@@ -200,7 +200,7 @@ def test_nobody_owns_the_pipeline_identities(boot: Rendering) -> None:
     removes it from the owners it starts with (no `owners` listed)."""
     for resource in boot.of_type(APPLICATION) + boot.of_type(SERVICE_PRINCIPAL):
         assert resource.input("owners") == [], resource.name
-    assert boot.caller is not None and not boot.caller.owns_what_it_manages
+    assert boot.caller is not None and not boot.caller.graph_rights_owned_only
 
 
 def test_applications_have_no_password_and_no_certificate(boot: Rendering) -> None:

@@ -4,25 +4,27 @@ the main stack created, in a window Azure accepts, sent the way azure-native's P
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
 from components.settings import ConfigError
-from offline.render import PIM_DIR, PIM_PROJECT, Rendering, main_stack_reference, render, stack_config
+from offline.render import PIM_DIR, PIM_PROJECT, Rendering, render, stack_config
+from pim.settings import main_stack_reference
 from tests.config_checks import refused_config_problem
 
 ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
 FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"  # Learn, built-in roles (AI + machine learning)
 
 
-def render_pim(main: Rendering, overrides: dict[str, object] | None = None) -> Rendering:
+def render_pim(main: Rendering, overrides: dict[str, object] | None = None, today: date | None = None) -> Rendering:
     return render(
         main.stack,
         overrides=overrides,
         project_dir=PIM_DIR,
         project_name=PIM_PROJECT,
         stack_outputs={main_stack_reference(main.stack): main.exports},
+        today=today,
     )
 
 
@@ -149,3 +151,16 @@ def test_two_eligible_groups_on_one_account_are_two_requests(rendered: dict[str,
 
     ids = {r.id for r in render("prod", program=two).of_type(ELIGIBILITY)}
     assert len(ids) == 2
+
+
+def test_an_ending_window_is_announced_and_an_ended_one_refused(rendered: dict[str, Rendering]) -> None:
+    """The window of pim/Pulumi.prod.yaml ends on 2027-11-30: quiet until 30 days before, then a warning, and
+    refused from that day on (PIM would end the eligibility silently)."""
+    end = datetime.fromisoformat(window_of("prod")["expiresOn"]).date()
+    assert render_pim(rendered["prod"], today=date(2027, 10, 1)).warnings == []
+    (warning,) = render_pim(rendered["prod"], today=date(2027, 11, 20)).warnings
+    assert warning.startswith(f"platformAdminEligibility.expiresOn: the eligibility ends on {end}, in 10 days")
+    problem = refused_config_problem(
+        lambda: render_pim(rendered["prod"], today=end), "platformAdminEligibility.expiresOn"
+    )
+    assert "the window has ended" in problem
