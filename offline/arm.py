@@ -123,7 +123,9 @@ ARM_TYPES: dict[str, ArmType] = {
             ("roleEligibilityScheduleRequestName",),  # not an input: the provider generates a GUID
             scope_input="scope",
             generated_name=True,
-            # The custom resource has no update: without replace_on_changes a changed input fails.
+            # The custom resource has no update. Its schema marks every input replace-on-change, but the 3.29 Python
+            # SDK sends no such option (none in pim_role_eligibility_schedule.py), so without the program's own
+            # `replace_on_changes` a changed input would be sent as an update and fail.
             refused_updates=("*",),
         ),
         ArmType(
