@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from components.access import standing_roles
 from components.catalogue import roles
 from components.catalogue.roles import CONTRIBUTOR, RBAC_ADMINISTRATOR, READER, Role
-from components.settings.model import EnvironmentName
+from components.settings.core import EnvironmentName
 
 STORAGE_BLOB_DATA_CONTRIBUTOR = Role("Storage Blob Data Contributor", "ba92f5b4-2d11-453d-a403-e96b0029c9fe")
 STORAGE_BLOB_DATA_READER = Role("Storage Blob Data Reader", "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")

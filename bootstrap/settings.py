@@ -1,54 +1,128 @@
-"""The bootstrap's typed, validated configuration (namespace `foundry-platform-bootstrap:`).
+"""The bootstrap's stack file (`bootstrap/Pulumi.<stack>.yaml`, namespace `foundry-platform-bootstrap:`).
 
-Same rules as the main program: every key is read here, every problem is collected, and all of them are
-raised together as `ConfigError` before a single resource is declared. Unknown keys are errors.
+The keys it shares with the main program (environment, location, prefix, tags, GitHub) are the same models;
+the rest say where the state backend lives. Same rules: every problem at once, nothing declared before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import Annotated, Any
 
-import pulumi
+from pydantic import AfterValidator, ValidationInfo, field_validator
 
 from components import naming
-from components.catalogue import federation
-from components.settings import core, project_config
-from components.settings.access import GitHubSettings, parse_github
-from components.settings.model import EnvironmentName
-from components.settings.reader import GUID_PATTERN, ConfigError, ConfigReader, check_int, check_pattern
+from components.settings.base import Guid, Number, Pattern, context, filled_in, refuse
+from components.settings.core import KeyVaultName, NamedEnvironment, Protection, ResourceGroupName, own_environment_only
+from components.settings.loading import load
 
 PROJECT = "foundry-platform-bootstrap"
-
-STORAGE_ACCOUNT_RULE = "3-24 lowercase letters and digits"
-CONTAINER_RULE = "lowercase letters, digits and single hyphens, starting and ending with a letter or digit"
-KEY_NAME_RULE = "letters, digits and hyphens"
-
-DEFAULT_STATE_CONTAINER = "pulumi-state"
-DEFAULT_BOOTSTRAP_CONTAINER = "bootstrap-state"
-DEFAULT_SECRETS_KEY = "pulumi-secrets"
-DEFAULT_RETENTION_DAYS = 30
 PROD_MIN_RETENTION_DAYS = 30
+Container = Annotated[
+    str,
+    Pattern(
+        r"[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]",
+        3,
+        63,
+        "lowercase letters, digits and single hyphens, not starting or ending with one",
+    ),
+]
+OwnGroup = Annotated[ResourceGroupName, AfterValidator(own_environment_only)]
 
 
-@dataclass(frozen=True)
-class BootstrapSettings:
-    stack: str
-    environment: EnvironmentName
-    location: str
-    name_prefix: str
-    tags: dict[str, str]
-    github: GitHubSettings
-    resource_group_name: str  # the environment's group, where the main program deploys
-    delivery_resource_group_name: str  # state account and secrets vault
-    state_storage_account: str
-    state_container: str
-    bootstrap_container: str
-    state_retention_days: int
-    state_key_vault: str
-    secrets_key_name: str
-    state_administrators_group: str | None
-    protect: bool
+def _derived(info: ValidationInfo, make: Any) -> Any:
+    """A default made from the prefix and location; None while those are themselves refused."""
+    data = info.data
+    if "name_prefix" not in data or "location" not in data:
+        return None
+    return make(data["name_prefix"], context(info).environment, data["location"])
+
+
+class BootstrapSettings(NamedEnvironment):
+    """One environment's delivery foundation: the deployer, the state backend and its encryption key."""
+
+    resource_group_name: OwnGroup = filled_in()
+    """The environment's resource group, where the main program deploys; default `rg-<prefix>-<environment>`."""
+    delivery_resource_group_name: OwnGroup = filled_in()
+    """The state account's and secrets vault's group; default `rg-<prefix>-<environment>-delivery`."""
+    state_storage_account: Annotated[str, Pattern(r"[a-z0-9]+", 3, 24, "lowercase letters and digits")] = filled_in()
+    """The state backend's storage account (globally unique); default `st<prefix><env code><hash>`."""
+    state_container: Container = "pulumi-state"
+    """The container of the main program's and the PIM phase's state."""
+    bootstrap_container: Container = "bootstrap-state"
+    """The bootstrap's own state container, which the deployer may not write."""
+    state_retention_days: Annotated[int, Number(7, 365)] = 30
+    """Days deleted or overwritten state stays recoverable (soft delete and versions); prod at least 30."""
+    state_key_vault: KeyVaultName = filled_in()
+    """The vault holding the secrets provider's key; default `kvs-<prefix>-<env code>-<hash>`."""
+    secrets_key_name: Annotated[str, Pattern(r"[a-zA-Z0-9-]+", 1, 127, "letters, digits and hyphens")] = (
+        "pulumi-secrets"
+    )
+    """The key that encrypts the stacks' secrets."""
+    state_administrators_group: Guid | None = None
+    """An Entra group whose members administer the state (break-glass), by object id."""
+    protect_resources: Protection = filled_in()
+    """Pulumi `protect` on the state account, its containers and the key; prod allows only true."""
+
+    @field_validator("resource_group_name", mode="before")
+    @classmethod
+    def _environment_group(cls, value: Any, info: ValidationInfo) -> Any:
+        return value or _derived(info, lambda prefix, environment, _: naming.resource_group_name(prefix, environment))
+
+    @field_validator("delivery_resource_group_name", mode="before")
+    @classmethod
+    def _delivery_group(cls, value: Any, info: ValidationInfo) -> Any:
+        return value or _derived(info, lambda prefix, environment, _: f"rg-{prefix}-{environment}-delivery")
+
+    @field_validator("delivery_resource_group_name", mode="after")
+    @classmethod
+    def _apart_from_the_environment(cls, value: str, info: ValidationInfo) -> str:
+        if value == info.data.get("resource_group_name"):
+            refuse(
+                "must differ from resourceGroupName: the deployer is Contributor there and must not reach its own state"
+            )
+        return value
+
+    @field_validator("state_storage_account", mode="before")
+    @classmethod
+    def _account(cls, value: Any, info: ValidationInfo) -> Any:
+        return value or _derived(
+            info,
+            lambda prefix, environment, location: (
+                f"st{prefix}{naming.ENVIRONMENT_CODES[environment]}"
+                f"{naming.unique_suffix(prefix, environment, location)}"
+            ),
+        )
+
+    @field_validator("bootstrap_container", mode="after")
+    @classmethod
+    def _apart_from_the_state(cls, value: str, info: ValidationInfo) -> str:
+        if value == info.data.get("state_container"):
+            refuse("must differ from stateContainer: the deployer may write the stack state but not the bootstrap's")
+        return value
+
+    @field_validator("state_retention_days", mode="after")
+    @classmethod
+    def _prod_keeps_state(cls, days: int, info: ValidationInfo) -> int:
+        if context(info).environment == "prod" and days < PROD_MIN_RETENTION_DAYS:
+            refuse(
+                f"prod allows {PROD_MIN_RETENTION_DAYS}-365: deleted or overwritten prod state must stay recoverable"
+            )
+        return days
+
+    @field_validator("state_key_vault", mode="before")
+    @classmethod
+    def _vault(cls, value: Any, info: ValidationInfo) -> Any:
+        return value or _derived(
+            info,
+            lambda prefix, environment, location: (
+                f"kvs-{prefix}-{naming.ENVIRONMENT_CODES[environment]}-"
+                f"{naming.unique_suffix(prefix, environment, location, 4)}"
+            ),
+        )
+
+    @property
+    def protect(self) -> bool:
+        return self.protect_resources
 
     @property
     def deploy_subject(self) -> str:
@@ -58,8 +132,7 @@ class BootstrapSettings:
     @property
     def preview_subject(self) -> str:
         """The OIDC subject of a pull-request workflow job that declares no environment."""
-        g = self.github
-        return federation.github_pull_request_subject(g.owner, g.repository, g.owner_id, g.repository_id)
+        return self.github.pull_request_subject()
 
     @property
     def state_backend_url(self) -> str:
@@ -75,127 +148,8 @@ class BootstrapSettings:
 
     @property
     def resource_tags(self) -> dict[str, str]:
-        return {**self.tags, "environment": self.environment, "managed-by": "pulumi/foundry-platform-bootstrap"}
-
-
-def default_state_account(prefix: str, environment: str, location: str) -> str:
-    return f"st{prefix}{naming.ENVIRONMENT_CODES[environment]}{naming.unique_suffix(prefix, environment, location)}"
-
-
-def default_state_vault(prefix: str, environment: str, location: str) -> str:
-    code = naming.ENVIRONMENT_CODES[environment]
-    return f"kvs-{prefix}-{code}-{naming.unique_suffix(prefix, environment, location, 4)}"
-
-
-def _text(reader: ConfigReader, key: str, default: str, pattern: str, low: int, high: int, rule: str) -> str:
-    value = reader.text(key)
-    if value is None:
-        return default
-    check_pattern(reader, key, value, pattern, low, high, rule)
-    return value
-
-
-def parse_bootstrap_settings(raw: Mapping[str, str], stack: str) -> BootstrapSettings:
-    reader = ConfigReader(raw)
-    environment = core.parse_environment(reader, stack)
-    location = core.parse_location(reader)
-    prefix = core.parse_name_prefix(reader)
-    tags = core.parse_tags(reader)
-    github = parse_github(reader)
-    valid_prefix = prefix != "invalid"
-    resource_group = _text(
-        reader,
-        "resourceGroupName",
-        naming.resource_group_name(prefix, environment),
-        core.RESOURCE_GROUP_PATTERN,
-        1,
-        90,
-        core.RESOURCE_GROUP_RULE,
-    )
-    delivery_group = _text(
-        reader,
-        "deliveryResourceGroupName",
-        f"rg-{prefix}-{environment}-delivery",
-        core.RESOURCE_GROUP_PATTERN,
-        1,
-        90,
-        core.RESOURCE_GROUP_RULE,
-    )
-    if delivery_group == resource_group:
-        reader.fail(
-            "deliveryResourceGroupName",
-            delivery_group,
-            "must differ from resourceGroupName: the deployer is Contributor there and must not reach its own state",
-        )
-    account = _text(
-        reader,
-        "stateStorageAccount",
-        default_state_account(prefix, environment, location) if valid_prefix else "invalid",
-        r"[a-z0-9]+",
-        3,
-        24,
-        STORAGE_ACCOUNT_RULE,
-    )
-    container_pattern = r"[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]"
-    state_container = _text(reader, "stateContainer", DEFAULT_STATE_CONTAINER, container_pattern, 3, 63, CONTAINER_RULE)
-    bootstrap_container = _text(
-        reader, "bootstrapContainer", DEFAULT_BOOTSTRAP_CONTAINER, container_pattern, 3, 63, CONTAINER_RULE
-    )
-    if state_container == bootstrap_container:
-        reader.fail(
-            "bootstrapContainer",
-            bootstrap_container,
-            "must differ from stateContainer: the deployer may write the stack state but not the bootstrap's",
-        )
-    retention_raw = reader.text("stateRetentionDays")
-    retention = DEFAULT_RETENTION_DAYS
-    if retention_raw is not None:
-        retention = check_int(reader, "stateRetentionDays", retention_raw, 7, 365) or DEFAULT_RETENTION_DAYS
-        if environment == "prod" and retention < PROD_MIN_RETENTION_DAYS:
-            reader.fail(
-                "stateRetentionDays",
-                retention_raw,
-                f"prod allows {PROD_MIN_RETENTION_DAYS}-365: deleted or overwritten prod state must stay recoverable",
-            )
-    vault = _text(
-        reader,
-        "stateKeyVault",
-        default_state_vault(prefix, environment, location) if valid_prefix else "invalid",
-        core.KEY_VAULT_PATTERN,
-        3,
-        24,
-        core.KEY_VAULT_RULE,
-    )
-    key_name = _text(reader, "secretsKeyName", DEFAULT_SECRETS_KEY, r"[a-zA-Z0-9-]+", 1, 127, KEY_NAME_RULE)
-    admins = reader.text("stateAdministratorsGroup")
-    if admins is not None:
-        check_pattern(
-            reader, "stateAdministratorsGroup", admins, GUID_PATTERN, 36, 36, "the object id of an Entra security group"
-        )
-    protect = core.parse_protection(reader, environment, "protectResources", "the state and its key")
-    for key in reader.unread_keys():
-        reader.fail(key, raw[key], f"unknown key for project '{PROJECT}' (check its spelling against the README)")
-    if reader.problems:
-        raise ConfigError(stack, reader.problems)
-    return BootstrapSettings(
-        stack=stack,
-        environment=environment,
-        location=location,
-        name_prefix=prefix,
-        tags=tags,
-        github=github,
-        resource_group_name=resource_group,
-        delivery_resource_group_name=delivery_group,
-        state_storage_account=account,
-        state_container=state_container,
-        bootstrap_container=bootstrap_container,
-        state_retention_days=retention,
-        state_key_vault=vault,
-        secrets_key_name=key_name,
-        state_administrators_group=admins.lower() if admins else None,
-        protect=protect,
-    )
+        return {**self.tags, "environment": self.environment, "managed-by": f"pulumi/{PROJECT}"}
 
 
 def load_bootstrap_settings() -> BootstrapSettings:
-    return parse_bootstrap_settings(project_config(PROJECT), pulumi.get_stack())
+    return load(BootstrapSettings, PROJECT)

@@ -22,8 +22,8 @@ from components.catalogue.roles import (
     Role,
 )
 from components.rbac import Principal, Scope, assign_role
-from components.settings import Settings
-from components.settings.model import ENVIRONMENTS, EnvironmentName
+from components.settings import Placement
+from components.settings.core import ENVIRONMENTS, EnvironmentName
 
 Grantee = Literal["app identity", "project identities", "CI/CD", "developers", "readers", "platform admins"]
 ScopeKind = Literal["each project", "Foundry resource", "Key Vault", "Application Insights"]
@@ -96,7 +96,7 @@ def _slug(text: str) -> str:
 
 @dataclass(frozen=True)
 class AccessModelArgs:
-    settings: Settings
+    placement: Placement
     subscription_id: pulumi.Input[str]
     principals: Mapping[Grantee, Principal]  # every grantee except "project identities"
     project_principals: Mapping[str, Principal]
@@ -113,10 +113,10 @@ class AccessModel(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AccessModelArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:AccessModel", name, None, opts)
-        settings = args.settings
+        place = args.placement
         child = pulumi.ResourceOptions(parent=self)
         self.assignments = {}
-        for grant in grants_for(settings.environment):
+        for grant in grants_for(place.environment):
             if grant.pim_eligible:
                 continue  # made by the PIM phase (`pim/`), see `eligible_grants`
             for label, principal, scope in self._targets(grant, args):

@@ -14,12 +14,16 @@ import pulumi_azuread as azuread
 from components.catalogue import federation
 from components.entra import FederatedCredential, federated_application, federated_credentials
 from components.rbac import Principal
-from components.settings import Settings
+from components.settings import Placement
+from components.settings.access import ExtraCredential, GitHubConfig
 
 
 @dataclass(frozen=True)
 class CiCdIdentityArgs:
-    settings: Settings
+    placement: Placement
+    github: GitHubConfig
+    # Credentials beyond the GitHub one (federatedCredentials with identity cicd).
+    credentials: tuple[ExtraCredential, ...]
     # The pipeline's deployer. With Application.ReadWrite.OwnedBy it may create the service principal and the
     # federated credentials only on an application it owns, and the azuread provider removes from the owners
     # whoever creates the application unless `owners` lists it: the deployer is listed on both objects.
@@ -33,24 +37,23 @@ class CiCdIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CiCdIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:CiCdIdentity", name, None, opts)
-        settings = args.settings
-        github = settings.access.github
-        display_name = f"sp-{settings.name_prefix}-foundry-{settings.environment}-cicd"
+        place = args.placement
+        github = args.github
+        display_name = f"sp-{place.name_prefix}-foundry-{place.environment}-cicd"
         self.application, self.service_principal = federated_application(
             self, name, display_name, [args.deployer_object_id]
         )
         repository = f"{github.owner}/{github.repository}"
         github_job = FederatedCredential(
-            f"{name}-github-{settings.environment}",
-            f"github-{settings.environment}",
+            f"{name}-github-{place.environment}",
+            f"github-{place.environment}",
             federation.GITHUB_ACTIONS_ISSUER,
-            github.environment_subject(settings.environment),
-            f"GitHub Actions jobs in the '{settings.environment}' environment of {repository}",
+            github.environment_subject(place.environment),
+            f"GitHub Actions jobs in the '{place.environment}' environment of {repository}",
         )
         extras = [
             FederatedCredential(f"{name}-{extra.name}", extra.name, extra.issuer, extra.subject)
-            for extra in settings.access.extra_credentials
-            if extra.identity == "cicd"
+            for extra in args.credentials
         ]
         self.credentials = federated_credentials(self, self.application, [github_job, *extras])
         self.principal = Principal(

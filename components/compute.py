@@ -13,12 +13,14 @@ import pulumi
 from pulumi_azure_native import web
 
 from components import naming
-from components.settings import Settings
+from components.settings import Placement
+from components.settings.compute import ComputeConfig
 
 
 @dataclass(frozen=True)
 class AppComputeArgs:
-    settings: Settings
+    placement: Placement
+    compute: ComputeConfig
     resource_group_name: pulumi.Input[str]
     identity_id: pulumi.Input[str]
     identity_client_id: pulumi.Input[str]
@@ -34,26 +36,26 @@ class AppCompute(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AppComputeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:AppCompute", name, None, opts)
-        settings = args.settings
-        compute = settings.compute
+        place = args.placement
+        compute = args.compute
         child = pulumi.ResourceOptions(parent=self)
         self.plan = web.AppServicePlan(
             f"{name}-plan",
-            name=naming.app_service_plan_name(settings.name_prefix, settings.environment),
+            name=naming.app_service_plan_name(place.name_prefix, place.environment),
             resource_group_name=args.resource_group_name,
-            location=settings.location,
+            location=place.location,
             kind="linux",
             reserved=True,  # Linux
             sku={"name": compute.sku_name},
-            tags=settings.resource_tags,
+            tags=place.tags,
             opts=child,
         )
-        app_name = naming.web_app_name(settings.name_prefix, settings.environment, settings.location)
+        app_name = naming.web_app_name(place.name_prefix, place.environment, place.location)
         self.app = web.WebApp(
             f"{name}-app",
             name=app_name,
             resource_group_name=args.resource_group_name,
-            location=settings.location,
+            location=place.location,
             kind="app,linux",
             server_farm_id=self.plan.id,
             https_only=True,
@@ -79,7 +81,7 @@ class AppCompute(pulumi.ComponentResource):
                     {"name": "FOUNDRY_PROJECT_ENDPOINT", "value": args.project_endpoint},
                 ],
             },
-            tags=settings.resource_tags,
+            tags=place.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.identity_role_assignments)),
         )
         # Basic (user name + password) publishing credentials off for FTP and for the SCM (deployment) site.

@@ -13,12 +13,12 @@ import pulumi
 from pulumi_azure_native import cognitiveservices
 
 from components.ordering import SerialWrites
-from components.settings import Settings
+from components.settings.connections import Connection
 
 
 @dataclass(frozen=True)
 class ProjectConnectionsArgs:
-    settings: Settings
+    connections: tuple[Connection, ...]
     resource_group_name: pulumi.Input[str]
     account: cognitiveservices.Account
     projects: dict[str, cognitiveservices.Project]
@@ -32,7 +32,7 @@ class ProjectConnections(pulumi.ComponentResource):
         super().__init__("foundry-platform:index:ProjectConnections", name, None, opts)
         self.connections = {}
         writes = args.account_writes
-        for connection in args.settings.connections:
+        for connection in args.connections:
             kind = connection.kind
             self.connections[(connection.project, connection.name)] = writes.add(
                 cognitiveservices.ProjectConnection(
@@ -53,7 +53,5 @@ class ProjectConnections(pulumi.ComponentResource):
                     opts=writes.options(self),
                 )
             )
-        self.names = {
-            project: [c.name for c in args.settings.connections if c.project == project] for project in args.projects
-        }
+        self.names = {project: [c.name for c in args.connections if c.project == project] for project in args.projects}
         self.register_outputs({"connections": self.names})

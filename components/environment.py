@@ -40,6 +40,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
     def __init__(self, name: str, args: FoundryEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:FoundryEnvironment", name, None, opts)
         settings = args.settings
+        place = settings.placement
         child = pulumi.ResourceOptions(parent=self)
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
         self.tenant_id = client.tenant_id
@@ -60,8 +61,8 @@ class FoundryEnvironment(pulumi.ComponentResource):
         # Private mode: the VNet (or existing subnets) and DNS zones first, since the account may inject its
         # agent runtime into a subnet; the endpoints come after the account and vault below.
         self.network = (
-            PrivateNetwork(f"{name}-network", PrivateNetworkArgs(settings, resource_group_name), child)
-            if settings.is_private
+            PrivateNetwork(f"{name}-network", PrivateNetworkArgs(place, settings.network, resource_group_name), child)
+            if settings.network
             else None
         )
         # For the web app's VNet integration (None in public mode).
@@ -71,35 +72,55 @@ class FoundryEnvironment(pulumi.ComponentResource):
         self.foundry = FoundryAccount(
             f"{name}-foundry",
             FoundryAccountArgs(
-                settings, resource_group_name, agent_subnet_id=self.network.agent_subnet_id if self.network else None
+                place,
+                settings.account_name,
+                settings.projects,
+                settings.is_private,
+                settings.network.trusted_azure_services if settings.network else False,
+                resource_group_name,
+                agent_subnet_id=self.network.agent_subnet_id if self.network else None,
             ),
             child,
         )
-        self.app_identity = AppIdentity(f"{name}-identity", AppIdentityArgs(settings, resource_group_name), child)
+        app_credentials = tuple(c for c in settings.federated_credentials if c.identity == "app")
+        cicd_credentials = tuple(c for c in settings.federated_credentials if c.identity == "cicd")
+        self.app_identity = AppIdentity(
+            f"{name}-identity", AppIdentityArgs(place, app_credentials, resource_group_name), child
+        )
         self.vault = SecretsVault(
             f"{name}-vault",
-            SecretsVaultArgs(settings=settings, resource_group_name=resource_group_name, tenant_id=self.tenant_id),
+            SecretsVaultArgs(
+                placement=place,
+                vault=settings.key_vault,
+                vault_name=settings.key_vault_name,
+                private=settings.is_private,
+                resource_group_name=resource_group_name,
+                tenant_id=self.tenant_id,
+            ),
             child,
         )
         # Whoever runs `pulumi up`, the pipeline's deployer owns the Entra objects: it manages only what it owns.
         entra_owner: pulumi.Input[str] = settings.access.deployer_object_id or client.object_id
         if settings.access.deployer_object_id:
             client.object_id.apply(lambda caller: warn_if_not_the_deployer(caller, settings.access.deployer_object_id))
-        self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(settings, entra_owner), child)
-        self.cicd = CiCdIdentity(f"{name}-cicd", CiCdIdentityArgs(settings, entra_owner), child)
+        self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(place, settings.groups, entra_owner), child)
+        self.cicd = CiCdIdentity(
+            f"{name}-cicd", CiCdIdentityArgs(place, settings.github, cicd_credentials, entra_owner), child
+        )
         # Every write under the account joins one chain (the account takes one at a time), in this order:
         # projects, guardrails, deployments, connections, private endpoint. The connections come after the
         # deployments because they also wait for Application Insights, which then stays off the chain's path.
         account_writes = self.foundry.writes
         self.models = ModelDeployments(
             f"{name}-models",
-            ModelDeploymentsArgs(settings, resource_group_name, self.foundry.account, account_writes),
+            ModelDeploymentsArgs(place, settings.models, resource_group_name, self.foundry.account, account_writes),
             child,
         )
         self.observability = Observability(
             f"{name}-observability",
             ObservabilityArgs(
-                settings,
+                place,
+                settings.log_retention_days,
                 resource_group_name,
                 self.foundry.account,
                 self.foundry.projects,
@@ -111,7 +132,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
         self.access = AccessModel(
             f"{name}-access",
             AccessModelArgs(
-                settings=settings,
+                placement=place,
                 subscription_id=self.subscription_id,
                 principals={
                     "app identity": self.app_identity.principal,
@@ -129,7 +150,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
         self.connections = ProjectConnections(
             f"{name}-connections",
             ProjectConnectionsArgs(
-                settings, resource_group_name, self.foundry.account, self.foundry.projects, account_writes
+                settings.connections, resource_group_name, self.foundry.account, self.foundry.projects, account_writes
             ),
             child,
         )
@@ -137,7 +158,9 @@ class FoundryEnvironment(pulumi.ComponentResource):
             PrivateEndpoints(
                 f"{name}-endpoints",
                 PrivateEndpointsArgs(
-                    settings=settings,
+                    placement=place,
+                    account_name=settings.account_name,
+                    vault_name=settings.key_vault_name,
                     resource_group_name=resource_group_name,
                     network=self.network,
                     account=self.foundry.account,
@@ -154,7 +177,8 @@ class FoundryEnvironment(pulumi.ComponentResource):
             AppCompute(
                 f"{name}-compute",
                 AppComputeArgs(
-                    settings=settings,
+                    placement=place,
+                    compute=settings.compute,
                     resource_group_name=resource_group_name,
                     identity_id=self.app_identity.identity.id,
                     identity_client_id=self.app_identity.identity.client_id,

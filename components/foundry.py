@@ -10,7 +10,8 @@ from pulumi_azure_native import cognitiveservices
 from components.catalogue import endpoints
 from components.ordering import SerialWrites
 from components.rbac import Principal, Scope
-from components.settings import Settings
+from components.settings import Placement
+from components.settings.stack import Project
 
 
 def account_path(resource_group: str, account: str) -> str:
@@ -19,7 +20,12 @@ def account_path(resource_group: str, account: str) -> str:
 
 @dataclass(frozen=True)
 class FoundryAccountArgs:
-    settings: Settings
+    placement: Placement
+    account_name: str  # also its custom subdomain
+    projects: tuple[Project, ...]
+    private: bool
+    # networkAcls.bypass AzureServices (network.trustedAzureServices)
+    trusted_azure_services: bool
     resource_group_name: pulumi.Input[str]
     # Set when Foundry Agent Service injects its runtime into the environment's VNet (private mode only).
     agent_subnet_id: pulumi.Input[str] | None = None
@@ -38,9 +44,9 @@ class FoundryAccount(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FoundryAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:FoundryAccount", name, None, opts)
-        settings = args.settings
-        subdomain = settings.custom_subdomain
-        private = settings.is_private
+        place = args.placement
+        subdomain = args.account_name
+        private = args.private
         injections: list[cognitiveservices.NetworkInjectionArgsDict] = []
         if args.agent_subnet_id is not None:
             injections.append(
@@ -55,7 +61,7 @@ class FoundryAccount(pulumi.ComponentResource):
             f"{name}-account",
             account_name=subdomain,
             resource_group_name=args.resource_group_name,
-            location=settings.location,
+            location=place.location,
             kind="AIServices",
             sku={"name": "S0"},
             identity={"type": cognitiveservices.ResourceIdentityType.SYSTEM_ASSIGNED},
@@ -71,15 +77,15 @@ class FoundryAccount(pulumi.ComponentResource):
                     # Foundry Tools, Azure Machine Learning and AI Search acting as their own managed identity,
                     # which still needs a role here (Learn, "Configure Foundry Tools virtual networks"); the
                     # Foundry baseline architecture keeps it at None, as this program does unless configured.
-                    "bypass": "AzureServices" if settings.network.trusted_azure_services else "None",
+                    "bypass": "AzureServices" if args.trusted_azure_services else "None",
                     "ip_rules": [],
                     "virtual_network_rules": [],
                 },
                 # None (left out of the request) unless the agent runtime is injected into a subnet.
                 "network_injections": injections or None,
             },
-            tags=settings.resource_tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=settings.protect_stateful_resources),
+            tags=place.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=place.protect),
         )
 
         self.writes = SerialWrites(self.account)
@@ -90,18 +96,18 @@ class FoundryAccount(pulumi.ComponentResource):
                     account_name=self.account.name,
                     project_name=project.name,
                     resource_group_name=args.resource_group_name,
-                    location=settings.location,
+                    location=place.location,
                     identity={"type": cognitiveservices.ResourceIdentityType.SYSTEM_ASSIGNED},
                     properties={"display_name": project.display_name, "description": project.description},
-                    tags=settings.resource_tags,
+                    tags=place.tags,
                     # A project holds its agents, threads and files: as protected as the account in prod.
-                    opts=self.writes.options(self, protect=settings.protect_stateful_resources),
+                    opts=self.writes.options(self, protect=place.protect),
                 )
             )
-            for project in settings.projects
+            for project in args.projects
         }
 
-        self.account_scope = Scope(account_path(settings.resource_group_name, subdomain), self.account.id)
+        self.account_scope = Scope(account_path(place.resource_group_name, subdomain), self.account.id)
         self.project_scopes = {
             project_name: Scope(f"{self.account_scope.key}/projects/{project_name}", project.id)
             for project_name, project in self.projects.items()
@@ -117,7 +123,7 @@ class FoundryAccount(pulumi.ComponentResource):
             for project_name, project in self.projects.items()
         }
         self.endpoint = endpoints.account_endpoint(subdomain)
-        self.project_endpoints = {p.name: endpoints.project_endpoint(subdomain, p.name) for p in settings.projects}
+        self.project_endpoints = {p.name: endpoints.project_endpoint(subdomain, p.name) for p in args.projects}
 
         self.register_outputs(
             {"accountName": self.account.name, "endpoint": self.endpoint, "projectEndpoints": self.project_endpoints}

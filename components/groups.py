@@ -8,7 +8,8 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.rbac import Principal
-from components.settings import Settings
+from components.settings import Placement
+from components.settings.access import Groups
 
 # Config key under `groups` -> what the group is for (also the group's name suffix).
 GROUP_PURPOSES: dict[str, str] = {
@@ -25,7 +26,8 @@ def group_display_name(name_prefix: str, environment: str, role: str) -> str:
 
 @dataclass(frozen=True)
 class PeopleGroupsArgs:
-    settings: Settings
+    placement: Placement
+    groups: Groups
     # The pipeline's deployer: with Group.Create it manages only the groups it owns, so it is always an owner.
     deployer_object_id: pulumi.Input[str]
 
@@ -36,16 +38,16 @@ class PeopleGroups(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PeopleGroupsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:PeopleGroups", name, None, opts)
-        settings = args.settings
+        place = args.placement
         self.groups = {}
         self.principals = {}
         for role, purpose in GROUP_PURPOSES.items():
-            membership = settings.access.groups[role]
-            display_name = group_display_name(settings.name_prefix, settings.environment, role)
+            membership = args.groups[role]
+            display_name = group_display_name(place.name_prefix, place.environment, role)
             group = azuread.Group(
                 f"{name}-{role}",
                 display_name=display_name,
-                description=f"People who {purpose} in the {settings.environment} Foundry environment.",
+                description=f"People who {purpose} in the {place.environment} Foundry environment.",
                 security_enabled=True,
                 mail_enabled=False,
                 members=list(membership.members),

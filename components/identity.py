@@ -11,12 +11,15 @@ from components import naming
 from components.catalogue import federation
 from components.ordering import SerialWrites
 from components.rbac import Principal
-from components.settings import Settings
+from components.settings import Placement
+from components.settings.access import ExtraCredential
 
 
 @dataclass(frozen=True)
 class AppIdentityArgs:
-    settings: Settings
+    placement: Placement
+    # The federated credentials this identity trusts (beyond none by default), e.g. AKS service accounts.
+    credentials: tuple[ExtraCredential, ...]
     resource_group_name: pulumi.Input[str]
 
 
@@ -26,18 +29,18 @@ class AppIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AppIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:AppIdentity", name, None, opts)
-        settings = args.settings
-        identity_name = naming.app_identity_name(settings.name_prefix, settings.environment)
+        place = args.placement
+        identity_name = naming.app_identity_name(place.name_prefix, place.environment)
         self.identity = managedidentity.UserAssignedIdentity(
             f"{name}-uami",
             resource_name_=identity_name,
             resource_group_name=args.resource_group_name,
-            location=settings.location,
-            tags=settings.resource_tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=settings.protect_stateful_resources),
+            location=place.location,
+            tags=place.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=place.protect),
         )
         self.principal = Principal(
-            key=f"managed-identity:resourceGroups/{settings.resource_group_name}/{identity_name}",
+            key=f"managed-identity:resourceGroups/{place.resource_group_name}/{identity_name}",
             display_name=identity_name,
             kind="user-assigned managed identity",
             principal_type="ServicePrincipal",
@@ -46,7 +49,7 @@ class AppIdentity(pulumi.ComponentResource):
         # Credentials under one user-assigned identity must be written one at a time (409 otherwise): chain them.
         writes = SerialWrites(self.identity)
         self.credentials: list[managedidentity.FederatedIdentityCredential] = []
-        for extra in (c for c in settings.access.extra_credentials if c.identity == "app"):
+        for extra in args.credentials:
             self.credentials.append(
                 writes.add(
                     managedidentity.FederatedIdentityCredential(

@@ -14,23 +14,25 @@ from pulumi_azure_native import cognitiveservices
 
 from components.catalogue import guardrails as catalogue
 from components.ordering import SerialWrites
-from components.settings import Settings
-from components.settings.models import GuardrailSettings
+from components.settings import Placement
+from components.settings.models import GuardrailConfig
+from components.settings.stack import ModelSettings
 
 
 @dataclass(frozen=True)
 class ModelDeploymentsArgs:
-    settings: Settings
+    placement: Placement
+    models: ModelSettings
     resource_group_name: pulumi.Input[str]
     account: cognitiveservices.Account
     account_writes: SerialWrites
 
 
-def content_filters(guardrails: GuardrailSettings) -> list[cognitiveservices.RaiPolicyContentFilterArgsDict]:
+def content_filters(guardrails: GuardrailConfig) -> list[cognitiveservices.RaiPolicyContentFilterArgsDict]:
     """Every filter of the custom policy: each is enabled, and each blocks unless config says otherwise."""
     filters: list[cognitiveservices.RaiPolicyContentFilterArgsDict] = []
     for key, filter_name in catalogue.HARM_CATEGORIES.items():
-        thresholds = guardrails.harm[key]
+        thresholds = guardrails.harm(key)
         for source, level in ((catalogue.PROMPT, thresholds.prompt), (catalogue.COMPLETION, thresholds.completion)):
             filters.append(
                 {
@@ -58,8 +60,8 @@ class ModelDeployments(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ModelDeploymentsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:ModelDeployments", name, None, opts)
-        settings = args.settings
-        models = settings.models
+        place = args.placement
+        models = args.models
         guardrails = models.guardrails
         account_name = args.account.name
         writes = args.account_writes
@@ -73,7 +75,7 @@ class ModelDeployments(pulumi.ComponentResource):
                     resource_group_name=args.resource_group_name,
                     rai_blocklist_name=blocklist.name,
                     properties={"description": blocklist.description},
-                    tags=settings.resource_tags,
+                    tags=place.tags,
                     opts=writes.options(self),
                 )
             )
@@ -86,7 +88,7 @@ class ModelDeployments(pulumi.ComponentResource):
                         rai_blocklist_name=resource.name,
                         rai_blocklist_item_name=f"{blocklist.name}-{index}",
                         properties={"pattern": item.pattern, "is_regex": item.is_regex},
-                        tags=settings.resource_tags,
+                        tags=place.tags,
                         opts=writes.options(self),
                     )
                 )
@@ -106,7 +108,7 @@ class ModelDeployments(pulumi.ComponentResource):
                     for source in catalogue.SOURCES
                 ],
             },
-            tags=settings.resource_tags,
+            tags=place.tags,
             opts=writes.options(self),
         )
         writes.add(self.rai_policy)
@@ -128,7 +130,7 @@ class ModelDeployments(pulumi.ComponentResource):
                     "rai_policy_name": models.rai_policy_name,
                     "version_upgrade_option": deployment.version_upgrade_option,
                 },
-                tags=settings.resource_tags,
+                tags=place.tags,
                 opts=writes.options(self, depends_on=[self.rai_policy]),
             )
             self.deployments.append(writes.add(created))

@@ -18,7 +18,8 @@ from components import naming
 from components.catalogue import dns_zones, subnets
 from components.catalogue.dns_zones import PrivateLinkTarget
 from components.ordering import SerialWrites
-from components.settings import Settings
+from components.settings import Placement
+from components.settings.network import NetworkConfig
 
 # Private DNS zones are global resources whatever region the VNet is in.
 DNS_ZONE_LOCATION = "global"
@@ -36,7 +37,8 @@ def _vnet_name_of(vnet_id: str) -> str:
 
 @dataclass(frozen=True)
 class PrivateNetworkArgs:
-    settings: Settings
+    placement: Placement
+    network: NetworkConfig
     resource_group_name: pulumi.Input[str]
 
 
@@ -53,18 +55,14 @@ class PrivateNetwork(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PrivateNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:PrivateNetwork", name, None, opts)
-        settings = args.settings
-        network = settings.network
-        if not network.private:
-            raise ValueError("PrivateNetwork is only built for an environment whose networkAccess is 'private'")
-        tags = settings.resource_tags
+        place = args.placement
+        network = args.network
+        tags = place.tags
 
         self.vnet = None
-        existing = network.existing_subnet_ids
+        existing = network.existing
         if existing is None:
-            prefixes = network.subnet_prefixes
-            if prefixes is None:  # parse_network reports this as a ConfigError first
-                raise ValueError("private network without subnet prefixes")
+            prefixes = network.prefixes
             # Subnets inline in the VNet: one PUT, so no parallel subnet operations on the same VNet
             # (Azure refuses those with AnotherOperationInProgress) and no ordering to manage.
             subnet_specs: list[net.SubnetArgsDict] = [
@@ -89,9 +87,9 @@ class PrivateNetwork(pulumi.ComponentResource):
                 )
             self.vnet = net.VirtualNetwork(
                 f"{name}-vnet",
-                virtual_network_name=naming.virtual_network_name(settings.name_prefix, settings.environment),
+                virtual_network_name=naming.virtual_network_name(place.name_prefix, place.environment),
                 resource_group_name=args.resource_group_name,
-                location=settings.location,
+                location=place.location,
                 address_space={"address_prefixes": list(network.address_space)},
                 subnets=subnet_specs,
                 tags=tags,
@@ -105,14 +103,15 @@ class PrivateNetwork(pulumi.ComponentResource):
             self.private_endpoint_subnet_id = subnet_id(subnets.PRIVATE_ENDPOINT_SUBNET_NAME)
             self.app_integration_subnet_id = subnet_id(subnets.APP_INTEGRATION_SUBNET_NAME)
             self.agent_subnet_id = subnet_id(subnets.AGENT_SUBNET_NAME) if prefixes.agent is not None else None
-            vnet_name = naming.virtual_network_name(settings.name_prefix, settings.environment)
+            vnet_name = naming.virtual_network_name(place.name_prefix, place.environment)
             linked_vnets: list[tuple[str, pulumi.Input[str]]] = [(vnet_name, vnet_id)]
         else:
-            self.private_endpoint_subnet_id = pulumi.Output.from_input(existing.private_endpoint)
-            self.app_integration_subnet_id = pulumi.Output.from_input(existing.app_integration)
-            self.agent_subnet_id = pulumi.Output.from_input(existing.agent) if existing.agent is not None else None
+            self.private_endpoint_subnet_id = pulumi.Output.from_input(existing["privateEndpoint"])
+            self.app_integration_subnet_id = pulumi.Output.from_input(existing["appIntegration"])
+            agent = existing.get("agent")
+            self.agent_subnet_id = pulumi.Output.from_input(agent) if agent is not None else None
             # Created zones are linked to every VNet a caller or an endpoint sits in.
-            ids = [existing.private_endpoint, existing.app_integration, *([existing.agent] if existing.agent else [])]
+            ids = list(existing.values())
             linked_vnets = []
             seen: set[str] = set()
             for vid in (vnet_id_of(i) for i in ids):
@@ -128,7 +127,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         self.zone_links = []
         self.zone_ids = {}
         for zone in dns_zones.ALL_ZONES:
-            existing_zone_id = network.existing_dns_zone_ids.get(zone.name)
+            existing_zone_id = network.zone_ids.get(zone.name)
             if existing_zone_id is not None:
                 # Managed elsewhere (usually a hub): used as given; linking it is that owner's job.
                 self.zone_ids[zone.name] = pulumi.Output.from_input(existing_zone_id)
@@ -170,7 +169,9 @@ class PrivateNetwork(pulumi.ComponentResource):
 
 @dataclass(frozen=True)
 class PrivateEndpointsArgs:
-    settings: Settings
+    placement: Placement
+    account_name: str
+    vault_name: str
     resource_group_name: pulumi.Input[str]
     network: PrivateNetwork
     account: cognitiveservices.Account
@@ -190,11 +191,10 @@ class PrivateEndpoints(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PrivateEndpointsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:PrivateEndpoints", name, None, opts)
-        settings = args.settings
         self._args = args
         self.account_endpoint, self.account_zone_group = self._endpoint(
             f"{name}-account",
-            naming.private_endpoint_name(settings.custom_subdomain, dns_zones.FOUNDRY_ACCOUNT.group_id),
+            naming.private_endpoint_name(args.account_name, dns_zones.FOUNDRY_ACCOUNT.group_id),
             args.account.id,
             dns_zones.FOUNDRY_ACCOUNT,
             args.account_writes.options(self),
@@ -202,7 +202,7 @@ class PrivateEndpoints(pulumi.ComponentResource):
         args.account_writes.add(self.account_endpoint)
         self.vault_endpoint, self.vault_zone_group = self._endpoint(
             f"{name}-vault",
-            naming.private_endpoint_name(settings.key_vault.name, dns_zones.KEY_VAULT_VAULT.group_id),
+            naming.private_endpoint_name(args.vault_name, dns_zones.KEY_VAULT_VAULT.group_id),
             args.vault.id,
             dns_zones.KEY_VAULT_VAULT,
             pulumi.ResourceOptions(parent=self, depends_on=[args.vault]),
@@ -224,13 +224,13 @@ class PrivateEndpoints(pulumi.ComponentResource):
             resource_name,
             private_endpoint_name=endpoint_name,
             resource_group_name=args.resource_group_name,
-            location=args.settings.location,
+            location=args.placement.location,
             subnet={"id": args.network.private_endpoint_subnet_id},
             custom_network_interface_name=f"{endpoint_name}-nic",
             private_link_service_connections=[
                 {"name": endpoint_name, "private_link_service_id": target_id, "group_ids": [target.group_id]}
             ],
-            tags=args.settings.resource_tags,
+            tags=args.placement.tags,
             opts=endpoint_options,
         )
         zone_group = net.PrivateDnsZoneGroup(

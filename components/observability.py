@@ -15,7 +15,7 @@ from components.catalogue import connections as connection_catalogue
 from components.catalogue import diagnostics
 from components.ordering import SerialWrites
 from components.rbac import Scope
-from components.settings import Settings
+from components.settings import Placement
 
 
 def workspace_name(name_prefix: str, environment: str) -> str:
@@ -28,7 +28,8 @@ def app_insights_name(name_prefix: str, environment: str) -> str:
 
 @dataclass(frozen=True)
 class ObservabilityArgs:
-    settings: Settings
+    placement: Placement
+    log_retention_days: int
     resource_group_name: pulumi.Input[str]
     account: cognitiveservices.Account
     projects: dict[str, cognitiveservices.Project]
@@ -44,19 +45,19 @@ class Observability(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:Observability", name, None, opts)
-        settings = args.settings
+        place = args.placement
         child = pulumi.ResourceOptions(parent=self)
 
         self.workspace = operationalinsights.Workspace(
             f"{name}-workspace",
-            workspace_name=workspace_name(settings.name_prefix, settings.environment),
+            workspace_name=workspace_name(place.name_prefix, place.environment),
             resource_group_name=args.resource_group_name,
-            location=settings.location,
+            location=place.location,
             sku={"name": operationalinsights.WorkspaceSkuNameEnum.PER_GB2018},
-            retention_in_days=settings.observability.log_retention_days,
+            retention_in_days=args.log_retention_days,
             # Only Entra-authenticated ingestion and queries: no workspace shared keys.
             features={"disable_local_auth": True, "enable_log_access_using_only_resource_permissions": True},
-            tags=settings.resource_tags,
+            tags=place.tags,
             opts=child,
         )
 
@@ -64,15 +65,15 @@ class Observability(pulumi.ComponentResource):
         # token, so the instrumentation key inside the connection string is not enough to send data.
         self.app_insights = applicationinsights.Component(
             f"{name}-appinsights",
-            resource_name_=app_insights_name(settings.name_prefix, settings.environment),
+            resource_name_=app_insights_name(place.name_prefix, place.environment),
             resource_group_name=args.resource_group_name,
-            location=settings.location,
+            location=place.location,
             kind="web",
             application_type=applicationinsights.ApplicationType.WEB,
             workspace_resource_id=self.workspace.id,
             ingestion_mode=applicationinsights.IngestionMode.LOG_ANALYTICS,
             disable_local_auth=True,
-            tags=settings.resource_tags,
+            tags=place.tags,
             opts=pulumi.ResourceOptions(
                 parent=self, additional_secret_outputs=["connectionString", "instrumentationKey"]
             ),
@@ -117,8 +118,8 @@ class Observability(pulumi.ComponentResource):
             )
 
         self.app_insights_scope = Scope(
-            f"resourceGroups/{settings.resource_group_name}/providers/Microsoft.Insights/components/"
-            f"{app_insights_name(settings.name_prefix, settings.environment)}",
+            f"resourceGroups/{place.resource_group_name}/providers/Microsoft.Insights/components/"
+            f"{app_insights_name(place.name_prefix, place.environment)}",
             self.app_insights.id,
         )
         self.register_outputs({"workspaceId": self.workspace.id, "appInsightsId": self.app_insights.id})

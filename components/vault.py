@@ -11,7 +11,8 @@ from pulumi_azure_native import keyvault
 
 from components.catalogue import endpoints
 from components.rbac import Scope
-from components.settings import Settings
+from components.settings import Placement
+from components.settings.stack import KeyVaultConfig
 
 
 def rbac_vault_properties(
@@ -36,7 +37,10 @@ def rbac_vault_properties(
 
 @dataclass(frozen=True)
 class SecretsVaultArgs:
-    settings: Settings
+    placement: Placement
+    vault: KeyVaultConfig
+    vault_name: str
+    private: bool
     resource_group_name: pulumi.Input[str]
     tenant_id: pulumi.Input[str]
 
@@ -47,23 +51,23 @@ class SecretsVault(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SecretsVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:SecretsVault", name, None, opts)
-        settings = args.settings
-        vault_settings = settings.key_vault
-        private = settings.is_private
+        place = args.placement
+        vault_settings = args.vault
+        private = args.private
         self.vault = keyvault.Vault(
             f"{name}-kv",
-            vault_name=vault_settings.name,
+            vault_name=args.vault_name,
             resource_group_name=args.resource_group_name,
-            location=settings.location,
+            location=place.location,
             properties=rbac_vault_properties(
                 args.tenant_id, vault_settings.sku, vault_settings.soft_delete_retention_days, private
             ),
-            tags=settings.resource_tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=settings.protect_stateful_resources),
+            tags=place.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=place.protect),
         )
         self.scope = Scope(
-            f"resourceGroups/{settings.resource_group_name}/providers/Microsoft.KeyVault/vaults/{vault_settings.name}",
+            f"resourceGroups/{place.resource_group_name}/providers/Microsoft.KeyVault/vaults/{args.vault_name}",
             self.vault.id,
         )
-        self.uri = endpoints.key_vault_uri(vault_settings.name)
+        self.uri = endpoints.key_vault_uri(args.vault_name)
         self.register_outputs({"vaultUri": self.uri})

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from components.catalogue.roles import role_by_guid
+from components.catalogue.roles import GUID_PATTERN, role_by_guid
 from components.naming import ENVIRONMENT_CODES
-from components.settings.reader import GUID_PATTERN
 from offline.formats import markdown_table, text_table, write_csv
 from offline.registrations import Registration, Rendering, flatten
 from offline.report import StackReport

@@ -1,33 +1,21 @@
-"""The PIM phase's configuration (namespace `foundry-platform-pim:`): which environment, where its main stack is,
-and the eligibility window. Same rules as the other projects: every problem at once, nothing created."""
+"""The PIM phase's stack file (`pim/Pulumi.<stack>.yaml`, namespace `foundry-platform-pim:`): which environment,
+where its main stack is, and the eligibility window. Same rules as the other projects: every problem at once."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
+from typing import Annotated, Any
 
-import pulumi
+from pydantic import ValidationInfo, field_validator
 
-from components import clock
 from components.access import eligible_grants
-from components.settings import core, project_config
-from components.settings.access import EligibilityWindow, parse_eligibility
-from components.settings.model import EnvironmentName
-from components.settings.reader import ConfigError, ConfigReader, check_pattern
+from components.settings.access import EligibilityWindow
+from components.settings.base import Pattern, context, filled_in, refuse
+from components.settings.core import EnvironmentBound, EnvironmentName
+from components.settings.loading import load
 
 PROJECT = "foundry-platform-pim"
 MAIN_PROJECT = "foundry-platform"
 STACK_REFERENCE_RULE = "organization/<project>/<stack> (a DIY backend) or <organization>/<project>/<stack>"
-
-
-@dataclass(frozen=True)
-class PimSettings:
-    stack: str
-    environment: EnvironmentName
-    main_stack: str  # the fully qualified name of the main program's stack in the same backend
-    window: EligibilityWindow
-    warnings: tuple[str, ...] = ()
 
 
 def main_stack_reference(stack: str) -> str:
@@ -35,27 +23,33 @@ def main_stack_reference(stack: str) -> str:
     return f"organization/{MAIN_PROJECT}/{stack}"
 
 
-def parse_pim_settings(raw: Mapping[str, str], stack: str, today: date | None = None) -> PimSettings:
-    reader = ConfigReader(raw)
-    environment = core.parse_environment(reader, stack)
-    if not eligible_grants(environment):
-        reader.fail(
-            "environment",
-            environment,
-            "the role model has no PIM-eligible grant in this environment, so the PIM phase has nothing to make",
-        )
-    main_stack = reader.text("mainStack") or main_stack_reference(stack)
-    check_pattern(reader, "mainStack", main_stack, r"[\w.-]+/[\w.-]+/[\w.-]+", 5, 300, STACK_REFERENCE_RULE)
-    window = parse_eligibility(reader, today or clock.today())
-    for key in reader.unread_keys():
-        reader.fail(key, raw[key], f"unknown key for project '{PROJECT}' (check its spelling against the README)")
-    if reader.problems or window is None:
-        raise ConfigError(stack, reader.problems)
-    return PimSettings(stack, environment, main_stack, window, tuple(reader.warnings))
+class PimSettings(EnvironmentBound):
+    """The eligible grants of one environment, made by an administrator after the main stack's first deploy."""
+
+    main_stack: Annotated[str, Pattern(r"[\w.-]+/[\w.-]+/[\w.-]+", 5, 300, STACK_REFERENCE_RULE)] = filled_in()
+    """The main program's stack, fully qualified; default `organization/foundry-platform/<this stack's name>`."""
+    platform_admin_eligibility: EligibilityWindow
+    """The window PIM grants the eligibility for: {justification, startsOn, expiresOn}."""
+
+    @field_validator("environment", mode="after")
+    @classmethod
+    def _has_eligible_grants(cls, environment: EnvironmentName) -> EnvironmentName:
+        if not eligible_grants(environment):
+            refuse(
+                "the role model has no PIM-eligible grant in this environment, so the PIM phase has nothing to make",
+                value=environment,
+            )
+        return environment
+
+    @field_validator("main_stack", mode="before")
+    @classmethod
+    def _same_stack_name(cls, value: Any, info: ValidationInfo) -> Any:
+        return value or main_stack_reference(context(info).stack)
+
+    @property
+    def window(self) -> EligibilityWindow:
+        return self.platform_admin_eligibility
 
 
 def load_pim_settings() -> PimSettings:
-    settings = parse_pim_settings(project_config(PROJECT), pulumi.get_stack())
-    for warning in settings.warnings:
-        pulumi.log.warn(warning)
-    return settings
+    return load(PimSettings, PROJECT)

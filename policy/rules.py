@@ -17,8 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.catalogue import federation
-from components.catalogue.roles import ASSIGNABLE_ROLES, FORBIDDEN_NAME_PREFIX, FORBIDDEN_ROLES, Role, role_by_guid
-from components.settings.reader import GUID_PATTERN
+from components.catalogue.roles import (
+    ASSIGNABLE_ROLES,
+    FORBIDDEN_NAME_PREFIX,
+    FORBIDDEN_ROLES,
+    GUID_PATTERN,
+    Role,
+    role_by_guid,
+)
 
 # Type tokens the rules look at.
 ACCOUNT = "azure-native:cognitiveservices:Account"

@@ -133,10 +133,11 @@ def test_extra_credentials_on_the_app_identity_are_created_one_at_a_time() -> No
         for i in range(3)
     ] + [
         {
-            "name": "evals-repo",
+            # Another pipeline (an Azure DevOps service connection): only GitHub subjects are tied to the repository.
+            "name": "ado-evals",
             "identity": "cicd",
-            "issuer": GITHUB_ISSUER,
-            "subject": "repo:contoso/foundry-evals:environment:dev",
+            "issuer": "https://vstoken.dev.azure.com/7d5a1c9e-0b3f-4e2a-9c6d-1f8e2b4a6c01",
+            "subject": "sc://contoso/foundry/evals-dev",
         }
     ]
     rendering = render("dev", overrides={"federatedCredentials": extras})
@@ -148,7 +149,7 @@ def test_extra_credentials_on_the_app_identity_are_created_one_at_a_time() -> No
         assert credential.input("audiences") == AUDIENCES
     assert not [c for c in chain if rendering.depends_on(chain[0], c)]
     assert rendering.depends_on(chain[1], chain[0]) and rendering.depends_on(chain[2], chain[1])
-    evals, github = sorted(rendering.of_type(APP_CREDENTIAL), key=lambda r: r.input("displayName"))
+    ado, github = sorted(rendering.of_type(APP_CREDENTIAL), key=lambda r: r.input("displayName"))
     assert github.input("displayName") == "github-dev"
-    assert evals.input("subject") == "repo:contoso/foundry-evals:environment:dev"
-    assert rendering.depends_on(evals, github)
+    assert ado.input("subject") == "sc://contoso/foundry/evals-dev"
+    assert rendering.depends_on(ado, github)

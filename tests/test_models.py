@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from components.catalogue.models import DEPLOYMENT_SKUS
 from offline.render import Registration, Rendering, render
 from tests.config_checks import refused_config_problem
 from tests.conftest import STACKS
@@ -103,11 +104,23 @@ def test_prod_capacity_is_its_own_setting() -> None:
     assert {d.input("sku")["capacity"] for d in deployment_chain(rendering)} == {120}
 
 
-def test_every_sku_the_issue_names_is_accepted() -> None:
-    for sku in ("GlobalStandard", "DataZoneStandard", "Standard", "ProvisionedManaged"):
-        deployments = [{"name": "only", "model": {"name": "gpt-5.6-sol", "version": "2026-07-09"}, "sku": sku}]
-        rendering = render("dev", overrides={"modelDeployments": deployments})
-        assert rendering.one(DEPLOYMENT).input("sku")["name"] == sku
+# A model the catalogue records as offered with each SKU, in the region and with a capacity Azure sells.
+SKU_EXAMPLES = {
+    "GlobalStandard": ("gpt-5.6-sol", "2026-07-09", "swedencentral", 10),
+    "DataZoneStandard": ("gpt-5.4", "2026-03-05", "swedencentral", 10),
+    "Standard": ("text-embedding-3-large", "1", "swedencentral", 10),
+    "ProvisionedManaged": ("gpt-5.2", "2025-12-11", "swedencentral", 50),
+    "GlobalProvisionedManaged": ("gpt-5.4", "2026-03-05", "swedencentral", 15),
+    "DataZoneProvisionedManaged": ("gpt-5.5", "2026-04-24", "swedencentral", 20),
+}
+
+
+@pytest.mark.parametrize("sku", DEPLOYMENT_SKUS)
+def test_every_sku_is_deployable_where_the_catalogue_offers_it(sku: str) -> None:
+    name, version, location, capacity = SKU_EXAMPLES[sku]
+    deployments = [{"name": "only", "model": {"name": name, "version": version}, "sku": sku, "capacity": capacity}]
+    rendering = render("dev", overrides={"modelDeployments": deployments, "location": location})
+    assert rendering.one(DEPLOYMENT).input("sku") == {"name": sku, "capacity": capacity}
 
 
 def filters_by_name_and_source(policy: Registration) -> dict[tuple[str, str], dict[str, object]]:
@@ -313,9 +326,13 @@ def test_a_version_missing_from_the_catalogue_is_refused_with_the_known_ones() -
 def test_a_version_closed_to_new_subscriptions_is_deployed_with_a_warning() -> None:
     rendering = render("dev", overrides=deployments_of("gpt-4.1", "2025-04-14"))
     assert rendering.one(DEPLOYMENT).input("properties.model")["version"] == "2025-04-14"
-    (warning,) = rendering.warnings
-    assert warning.startswith(
+    closed, unplaced = rendering.warnings
+    assert closed.startswith(
         "modelDeployments[0]: gpt-4.1 2025-04-14 has been closed to new subscriptions since 2026-04-14"
+    )
+    # The catalogue records regions for the deployable models only; for the others it says it does not know.
+    assert unplaced.startswith(
+        "modelDeployments[0]: the model catalogue does not record where gpt-4.1 is offered as GlobalStandard"
     )
 
 

@@ -269,11 +269,13 @@ def test_with_several_findings_the_most_severe_wins(
 def test_two_stacks_taking_one_dns_name_exit_5(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment]
 ) -> None:
-    subdomain = environments["dev"].main.one("azure-native:cognitiveservices:Account").input("accountName")
-    copied = Environment(
-        render("staging", overrides={"customSubdomain": subdomain}), None, environments["staging"].bootstrap
+    # A subdomain without an environment's name in it (one with it is refused by the program itself).
+    subdomain = "contoso-foundry-ai"
+    dev, copied = (
+        Environment(render(stack, overrides={"customSubdomain": subdomain}), None, environments[stack].bootstrap)
+        for stack in ("dev", "staging")
     )
-    by_stack = {"dev": environments["dev"], "staging": copied, "prod": environments["prod"]}
+    by_stack = {"dev": dev, "staging": copied, "prod": environments["prod"]}
     monkeypatch.setattr(plan, "render_environment", lambda stack, today=None: by_stack[stack])
     assert plan.main(["--stack", "all", "--format", "json"]) == plan.Exit.AZURE_REFUSES
     assert f"global-name-unique: staging-foundry-account: {subdomain}" in capsys.readouterr().err

@@ -75,8 +75,8 @@ def test_renaming_a_credential_collides_with_itself_unless_done_in_two_deploys()
     refuses on one application."""
     credential = {
         "identity": "cicd",
-        "issuer": "https://token.actions.githubusercontent.com",
-        "subject": "repo:contoso/foundry-evals:environment:dev",
+        "issuer": "https://vstoken.dev.azure.com/7d5a1c9e-0b3f-4e2a-9c6d-1f8e2b4a6c01",
+        "subject": "sc://contoso/foundry/evals-dev",
     }
     main = render("dev", overrides={"federatedCredentials": [{"name": "evals-repo", **credential}]})
     rehearsal = rehearse(

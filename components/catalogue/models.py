@@ -15,18 +15,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal, get_args
 
 # Deployment SKUs this program allows. GlobalStandard routes traffic through any Azure region, DataZoneStandard
-# keeps processing inside the data zone (EU or US), Standard inside the account's own region, and
-# ProvisionedManaged reserves throughput (capacity counts PTUs instead of thousands of tokens per minute).
-DEPLOYMENT_SKUS: tuple[str, ...] = ("GlobalStandard", "DataZoneStandard", "Standard", "ProvisionedManaged")
+# keeps processing inside the data zone (EU or US), Standard inside the account's own region; the provisioned
+# SKUs reserve throughput in the same three scopes (capacity counts PTUs instead of thousands of tokens per minute).
+DeploymentSku = Literal[
+    "GlobalStandard",
+    "DataZoneStandard",
+    "Standard",
+    "GlobalProvisionedManaged",
+    "DataZoneProvisionedManaged",
+    "ProvisionedManaged",
+]
+DEPLOYMENT_SKUS: tuple[str, ...] = get_args(DeploymentSku)
 
 # ARM `properties.versionUpgradeOption` (DeploymentModelVersionUpgradeOption), every member of the enum.
-VERSION_UPGRADE_OPTIONS: tuple[str, ...] = (
-    "OnceNewDefaultVersionAvailable",
-    "OnceCurrentVersionExpired",
-    "NoAutoUpgrade",
-)
+UpgradeOption = Literal["OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade"]
+VERSION_UPGRADE_OPTIONS: tuple[str, ...] = get_args(UpgradeOption)
 
 # Capacity is an integer count of units: thousands of tokens per minute for the Standard SKUs, PTUs for
 # ProvisionedManaged. The upper bound only catches typos; Azure enforces the real quota.
@@ -106,3 +112,86 @@ def deployable(today: date) -> tuple[ModelVersion, ...]:
         for m in MODEL_CATALOGUE
         if m.retires > today and (m.closes_to_new_subscriptions is None or m.closes_to_new_subscriptions > today)
     )
+
+
+# -- where: Foundry's regions and each model's regions per deployment SKU -------------------------------------------
+# Regions offering both Foundry projects (Learn, "Foundry region support", ms.date 2026-01-23) and Foundry Agent
+# Service (Learn, "Agent Service limits, quotas and regions", ms.date 2026-07-20): the environment needs both.
+FOUNDRY_REGIONS: tuple[str, ...] = (
+    "australiaeast", "brazilsouth", "canadacentral", "canadaeast", "centralus", "eastus", "eastus2",
+    "francecentral", "germanywestcentral", "italynorth", "japaneast", "koreacentral", "northcentralus",
+    "norwayeast", "southafricanorth", "southcentralus", "southeastasia", "southindia", "spaincentral",
+    "swedencentral", "switzerlandnorth", "uaenorth", "uksouth", "westeurope", "westus", "westus3",
+)  # fmt: skip
+
+# Regions per deployment SKU, from Learn's model availability tables ("deployments-standard", ms.date 2026-06-11;
+# "deployments-provisioned", ms.date 2026-05-11). The tables move monthly and disagree between their copies: a
+# (model, SKU) pair missing here is not refused, only warned about; check it with
+# `az cognitiveservices model list -l <region>` (`skus[].name`). An empty set: the table lists no region at all.
+_ALL = frozenset(FOUNDRY_REGIONS)
+_US_ZONE = frozenset({"centralus", "eastus", "eastus2", "northcentralus", "southcentralus", "westus", "westus3"})
+_EU_ZONE = frozenset(
+    {
+        "francecentral",
+        "germanywestcentral",
+        "italynorth",
+        "polandcentral",
+        "spaincentral",
+        "swedencentral",
+        "westeurope",
+    }
+)
+_NO_REGION: frozenset[str] = frozenset()
+MODEL_REGIONS: dict[tuple[str, str], frozenset[str]] = {
+    **{(name, "GlobalStandard"): _ALL for name in ("gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.2")},
+    **{(name, "Standard"): _NO_REGION for name in ("gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.2")},
+    **{(name, "DataZoneStandard"): _US_ZONE | _EU_ZONE | {"norwayeast", "switzerlandnorth"} for name in ("gpt-5.5", "gpt-5.4")},
+    **{(name, "DataZoneStandard"): _US_ZONE for name in ("gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.2")},
+    ("gpt-5.5", "ProvisionedManaged"): frozenset({"eastus"}),
+    ("gpt-5.4", "ProvisionedManaged"): frozenset({"australiaeast", "japaneast", "uksouth"}),
+    ("gpt-5.4-nano", "ProvisionedManaged"): _NO_REGION,
+    ("gpt-5.2", "ProvisionedManaged"): frozenset(
+        {"australiaeast", "canadacentral", "canadaeast", "japaneast", "koreacentral", "swedencentral", "uksouth", "westus", "westus3"}
+    ),
+    **{(name, "DataZoneStandard"): _US_ZONE | _EU_ZONE for name in ("text-embedding-3-large", "text-embedding-3-small")},
+    ("text-embedding-3-large", "Standard"): frozenset(
+        {"australiaeast", "canadaeast", "eastus", "eastus2", "francecentral", "germanywestcentral", "japaneast",
+         "koreacentral", "norwayeast", "polandcentral", "southafricanorth", "southeastasia", "southindia",
+         "spaincentral", "swedencentral", "switzerlandnorth", "uaenorth", "uksouth", "westus3"}
+    ),
+    ("text-embedding-3-small", "Standard"): frozenset(
+        {"australiaeast", "canadaeast", "eastus", "eastus2", "japaneast", "switzerlandnorth", "uaenorth", "westus"}
+    ),
+    # Not yet in Learn's tables: GlobalStandard everywhere, as for every GPT-5.x (a third-party daily parse of
+    # the tables, 2026-08-22, lists all three in every region's standard tabs).
+    **{(f"gpt-5.6-{tier}", "GlobalStandard"): _ALL for tier in ("luna", "sol", "terra")},
+}  # fmt: skip
+
+# Known gaps where the region's full list is not known: the Models API in swedencentral (2026-09-11) lists
+# gpt-5.6-* with GlobalStandard, DataZoneStandard and global provisioned, but no Standard and no regional PTU.
+NOT_OFFERED: dict[tuple[str, str], frozenset[str]] = {
+    (f"gpt-5.6-{tier}", sku): frozenset({"swedencentral"})
+    for tier in ("luna", "sol", "terra")
+    for sku in ("Standard", "ProvisionedManaged")
+}
+
+
+@dataclass(frozen=True)
+class ProvisionedSizing:
+    """Provisioned throughput units (PTUs) a deployment must have: a minimum, then whole increments."""
+
+    minimum: int
+    increment: int
+
+
+# Learn, "Provisioned throughput sizing" (ms.date 2026-05-21): global and data-zone provisioned share one row,
+# regional provisioned (ProvisionedManaged) has its own. Models without a row are warned about, not refused.
+PROVISIONED_SKUS: tuple[str, ...] = ("GlobalProvisionedManaged", "DataZoneProvisionedManaged", "ProvisionedManaged")
+PROVISIONED_SIZING: dict[tuple[str, str], ProvisionedSizing] = {
+    **{(name, "global"): ProvisionedSizing(15, 5) for name in ("gpt-5.5", "gpt-5.4", "gpt-5.2")},
+    **{(name, "regional"): ProvisionedSizing(50, 50) for name in ("gpt-5.5", "gpt-5.4", "gpt-5.2")},
+}
+
+
+def provisioned_sizing(model: str, sku: str) -> ProvisionedSizing | None:
+    return PROVISIONED_SIZING.get((model, "regional" if sku == "ProvisionedManaged" else "global"))

@@ -1,68 +1,215 @@
-"""Keys for who gets access: GitHub federation, people's groups, the prod eligibility window, extra credentials."""
+"""Who gets access: GitHub federation, people's groups, further federated credentials, the deployer, PIM windows."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Literal, cast
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from components.catalogue import federation
-from components.settings.model import EnvironmentName
-from components.settings.reader import (
-    GUID_PATTERN,
-    ConfigReader,
-    check_choice,
-    check_list,
-    check_object,
-    check_pattern,
-    check_unique,
-)
+from components.settings.base import ConfigModel, Guid, Pattern, context, empty_section, refuse, warn
 
-# GitHub: owners are 1-39 characters of letters, digits and single hyphens; repository names allow '.', '_' too.
-GITHUB_OWNER_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
-GITHUB_REPOSITORY_PATTERN = r"[A-Za-z0-9._-]{1,100}"
-CREDENTIAL_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]*"
+GitHubOwner = Annotated[
+    str,
+    Pattern(
+        r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*", 1, 39, "a GitHub user or organisation name (single hyphens)"
+    ),
+]
+GitHubRepository = Annotated[
+    str, Pattern(r"[A-Za-z0-9._-]+", 1, 100, "a GitHub repository name: letters, digits, '.', '_', '-'")
+]
+# GitHub's numeric ids; YAML may give them as numbers.
+NumericId = Annotated[
+    str, Pattern(r"[0-9]+", 1, 20, "GitHub's numeric id"), BeforeValidator(lambda v: str(v) if type(v) is int else v)
+]
+CredentialName = Annotated[str, Pattern(r"[A-Za-z0-9][A-Za-z0-9_-]*", 3, 120, "letters, digits, '-' and '_'")]
+Subject = Annotated[
+    str,
+    Pattern(r"[^\s*]+", 1, 600, "an exact subject without spaces or wildcards (federated credentials match exactly)"),
+]
+GITHUB_ISSUER_HOST = urlsplit(federation.GITHUB_ACTIONS_ISSUER).hostname or ""
+# GitHub's issuer, or an enterprise's own issuer under it (`.../<enterprise>`); written exactly as GitHub sends it.
+GITHUB_ISSUER = re.compile(re.escape(federation.GITHUB_ACTIONS_ISSUER) + r"(/[A-Za-z0-9_-]+)?")
 
-DEPLOYER_KEY = "deployerObjectId"
 
-SubjectFormat = Literal["classic", "immutable"]
-CredentialTarget = Literal["app", "cicd"]
-GROUP_ROLES = ("developers", "readers", "platformAdmins")
+class GitHubConfig(ConfigModel):
+    """The repository whose workflows deploy this environment, and the form of its OIDC subjects."""
 
+    owner: GitHubOwner
+    """The user or organisation that owns the repository."""
+    repository: GitHubRepository
+    """The repository's name."""
+    subject_format: Literal["classic", "immutable"] = "classic"
+    """`classic`: `repo:OWNER/REPO:...`; `immutable`: `repo:OWNER@OWNER_ID/REPO@REPO_ID:...` (needs both ids)."""
+    owner_id: NumericId | None = None
+    """GitHub's numeric id of the owner (immutable subjects only)."""
+    repository_id: NumericId | None = None
+    """GitHub's numeric id of the repository (immutable subjects only)."""
 
-@dataclass(frozen=True)
-class GitHubSettings:
-    owner: str
-    repository: str
-    subject_format: SubjectFormat = "classic"
-    owner_id: str | None = None
-    repository_id: str | None = None
+    @model_validator(mode="after")
+    def _ids_match_format(self) -> GitHubConfig:
+        if self.subject_format == "immutable":
+            for key, value in (("ownerId", self.owner_id), ("repositoryId", self.repository_id)):
+                if value is None:
+                    refuse("required for subjectFormat 'immutable': GitHub's numeric id", at=f".{key}", value=None)
+        elif self.owner_id is not None or self.repository_id is not None:
+            refuse("set 'immutable' when ownerId/repositoryId are given", at=".subjectFormat", value="classic")
+        return self
+
+    @property
+    def ids(self) -> tuple[str | None, str | None]:
+        return self.owner_id, self.repository_id
+
+    @property
+    def claim(self) -> str:
+        return federation.github_repository_claim(self.owner, self.repository, *self.ids)
 
     def environment_subject(self, environment: str) -> str:
-        return federation.github_environment_subject(
-            self.owner, self.repository, environment, self.owner_id, self.repository_id
-        )
+        return federation.github_environment_subject(self.owner, self.repository, environment, *self.ids)
+
+    def pull_request_subject(self) -> str:
+        return federation.github_pull_request_subject(self.owner, self.repository, *self.ids)
 
 
-@dataclass(frozen=True)
-class GroupMembership:
-    members: tuple[str, ...] = ()
-    owners: tuple[str, ...] = ()
+class GroupMembership(ConfigModel):
+    members: tuple[Guid, ...] = ()
+    """Object ids of the group's members (users or groups)."""
+    owners: tuple[Guid, ...] = ()
+    """Object ids of further owners; the pipeline's deployer is always one."""
 
 
+class Groups(ConfigModel):
+    """The environment's Entra groups, the only way people get access."""
+
+    developers: GroupMembership = empty_section()
+    """Build and test agents (Project Manager in dev, User in staging, read-only in prod)."""
+    readers: GroupMembership = empty_section()
+    """Read-only access."""
+    platform_admins: GroupMembership = empty_section()
+    """Administer the Foundry resource (PIM-eligible only, in prod)."""
+
+    def __getitem__(self, role: str) -> GroupMembership:
+        return {"developers": self.developers, "readers": self.readers, "platformAdmins": self.platform_admins}[role]
+
+
+def _https_issuer(issuer: str) -> str:
+    parts = urlsplit(issuer)
+    if parts.scheme.lower() == "https" and parts.hostname and not (parts.query or parts.fragment):
+        return issuer
+    refuse("allowed: an https:// issuer URL without query or fragment")
+
+
+class ExtraCredential(ConfigModel):
+    """A federated credential beyond the GitHub one, e.g. an AKS service account on the application identity."""
+
+    name: CredentialName
+    """The credential's name, unique per identity."""
+    identity: Literal["app", "cicd"]
+    """Which identity trusts it: the application's managed identity or the CI/CD app registration."""
+    issuer: Annotated[str, Pattern(r"\S+", 9, 600, "an https:// issuer URL")]
+    """The token issuer, exactly as it appears in the tokens' `iss` claim."""
+    subject: Subject
+    """The exact `sub` claim of the workload's tokens."""
+
+    @field_validator("issuer", mode="after")
+    @classmethod
+    def _exact_issuer(cls, issuer: str) -> str:
+        _https_issuer(issuer)
+        host = (urlsplit(issuer).hostname or "").lower()
+        if host == GITHUB_ISSUER_HOST and not GITHUB_ISSUER.fullmatch(issuer):
+            # Entra compares issuers exactly: another spelling never matches a token, and would slip past the rules
+            # on GitHub subjects below.
+            refuse(
+                f"GitHub's issuer is exactly '{federation.GITHUB_ACTIONS_ISSUER}' (or an enterprise's issuer under it)"
+            )
+        return issuer
+
+    @property
+    def from_github(self) -> bool:
+        return GITHUB_ISSUER.fullmatch(self.issuer) is not None
+
+
+def check_github_subject(credential: ExtraCredential, github: GitHubConfig, environment: str) -> str | None:
+    """Why a GitHub credential's subject is refused, or None. Only this stack's repository and GitHub environment
+    are trusted: a branch, tag or pull-request subject would let a job skip the environment's protection rules."""
+    expected = github.environment_subject(environment)
+    subject = credential.subject
+    if subject == expected:
+        return None
+    claim = subject.removeprefix("repo:").split(":", 1)[0]
+    if claim.lower() != github.claim.lower():
+        return f"the subject names the repository '{claim}', not this stack's '{github.claim}' (allowed: '{expected}')"
+    if ":environment:" not in subject:
+        return f"GitHub credentials must name this stack's GitHub environment: '{expected}'"
+    return f"allowed: '{expected}' exactly (GitHub environment and letter case as configured)"
+
+
+# -- the PIM phase's eligibility window ----------------------------------------------------------------------------
 # PIM's default policy for Azure resource roles requires eligibilities to expire, at most 365 days after they start.
 MAX_ELIGIBILITY_DAYS = 365
-ELIGIBILITY_KEY = "platformAdminEligibility"
+# Warn this many days before an eligibility ends: time to renew it (PIM sends no reminder for Azure roles here).
+ELIGIBILITY_WARNING_DAYS = 30
+TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})")
 
 
-@dataclass(frozen=True)
-class EligibilityWindow:
-    """When platform admins may activate Foundry Account Owner in prod, and why."""
+def _utc_timestamp(value: Any) -> str:
+    """An ISO 8601 timestamp with a zone, as UTC `YYYY-MM-DDTHH:MM:SSZ` (what PIM's API is sent)."""
+    if isinstance(value, datetime):  # an unquoted YAML timestamp
+        value = value.isoformat()
+    if not isinstance(value, str) or not TIMESTAMP.fullmatch(value):
+        refuse("allowed: a timestamp with its zone, like 2026-12-01T00:00:00Z or 2026-12-01T09:00:00+01:00")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as wrong:  # e.g. 2027-02-29: not a leap year
+        refuse(f"not a date on the calendar ({wrong})")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    justification: str
-    starts_on: str  # ISO 8601 UTC, e.g. 2026-12-01T00:00:00Z
-    expires_on: str
+
+Timestamp = Annotated[str, BeforeValidator(_utc_timestamp)]
+
+
+def _parse_utc(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+
+
+class EligibilityWindow(ConfigModel):
+    """When platform admins may activate Foundry Account Owner in prod, and why (the PIM phase's key)."""
+
+    justification: Annotated[str, Field(min_length=10)]
+    """Why the eligibility exists (at least 10 characters); PIM records it."""
+    starts_on: Timestamp
+    """When the eligibility starts; in the past is fine. Written in UTC whatever zone is given."""
+    expires_on: Timestamp
+    """When it ends: after startsOn, at most 365 days later, and not already over."""
+
+    @model_validator(mode="after")
+    def _within_policy(self, info: ValidationInfo) -> EligibilityWindow:
+        start, end = _parse_utc(self.starts_on), _parse_utc(self.expires_on)
+        today: date = context(info).today
+        if not (start < end and (end - start).total_seconds() <= MAX_ELIGIBILITY_DAYS * 86400):
+            refuse(
+                f"after startsOn and at most {MAX_ELIGIBILITY_DAYS} days after it (PIM's default policy for Azure roles)",
+                at=".expiresOn",
+                value=self.expires_on,
+            )
+        if end.date() <= today:
+            refuse(
+                f"the window has ended (today is {today}): set a new startsOn and expiresOn, at most "
+                f"{MAX_ELIGIBILITY_DAYS} days apart",
+                at=".expiresOn",
+                value=self.expires_on,
+            )
+        if (end.date() - today).days <= ELIGIBILITY_WARNING_DAYS:
+            warn(
+                info,
+                "platformAdminEligibility.expiresOn",
+                f"the eligibility ends on {end.date()}, in {(end.date() - today).days} days: renew it with a new "
+                "window (startsOn and expiresOn) before then",
+            )
+        return self
 
     @property
     def duration(self) -> str:
@@ -76,223 +223,3 @@ class EligibilityWindow:
         minutes, seconds = divmod(rest, 60)
         time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
         return f"P{length.days}D" + (f"T{time}" if time else "")
-
-
-def _parse_utc(timestamp: str) -> datetime:
-    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-
-
-@dataclass(frozen=True)
-class ExtraCredential:
-    """A federated credential beyond the GitHub one, e.g. an AKS service account on the application identity."""
-
-    name: str
-    identity: CredentialTarget
-    issuer: str
-    subject: str
-
-
-@dataclass(frozen=True)
-class AccessSettings:
-    github: GitHubSettings
-    groups: dict[str, GroupMembership]
-    extra_credentials: tuple[ExtraCredential, ...]
-    # The pipeline deployer's service principal: owner of every Entra object the stack creates, whoever runs
-    # `pulumi up`. None: the identity running it (a trial from a workstation).
-    deployer_object_id: str | None = None
-
-
-def _object_ids(reader: ConfigReader, key: str, value: object) -> tuple[str, ...]:
-    ids = check_list(reader, key, value)
-    for index, object_id in enumerate(ids):
-        check_pattern(reader, f"{key}[{index}]", object_id, GUID_PATTERN, 36, 36, "an Entra object id (GUID)")
-    return tuple(str(i).lower() for i in ids)
-
-
-def parse_github(reader: ConfigReader) -> GitHubSettings:
-    fields = check_object(
-        reader,
-        "github",
-        reader.structured("github"),
-        ("owner", "repository", "subjectFormat", "ownerId", "repositoryId"),
-    )
-    if not fields:
-        reader.fail(
-            "github", None, "required: {owner, repository}; the CI/CD identity trusts that repository's environments"
-        )
-        return GitHubSettings("invalid", "invalid")
-    owner = fields.get("owner")
-    repository = fields.get("repository")
-    check_pattern(reader, "github.owner", owner, GITHUB_OWNER_PATTERN, 1, 39, "a GitHub user or organisation name")
-    check_pattern(
-        reader, "github.repository", repository, GITHUB_REPOSITORY_PATTERN, 1, 100, "a GitHub repository name"
-    )
-    subject_format = check_choice(
-        reader, "github.subjectFormat", fields.get("subjectFormat", "classic"), ("classic", "immutable"), "classic"
-    )
-    owner_id = fields.get("ownerId")
-    repository_id = fields.get("repositoryId")
-    if subject_format == "immutable":
-        for key, value in (("github.ownerId", owner_id), ("github.repositoryId", repository_id)):
-            if not (isinstance(value, int | str) and str(value).isdigit()):
-                reader.fail(key, value, "required for subjectFormat 'immutable': GitHub's numeric id")
-    elif owner_id is not None or repository_id is not None:
-        reader.fail("github.subjectFormat", subject_format, "set 'immutable' when ownerId/repositoryId are given")
-    return GitHubSettings(
-        owner=str(owner),
-        repository=str(repository),
-        subject_format=cast(SubjectFormat, subject_format),
-        owner_id=str(owner_id) if subject_format == "immutable" else None,
-        repository_id=str(repository_id) if subject_format == "immutable" else None,
-    )
-
-
-def parse_groups(reader: ConfigReader) -> dict[str, GroupMembership]:
-    fields = check_object(reader, "groups", reader.structured("groups"), GROUP_ROLES)
-    groups: dict[str, GroupMembership] = {}
-    for role in GROUP_ROLES:
-        entry = check_object(reader, f"groups.{role}", fields.get(role), ("members", "owners"))
-        groups[role] = GroupMembership(
-            members=_object_ids(reader, f"groups.{role}.members", entry.get("members")),
-            owners=_object_ids(reader, f"groups.{role}.owners", entry.get("owners")),
-        )
-    return groups
-
-
-def _timestamp(reader: ConfigReader, key: str, value: object) -> datetime | None:
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", value):
-        try:
-            return _parse_utc(value)
-        except ValueError:
-            pass
-    reader.fail(key, value, "allowed: a UTC timestamp like 2026-12-01T00:00:00Z")
-    return None
-
-
-# Warn this many days before an eligibility ends: time to renew it (PIM sends no reminder for Azure roles here).
-ELIGIBILITY_WARNING_DAYS = 30
-
-
-def parse_eligibility(reader: ConfigReader, today: date) -> EligibilityWindow | None:
-    """The PIM phase's window for the eligible grants (`pim/`): required, expiring at most 365 days after it starts,
-    not ended yet (as of `today`); a warning when it ends within ELIGIBILITY_WARNING_DAYS."""
-    key = ELIGIBILITY_KEY
-    fields = check_object(reader, key, reader.structured(key), ("justification", "startsOn", "expiresOn"))
-    if not fields:
-        reader.fail(
-            key, None, "required: {justification, startsOn, expiresOn}, the window PIM grants the eligibility for"
-        )
-        return None
-    justification = fields.get("justification")
-    if not isinstance(justification, str) or len(justification.strip()) < 10:
-        reader.fail(f"{key}.justification", justification, "a justification of at least 10 characters")
-    start = _timestamp(reader, f"{key}.startsOn", fields.get("startsOn"))
-    end = _timestamp(reader, f"{key}.expiresOn", fields.get("expiresOn"))
-    if start and end and not (start < end and (end - start).total_seconds() <= MAX_ELIGIBILITY_DAYS * 86400):
-        reader.fail(
-            f"{key}.expiresOn",
-            fields.get("expiresOn"),
-            f"after startsOn and at most {MAX_ELIGIBILITY_DAYS} days after it (PIM's default policy for Azure roles)",
-        )
-    elif end and end.date() <= today:
-        reader.fail(
-            f"{key}.expiresOn",
-            fields.get("expiresOn"),
-            f"the window has ended (today is {today}): set a new startsOn and expiresOn, at most "
-            f"{MAX_ELIGIBILITY_DAYS} days apart",
-        )
-    elif end and (end.date() - today).days <= ELIGIBILITY_WARNING_DAYS:
-        reader.warn(
-            f"{key}.expiresOn",
-            f"the eligibility ends on {end.date()}, in {(end.date() - today).days} days: renew it with a new window "
-            "(startsOn and expiresOn) before then",
-        )
-    return EligibilityWindow(str(justification), str(fields.get("startsOn")), str(fields.get("expiresOn")))
-
-
-def refuse_moved_eligibility(reader: ConfigReader) -> None:
-    """The eligibility left the main program: its deployer cannot write PIM requests, an administrator can."""
-    raw = reader.structured(ELIGIBILITY_KEY)
-    if raw is not None:
-        reader.fail(
-            ELIGIBILITY_KEY,
-            raw,
-            "moved to pim/Pulumi.<stack>.yaml: PIM eligibilities are made by the PIM phase an administrator runs "
-            "(the pipeline's deployer may not write roleEligibilityScheduleRequests)",
-        )
-
-
-def parse_extra_credentials(reader: ConfigReader, environment: EnvironmentName) -> tuple[ExtraCredential, ...]:
-    entries = check_list(reader, "federatedCredentials", reader.structured("federatedCredentials"))
-    credentials: list[ExtraCredential] = []
-    for index, entry in enumerate(entries):
-        key = f"federatedCredentials[{index}]"
-        fields = check_object(reader, key, entry, ("name", "identity", "issuer", "subject"))
-        name = fields.get("name")
-        issuer = fields.get("issuer")
-        subject = fields.get("subject")
-        ok = check_pattern(reader, f"{key}.name", name, CREDENTIAL_NAME_PATTERN, 3, 120, "letters, digits, '-' and '_'")
-        target = check_choice(reader, f"{key}.identity", fields.get("identity"), ("app", "cicd"), "app")
-        ok &= check_pattern(reader, f"{key}.issuer", issuer, r"https://\S+", 9, 600, "an https:// issuer URL")
-        ok &= check_pattern(reader, f"{key}.subject", subject, r"\S+", 1, 600, "a subject without spaces, no wildcards")
-        if ok and "*" in str(subject):
-            reader.fail(f"{key}.subject", subject, "an exact subject: federated credentials do not match wildcards")
-            ok = False
-        github_job = ok and issuer == federation.GITHUB_ACTIONS_ISSUER
-        if github_job and not str(subject).endswith(f":environment:{environment}"):
-            # A branch, tag or pull-request subject would let a job skip the environment's protection rules.
-            reader.fail(
-                f"{key}.subject",
-                subject,
-                f"GitHub credentials must name this stack's GitHub environment: 'repo:<owner>/<repo>:environment:{environment}'",
-            )
-            ok = False
-        if ok:
-            credentials.append(ExtraCredential(str(name), cast(CredentialTarget, target), str(issuer), str(subject)))
-    check_unique(reader, "federatedCredentials[].name", [c.name for c in credentials])
-    for target, builtin in (("app", 0), ("cicd", 1)):
-        count = builtin + sum(1 for c in credentials if c.identity == target)
-        if count > federation.MAX_CREDENTIALS_PER_IDENTITY:
-            reader.fail(
-                "federatedCredentials",
-                f"{count} credentials on the {target} identity",
-                f"at most {federation.MAX_CREDENTIALS_PER_IDENTITY} per identity (Entra's limit), including the GitHub one",
-            )
-    pairs = [(c.identity, c.issuer, c.subject) for c in credentials]
-    if len(set(pairs)) != len(pairs):
-        reader.fail(
-            "federatedCredentials", "a repeated issuer and subject", "issuer+subject must be unique per identity"
-        )
-    return tuple(credentials)
-
-
-def parse_deployer(reader: ConfigReader, pipeline_deployed: bool) -> str | None:
-    """`deployerObjectId`: required where the pipeline deploys the stack (into the bootstrap's resource group).
-
-    The deployer manages Entra objects only while it owns them (Graph's Application.ReadWrite.OwnedBy and
-    Group.Create), and the azuread provider drops from an application's and a service principal's owners
-    whoever is not listed. Naming the deployer keeps it an owner also when an administrator runs `pulumi up`.
-    """
-    value = reader.text(DEPLOYER_KEY)
-    if value is None:
-        if pipeline_deployed:
-            reader.fail(
-                DEPLOYER_KEY,
-                None,
-                "required with existingResourceGroup (a stack the pipeline deploys): the object id of the deployer's "
-                "service principal, bootstrap output deployerObjectId; it must own the Entra objects it manages",
-            )
-        return None
-    if check_pattern(reader, DEPLOYER_KEY, value, GUID_PATTERN, 36, 36, "the deployer service principal's object id"):
-        return value.lower()
-    return None
-
-
-def parse_access(reader: ConfigReader, environment: EnvironmentName, pipeline_deployed: bool) -> AccessSettings:
-    refuse_moved_eligibility(reader)
-    return AccessSettings(
-        github=parse_github(reader),
-        groups=parse_groups(reader),
-        extra_credentials=parse_extra_credentials(reader, environment),
-        deployer_object_id=parse_deployer(reader, pipeline_deployed),
-    )

@@ -1,17 +1,19 @@
-"""Config keys for project connections: `connections` and `connectionResourceGroups`.
+"""Project connections: `connections` and `connectionResourceGroups`.
 
 The rule that keeps environments apart: a connection may only point at a resource in this environment's
 own resource group or in a group listed in `connectionResourceGroups` for this stack. On top of that, a
 resource group or resource whose name carries another environment's name or short code as a separate
 name segment (`rg-data-prod`, `srch_stg_docs`) is refused even when it is listed, so a copied stack file
-cannot quietly wire dev to prod's data. Subscriptions are not compared: the deploying subscription is
-known only when the program runs, not when config is checked.
+cannot quietly wire dev to prod's data. Subscriptions are not compared here: the deploying subscription is
+known only when the program runs; `offline.plan --stack all` compares the targets of all stacks.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, ValidationInfo
 
 from components import naming
 from components.catalogue.connections import (
@@ -23,158 +25,121 @@ from components.catalogue.connections import (
     ConnectionKind,
     kind_for_type,
 )
-from components.settings.reader import ConfigReader, check_list, check_object, check_pattern, check_unique
+from components.settings.base import ConfigModel, Pattern, context, refuse, report
+from components.settings.core import ResourceGroupName, other_environment_token, own_environment_only
 
-CONNECTION_NAME_RULE = "letters, digits, '_' and '-', starting with a letter or digit"
+MAX_CONNECTIONS = 50
 RESOURCE_ID_PATTERN = re.compile(
     r"/subscriptions/(?P<subscription>[0-9a-fA-F-]{36})/resourceGroups/(?P<group>[-\w.()]+)"
     r"/providers/(?P<namespace>[A-Za-z0-9.]+)/(?P<type>[A-Za-z0-9]+)/(?P<name>[-\w.]+)",
     re.IGNORECASE,
 )
-# Every way an environment's name appears in resource names (full name and the short code in naming.py).
-ENVIRONMENT_TOKENS: dict[str, tuple[str, ...]] = {
-    "dev": ("dev",),
-    "staging": ("staging", "stg"),
-    "prod": ("prod", "prd"),
-}
-CONNECTION_FIELDS = ("name", "project", "resourceId")
-MAX_CONNECTIONS = 50
 
 
-@dataclass(frozen=True)
-class ConnectionSettings:
-    name: str
-    project: str
-    resource_id: str
-    resource_name: str
-    kind: ConnectionKind
+def _target(resource_id: str, info: ValidationInfo) -> str:
+    match = RESOURCE_ID_PATTERN.fullmatch(resource_id)
+    if match is None or kind_for_type(f"{match['namespace']}/{match['type']}") is None:
+        kinds = ", ".join(k.arm_type for k in CONNECTION_KINDS)
+        refuse(
+            f"allowed: the ARM id of one of these resources: {kinds} "
+            "(/subscriptions/<id>/resourceGroups/<group>/providers/<type>/<name>)"
+        )
+    environment = context(info).environment
+    token = other_environment_token(match["group"], environment) or other_environment_token(match["name"], environment)
+    if token is not None:
+        refuse(
+            f"it points at another environment's resource ('{token}' in its name); {environment} connects only to its own"
+        )
+    return resource_id
 
 
-def other_environment_token(name: str, environment: str) -> str | None:
-    """The other environment's name or code if `name` carries one as a segment (split on - _ . ( ))."""
-    segments = {segment.lower() for segment in re.split(r"[-_.()]", name) if segment}
-    for other, tokens in ENVIRONMENT_TOKENS.items():
-        if other != environment:
-            hit = next((token for token in tokens if token in segments), None)
-            if hit is not None:
-                return hit
-    return None
+class Connection(ConfigModel):
+    """A project connection to a resource of this environment, with Entra ID auth (no key is ever stored)."""
 
-
-def parse_connection_groups(reader: ConfigReader, environment: str, own_group: str) -> tuple[str, ...]:
-    """The resource groups this environment's connections may point into (its own group always included)."""
-    groups = [own_group]
-    raw = check_list(reader, "connectionResourceGroups", reader.structured("connectionResourceGroups"))
-    for index, group in enumerate(raw):
-        key = f"connectionResourceGroups[{index}]"
-        if not check_pattern(reader, key, group, r"[-\w.()]*[-\w()]", 1, 90, "a resource group name"):
-            continue
-        token = other_environment_token(group, environment)
-        if token is not None:
-            reader.fail(
-                key, group, f"the name carries another environment ('{token}'); {environment} may not connect to it"
-            )
-            continue
-        groups.append(group)
-    return tuple(groups)
-
-
-def parse_connections(
-    reader: ConfigReader, environment: str, own_group: str, projects: tuple[str, ...]
-) -> tuple[ConnectionSettings, ...]:
-    allowed_groups = parse_connection_groups(reader, environment, own_group)
-    connections: list[ConnectionSettings] = []
-    for index, entry in enumerate(check_list(reader, "connections", reader.structured("connections"), MAX_CONNECTIONS)):
-        key = f"connections[{index}]"
-        fields = check_object(reader, key, entry, CONNECTION_FIELDS)
-        if not isinstance(entry, dict):
-            continue
-        problems_before = len(reader.problems)
-        name = fields.get("name")
-        check_pattern(
-            reader,
-            f"{key}.name",
-            name,
+    name: Annotated[
+        str,
+        Pattern(
             CONNECTION_NAME_PATTERN,
             CONNECTION_NAME_MIN,
             CONNECTION_NAME_MAX,
-            CONNECTION_NAME_RULE,
-        )
-        project = fields.get("project")
-        if project not in projects:
-            reader.fail(
-                f"{key}.project", project, "allowed: one of this environment's projects: " + ", ".join(projects)
-            )
-        resource_id = fields.get("resourceId")
-        match = RESOURCE_ID_PATTERN.fullmatch(resource_id) if isinstance(resource_id, str) else None
-        kind = kind_for_type(f"{match['namespace']}/{match['type']}") if match else None
-        if match is None or kind is None:
-            kinds = ", ".join(k.arm_type for k in CONNECTION_KINDS)
-            reader.fail(
-                f"{key}.resourceId",
-                resource_id,
-                f"allowed: the ARM id of one of these resources: {kinds} "
-                "(/subscriptions/<id>/resourceGroups/<group>/providers/<type>/<name>)",
-            )
-        else:
-            _check_same_environment(reader, f"{key}.resourceId", resource_id, match, environment, allowed_groups)
-        if len(reader.problems) == problems_before and match is not None and kind is not None:
-            connections.append(ConnectionSettings(str(name), str(project), str(resource_id), match["name"], kind))
-    _check_account_wide_names(reader, connections, projects)
-    return tuple(connections)
+            "letters, digits, '_' and '-', starting with a letter or digit",
+        ),
+    ]
+    """The connection's name, unique across all projects of the account."""
+    project: str
+    """The project that gets the connection."""
+    resource_id: Annotated[str, AfterValidator(_target)]
+    """The target's ARM id: a storage account, AI Search service or Cosmos DB account."""
+
+    @property
+    def parts(self) -> re.Match[str]:
+        match = RESOURCE_ID_PATTERN.fullmatch(self.resource_id)
+        assert match is not None
+        return match
+
+    @property
+    def resource_name(self) -> str:
+        return self.parts["name"]
+
+    @property
+    def kind(self) -> ConnectionKind:
+        kind = kind_for_type(f"{self.parts['namespace']}/{self.parts['type']}")
+        assert kind is not None
+        return kind
+
+
+ConnectionGroup = Annotated[ResourceGroupName, AfterValidator(own_environment_only)]
 
 
 def builtin_connection_names(projects: tuple[str, ...]) -> dict[str, str]:
     """Lower-cased name -> project of every connection the program itself makes (one App Insights per project)."""
-    return {
-        naming.project_connection_name(project, APP_INSIGHTS_CONNECTION_PURPOSE).lower(): project
-        for project in projects
-    }
+    return {naming.project_connection_name(p, APP_INSIGHTS_CONNECTION_PURPOSE).lower(): p for p in projects}
 
 
-def _check_account_wide_names(
-    reader: ConfigReader, connections: list[ConnectionSettings], projects: tuple[str, ...]
+def check_connections(
+    connections: tuple[Connection, ...], projects: tuple[str, ...], groups: tuple[str, ...], info: ValidationInfo
 ) -> None:
-    """Connection names are unique across every project of the account, the program's own connections included."""
-    check_unique(
-        reader,
-        "connections[].name",
-        [c.name for c in connections],
-        " across all projects of the Foundry account, not per project",
-    )
+    """Rules across the list: an existing project, an allowed resource group, names unique across the account."""
+    environment = context(info).environment
     reserved = builtin_connection_names(projects)
-    for connection in connections:
-        owner = reserved.get(connection.name.lower())
-        if owner is not None:
-            reader.fail(
+    seen: set[str] = set()
+    for index, connection in enumerate(connections):
+        key = f"connections[{index}]"
+        if connection.project not in projects:
+            report(
+                info,
+                f"{key}.project",
+                connection.project,
+                "allowed: one of this environment's projects: " + ", ".join(projects),
+            )
+        group = connection.parts["group"]
+        if group.lower() not in {g.lower() for g in groups}:
+            report(
+                info,
+                f"{key}.resourceId",
+                connection.resource_id,
+                f"resource group '{group}' is not one of {environment}'s: {', '.join(groups)} "
+                "(add it to connectionResourceGroups if it belongs to this environment)",
+            )
+        lowered = connection.name.lower()
+        if lowered in seen:
+            report(
+                info,
                 "connections[].name",
                 connection.name,
-                f"the program uses this name for the Application Insights connection of project {owner}; connection names "
-                "are unique across all projects of the Foundry account",
+                "names must be unique across all projects of the Foundry account, not per project (compared case-insensitively)",
+            )
+        seen.add(lowered)
+        if lowered in reserved:
+            report(
+                info,
+                "connections[].name",
+                connection.name,
+                f"the program uses this name for the Application Insights connection of project {reserved[lowered]}; "
+                "connection names are unique across all projects of the Foundry account",
             )
 
 
-def _check_same_environment(
-    reader: ConfigReader,
-    key: str,
-    resource_id: object,
-    match: re.Match[str],
-    environment: str,
-    allowed_groups: tuple[str, ...],
-) -> None:
-    group, name = match["group"], match["name"]
-    token = other_environment_token(group, environment) or other_environment_token(name, environment)
-    if token is not None:
-        reader.fail(
-            key,
-            resource_id,
-            f"it points at another environment's resource ('{token}' in its name); {environment} connects only to its own",
-        )
-    elif group.lower() not in {g.lower() for g in allowed_groups}:
-        reader.fail(
-            key,
-            resource_id,
-            f"resource group '{group}' is not one of {environment}'s: "
-            + ", ".join(allowed_groups)
-            + " (add it to connectionResourceGroups if it belongs to this environment)",
-        )
+def targets(connections: tuple[Connection, ...]) -> dict[str, Any]:
+    """Lower-cased target resource id -> connection name, for comparisons across stacks."""
+    return {c.resource_id.lower(): c.name for c in connections}

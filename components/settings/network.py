@@ -10,26 +10,19 @@ never looks like a private environment.
 from __future__ import annotations
 
 import ipaddress
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo, model_validator
 
 from components.catalogue import dns_zones, subnets
-from components.settings.reader import GUID_PATTERN, ConfigReader, check_bool, check_object
+from components.catalogue.roles import GUID_PATTERN
+from components.settings.base import ConfigModel, Flag, Pattern, context, empty_section, refuse, report
+from components.settings.core import other_environment_token
 
 KEY = "network"
-FIELDS = (
-    "addressSpace",
-    "subnets",
-    "useExistingSubnets",
-    "existingSubnetIds",
-    "agentSubnetInjection",
-    "existingDnsZoneIds",
-    "trustedAzureServices",
-)
-SUBNET_FIELDS = ("privateEndpoint", "appIntegration", "agent")
-
+# The subnets' uses: config key -> attribute of SubnetPrefixes and SubnetIds.
+ATTRIBUTES = {"privateEndpoint": "private_endpoint", "appIntegration": "app_integration", "agent": "agent"}
+USES = tuple(ATTRIBUTES)
 # One default range per environment, so that environments peered to the same hub never overlap.
 DEFAULT_ADDRESS_SPACES: dict[str, str] = {"prod": "10.40.0.0/22", "staging": "10.41.0.0/22", "dev": "10.42.0.0/22"}
 # Default subnets, carved out of the first address-space range: (offset in addresses, prefix length).
@@ -43,236 +36,262 @@ MAX_PREFIX_LENGTH: dict[str, int] = {
     "appIntegration": subnets.APP_INTEGRATION_MAX_PREFIX_LENGTH,
     "agent": subnets.AGENT_MAX_PREFIX_LENGTH,
 }
-
 _GROUP = r"[-\w.()]{1,90}"
-SUBNET_ID_PATTERN = re.compile(
-    rf"/subscriptions/{GUID_PATTERN}/resourceGroups/{_GROUP}/providers/Microsoft\.Network/virtualNetworks/[-\w.]{{2,64}}/subnets/[-\w.]{{1,80}}",
-    re.IGNORECASE,
+_PROVIDER = rf"/subscriptions/{GUID_PATTERN}/resourceGroups/{_GROUP}/providers/Microsoft\.Network"
+SUBNET_ID_FORM = (
+    "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>"
 )
-ZONE_ID_PATTERN = re.compile(
-    rf"/subscriptions/{GUID_PATTERN}/resourceGroups/{_GROUP}/providers/Microsoft\.Network/privateDnsZones/([^/]+)",
-    re.IGNORECASE,
-)
-SUBNET_ID_FORM = "/subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>"
-ZONE_ID_FORM = "/subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.Network/privateDnsZones/"
+ZONE_ID_FORM = "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/privateDnsZones/<zone>"
+SubnetId = Annotated[
+    str,
+    Pattern(
+        rf"(?i){_PROVIDER}/virtualNetworks/[-\w.]{{2,64}}/subnets/[-\w.]{{1,80}}",
+        40,
+        600,
+        f"a subnet's ARM id, {SUBNET_ID_FORM}",
+    ),
+]
 
 
-@dataclass(frozen=True)
-class Subnets:
-    """Either address prefixes (subnets the program creates) or ARM ids (subnets that exist); agent optional."""
+def _private_cidr(value: str) -> str:
+    """An IPv4 prefix in CIDR form without host bits, inside the private ranges."""
+    try:
+        network = ipaddress.IPv4Network(value, strict=True) if "/" in value else None
+    except ValueError:
+        network = None
+    if network is None:
+        refuse("allowed: an IPv4 prefix in CIDR form with no host bits set, e.g. '10.40.0.0/22'")
+    if not any(network.subnet_of(ipaddress.IPv4Network(r)) for r in subnets.PRIVATE_RANGES):
+        refuse("allowed: a private (RFC 1918) range inside " + ", ".join(subnets.PRIVATE_RANGES))
+    return str(network)
 
-    private_endpoint: str
-    app_integration: str
-    agent: str | None = None
+
+Cidr = Annotated[str, AfterValidator(_private_cidr)]
 
 
-@dataclass(frozen=True)
-class NetworkSettings:
-    private: bool = False
-    address_space: tuple[str, ...] = ()
-    subnet_prefixes: Subnets | None = None  # set when the program creates the VNet
-    existing_subnet_ids: Subnets | None = None  # set when useExistingSubnets is true
-    agent_subnet_injection: bool = False
-    # Zone DNS name -> ARM id of an existing zone to use instead of creating one.
-    existing_dns_zone_ids: Mapping[str, str] = field(default_factory=dict)
-    # Let Azure's trusted services (Foundry Tools, Azure Machine Learning, AI Search) past the account's network
-    # rules with their own managed identity (`networkAcls.bypass: AzureServices`). Off: nothing this program
-    # builds needs it, and each such service's identity would become a caller from outside the VNet.
-    trusted_azure_services: bool = False
+class SubnetPrefixes(ConfigModel):
+    """Address prefixes of the subnets the program creates; unset ones are carved out of addressSpace."""
+
+    private_endpoint: Cidr | None = None
+    """The private endpoints' subnet (/29 or larger)."""
+    app_integration: Cidr | None = None
+    """The web app's VNet integration subnet (/28 or larger), delegated to App Service."""
+    agent: Cidr | None = None
+    """Foundry Agent Service's subnet (/27 or larger), delegated to Container Apps; with agentSubnetInjection."""
+
+
+class SubnetIds(ConfigModel):
+    """ARM ids of existing subnets, one per use."""
+
+    private_endpoint: SubnetId | None = None
+    """The subnet for the private endpoints."""
+    app_integration: SubnetId | None = None
+    """A subnet delegated to Microsoft.Web/serverFarms for the web app."""
+    agent: SubnetId | None = None
+    """A subnet delegated to Microsoft.App/environments for Agent Service (with agentSubnetInjection)."""
+
+
+def _zone(zone: dns_zones.PrivateDnsZone) -> Any:
+    """The ARM id of an existing private DNS zone named `zone.name`."""
+    form = f"a private DNS zone's ARM id, {ZONE_ID_FORM.replace('<zone>', zone.name)}"
+
+    def same_zone(value: str) -> str:
+        name = value.rsplit("/", 1)[-1]
+        if name.lower() != zone.name:
+            refuse(f"this is the zone '{name}', not '{zone.name}'; allowed: {form}")
+        return value
+
+    return AfterValidator(same_zone)
+
+
+_ZONE_ID = Pattern(rf"(?i){_PROVIDER}/privateDnsZones/[^/]+", 40, 600, f"a private DNS zone's ARM id, {ZONE_ID_FORM}")
+
+
+class ExistingZones(ConfigModel):
+    """ARM ids of private DNS zones that already exist (e.g. in a hub), used instead of creating them."""
+
+    cognitive_services: Annotated[str, _ZONE_ID, _zone(dns_zones.COGNITIVE_SERVICES)] | None = None
+    open_ai: Annotated[str, _ZONE_ID, _zone(dns_zones.OPENAI)] | None = None
+    ai_services: Annotated[str, _ZONE_ID, _zone(dns_zones.AI_SERVICES)] | None = None
+    key_vault: Annotated[str, _ZONE_ID, _zone(dns_zones.KEY_VAULT)] | None = None
+
+
+def _one_or_more(value: Any) -> Any:
+    """One range may be written without a list; it is checked here so that the problem names the key itself."""
+    return [_private_cidr(value)] if isinstance(value, str) else value
+
+
+class NetworkConfig(ConfigModel):
+    address_space: Annotated[tuple[Cidr, ...], BeforeValidator(_one_or_more)] = ()
+    """The VNet's ranges (a CIDR or a list). Default per environment: dev 10.42.0.0/22, staging 10.41.0.0/22,
+    prod 10.40.0.0/22, so environments peered to one hub never overlap."""
+    subnets: SubnetPrefixes = empty_section()
+    """The subnets' prefixes inside addressSpace; unset ones take the default layout (/26, /26 and /24)."""
+    use_existing_subnets: Flag = False
+    """Use subnets that exist (existingSubnetIds) instead of creating a VNet."""
+    existing_subnet_ids: SubnetIds | None = None
+    """The existing subnets, with useExistingSubnets."""
+    agent_subnet_injection: Flag = False
+    """Inject Foundry Agent Service's runtime into the agent subnet."""
+    existing_dns_zone_ids: ExistingZones = empty_section()
+    """Private DNS zones to use instead of creating them, by zone key."""
+    trusted_azure_services: Flag = False
+    """Let Azure's trusted services (Foundry Tools, Azure Machine Learning, AI Search) past the account's network
+    rules with their own identity (`networkAcls.bypass: AzureServices`). Off: nothing here needs it."""
+
+    @property
+    def wanted(self) -> tuple[str, ...]:
+        return tuple(use for use in USES if use != "agent" or self.agent_subnet_injection)
 
     @property
     def creates_vnet(self) -> bool:
-        return self.private and self.existing_subnet_ids is None
+        return not self.use_existing_subnets
 
+    @property
+    def zone_ids(self) -> dict[str, str]:
+        """Zone DNS name -> ARM id of an existing zone to use instead of creating one."""
+        given = self.existing_dns_zone_ids.model_dump(by_alias=True)
+        return {zone.name: given[zone.key] for zone in dns_zones.ALL_ZONES if given.get(zone.key)}
 
-def parse_network(reader: ConfigReader, private: bool, environment: str) -> NetworkSettings:
-    raw = reader.structured(KEY)
-    if not private:
-        if raw is not None:
-            reader.fail(KEY, raw, "only used when networkAccess is 'private'; public mode creates no network resources")
-        return NetworkSettings()
-    fields = check_object(reader, KEY, raw, FIELDS)
+    def subnet_prefix(self, use: str) -> str:
+        """The prefix of a subnet the program creates: as configured, or carved out of the first range."""
+        configured = getattr(self.subnets, ATTRIBUTES[use])
+        if configured:
+            return configured
+        offset, length = DEFAULT_LAYOUT[use]
+        base = ipaddress.IPv4Network(self.address_space[0])
+        return str(ipaddress.IPv4Network((int(base.network_address) + offset, length)))
 
-    injection = _flag(reader, fields, "agentSubnetInjection")
-    use_existing = _flag(reader, fields, "useExistingSubnets")
-    trusted = _flag(reader, fields, "trustedAzureServices")
-    zone_ids = _existing_zone_ids(reader, fields.get("existingDnsZoneIds"))
+    @property
+    def prefixes(self) -> SubnetPrefixes:
+        """Every wanted subnet's prefix, defaults filled in (when the program creates the VNet)."""
+        return SubnetPrefixes.model_construct(
+            private_endpoint=self.subnet_prefix("privateEndpoint"),
+            app_integration=self.subnet_prefix("appIntegration"),
+            agent=self.subnet_prefix("agent") if self.agent_subnet_injection else None,
+        )
 
-    if use_existing:
-        for unused in ("addressSpace", "subnets"):
-            if unused in fields:
-                reader.fail(
-                    f"{KEY}.{unused}",
-                    fields[unused],
+    @property
+    def existing(self) -> dict[str, str] | None:
+        """Use -> ARM id of each existing subnet (with useExistingSubnets), else None."""
+        if not self.use_existing_subnets:
+            return None
+        return {use: subnet_id for use in self.wanted if (subnet_id := self.subnet_id(use))}
+
+    def subnet_id(self, use: str) -> str | None:
+        return getattr(self.existing_subnet_ids, ATTRIBUTES[use]) if self.existing_subnet_ids else None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_range(cls, data: Any, info: ValidationInfo) -> Any:
+        if (
+            isinstance(data, dict)
+            and "addressSpace" not in data
+            and data.get("useExistingSubnets") not in (True, "true")
+        ):
+            return {**data, "addressSpace": DEFAULT_ADDRESS_SPACES[context(info).environment]}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> NetworkConfig:
+        if not self.agent_subnet_injection:
+            for part, given in (("subnets", self.subnets), ("existingSubnetIds", self.existing_subnet_ids)):
+                if given is not None and given.agent is not None:
+                    report(
+                        info,
+                        f"{KEY}.{part}.agent",
+                        given.agent,
+                        "only used with network.agentSubnetInjection: true; set that too, or remove this",
+                    )
+        if self.use_existing_subnets:
+            self._check_existing(info)
+        else:
+            if self.existing_subnet_ids is not None:
+                report(
+                    info,
+                    f"{KEY}.existingSubnetIds",
+                    self.existing_subnet_ids.model_dump(by_alias=True, exclude_none=True),
+                    "only used with network.useExistingSubnets: true; set that too, or remove this to let the program create the VNet",
+                )
+            self._check_layout(info)
+        return self
+
+    def _check_existing(self, info: ValidationInfo) -> None:
+        given = self.model_dump(by_alias=True, exclude_none=True)
+        for field, alias in (("address_space", "addressSpace"), ("subnets", "subnets")):
+            if field in self.model_fields_set:
+                report(
+                    info,
+                    f"{KEY}.{alias}",
+                    given[alias],
                     "not used with network.useExistingSubnets: true (the existing subnets' VNet defines the addresses); remove it",
                 )
-        return NetworkSettings(
-            private=True,
-            existing_subnet_ids=_existing_subnet_ids(reader, fields.get("existingSubnetIds"), injection),
-            agent_subnet_injection=injection,
-            existing_dns_zone_ids=zone_ids,
-            trusted_azure_services=trusted,
-        )
-
-    if "existingSubnetIds" in fields:
-        reader.fail(
-            f"{KEY}.existingSubnetIds",
-            fields["existingSubnetIds"],
-            "only used with network.useExistingSubnets: true; set that too, or remove this to let the program create the VNet",
-        )
-    address_space = _address_space(reader, fields.get("addressSpace", DEFAULT_ADDRESS_SPACES[environment]))
-    prefixes = _subnet_prefixes(reader, fields.get("subnets"), address_space, injection)
-    return NetworkSettings(
-        private=True,
-        address_space=tuple(str(network) for network in address_space),
-        subnet_prefixes=prefixes,
-        agent_subnet_injection=injection,
-        existing_dns_zone_ids=zone_ids,
-        trusted_azure_services=trusted,
-    )
-
-
-def _flag(reader: ConfigReader, fields: Mapping[str, Any], name: str) -> bool:
-    if name not in fields:
-        return False
-    return bool(check_bool(reader, f"{KEY}.{name}", fields[name]))
-
-
-def _cidr(reader: ConfigReader, key: str, value: object) -> ipaddress.IPv4Network | None:
-    """An IPv4 prefix in CIDR form without host bits, inside the private ranges; None (and a problem) otherwise."""
-    try:
-        if not isinstance(value, str) or "/" not in value:
-            raise ValueError
-        network = ipaddress.IPv4Network(value, strict=True)
-    except ValueError:
-        reader.fail(key, value, "allowed: an IPv4 prefix in CIDR form with no host bits set, e.g. '10.40.0.0/22'")
-        return None
-    if not any(network.subnet_of(ipaddress.IPv4Network(r)) for r in subnets.PRIVATE_RANGES):
-        reader.fail(key, value, "allowed: a private (RFC 1918) range inside " + ", ".join(subnets.PRIVATE_RANGES))
-        return None
-    return network
-
-
-def _address_space(reader: ConfigReader, value: object) -> list[ipaddress.IPv4Network]:
-    key = f"{KEY}.addressSpace"
-    entries = value if isinstance(value, list) else [value]
-    if not entries:
-        reader.fail(key, value, "allowed: a CIDR prefix or a non-empty list of them")
-        return []
-    ranges: list[ipaddress.IPv4Network] = []
-    for index, entry in enumerate(entries):
-        entry_key = f"{key}[{index}]" if isinstance(value, list) else key
-        network = _cidr(reader, entry_key, entry)
-        if network is None:
-            continue
-        clash = next((other for other in ranges if network.overlaps(other)), None)
-        if clash is not None:
-            reader.fail(entry_key, entry, f"ranges of the address space must not overlap; it overlaps '{clash}'")
-            continue
-        ranges.append(network)
-    return ranges
-
-
-def _subnet_prefixes(
-    reader: ConfigReader, value: object, address_space: list[ipaddress.IPv4Network], injection: bool
-) -> Subnets | None:
-    fields = check_object(reader, f"{KEY}.subnets", value, SUBNET_FIELDS)
-    wanted = [name for name in SUBNET_FIELDS if name != "agent" or injection]
-    if "agent" in fields and not injection:
-        reader.fail(
-            f"{KEY}.subnets.agent",
-            fields["agent"],
-            "only used with network.agentSubnetInjection: true; set that too, or remove this",
-        )
-    chosen: dict[str, ipaddress.IPv4Network] = {}
-    for name in wanted:
-        key = f"{KEY}.subnets.{name}"
-        if name in fields:
-            network = _cidr(reader, key, fields[name])
-            origin = ""
-        elif address_space:
-            offset, length = DEFAULT_LAYOUT[name]
-            base = address_space[0]
-            network = ipaddress.IPv4Network((int(base.network_address) + offset, length))
-            origin = f" (the default derived from network.addressSpace '{base}'; set {key} explicitly)"
-        else:
-            continue  # the address space itself is wrong; that problem is already reported
-        if network is None:
-            continue
-        if network.prefixlen > MAX_PREFIX_LENGTH[name]:
-            reader.fail(key, str(network), f"allowed: a /{MAX_PREFIX_LENGTH[name]} or larger subnet{origin}")
-            continue
-        if address_space and not any(network.subnet_of(space) for space in address_space):
-            spaces = ", ".join(f"'{space}'" for space in address_space)
-            reader.fail(key, str(network), f"allowed: a prefix inside network.addressSpace ({spaces}){origin}")
-            continue
-        clash = next((other for other, prefix in chosen.items() if network.overlaps(prefix)), None)
-        if clash is not None:
-            reader.fail(
-                key,
-                str(network),
-                f"subnets must not overlap; it overlaps network.subnets.{clash} ('{chosen[clash]}'){origin}",
+        ids = {use: self.subnet_id(use) for use in self.wanted}
+        for use, subnet_id in ids.items():
+            key = f"{KEY}.existingSubnetIds.{use}"
+            if subnet_id is None:
+                report(
+                    info,
+                    key,
+                    None,
+                    f"required with network.useExistingSubnets: true; the ARM id of an existing subnet: {SUBNET_ID_FORM}",
+                )
+                continue
+            group, vnet = subnet_id.split("/")[4], subnet_id.split("/")[8]
+            token = other_environment_token(group, context(info).environment) or other_environment_token(
+                vnet, context(info).environment
             )
-            continue
-        chosen[name] = network
-    if any(name not in chosen for name in wanted):
-        return None
-    return Subnets(
-        private_endpoint=str(chosen["privateEndpoint"]),
-        app_integration=str(chosen["appIntegration"]),
-        agent=str(chosen["agent"]) if injection else None,
-    )
-
-
-def _existing_subnet_ids(reader: ConfigReader, value: object, injection: bool) -> Subnets | None:
-    key = f"{KEY}.existingSubnetIds"
-    fields = check_object(reader, key, value, SUBNET_FIELDS)
-    wanted = [name for name in SUBNET_FIELDS if name != "agent" or injection]
-    if "agent" in fields and not injection:
-        reader.fail(
-            f"{key}.agent",
-            fields["agent"],
-            "only used with network.agentSubnetInjection: true; set that too, or remove this",
-        )
-    ids: dict[str, str] = {}
-    for name in wanted:
-        subnet_id = fields.get(name)
-        if subnet_id is None:
-            reader.fail(
-                f"{key}.{name}",
-                None,
-                f"required with network.useExistingSubnets: true; the ARM id of an existing subnet: {SUBNET_ID_FORM}",
+            if token is not None:
+                report(
+                    info,
+                    key,
+                    subnet_id,
+                    f"the subnet's group or VNet carries another environment ('{token}'); {context(info).environment} uses only its own network",
+                )
+        present = [i.lower() for i in ids.values() if i]
+        if len(set(present)) < len(present):
+            report(
+                info,
+                f"{KEY}.existingSubnetIds",
+                ids,
+                "each use needs its own subnet (the app and agent subnets are delegated)",
             )
-        elif not isinstance(subnet_id, str) or not SUBNET_ID_PATTERN.fullmatch(subnet_id):
-            reader.fail(f"{key}.{name}", subnet_id, f"allowed: a subnet's ARM id, {SUBNET_ID_FORM}")
-        else:
-            ids[name] = subnet_id
-    if len({subnet_id.lower() for subnet_id in ids.values()}) < len(ids):
-        reader.fail(key, ids, "each use needs its own subnet (the app and agent subnets are delegated)")
-        return None
-    if any(name not in ids for name in wanted):
-        return None
-    return Subnets(ids["privateEndpoint"], ids["appIntegration"], ids.get("agent"))
 
-
-def _existing_zone_ids(reader: ConfigReader, value: object) -> dict[str, str]:
-    key = f"{KEY}.existingDnsZoneIds"
-    fields = check_object(reader, key, value, [zone.key for zone in dns_zones.ALL_ZONES])
-    ids: dict[str, str] = {}
-    for field_name, zone_id in fields.items():
-        zone = dns_zones.zone_by_key(field_name)
-        if zone is None:
-            continue  # reported by check_object as an unknown field
-        expected = ZONE_ID_FORM + zone.name
-        match = ZONE_ID_PATTERN.fullmatch(zone_id) if isinstance(zone_id, str) else None
-        if match is None:
-            reader.fail(f"{key}.{field_name}", zone_id, f"allowed: a private DNS zone's ARM id, {expected}")
-        elif match.group(1).lower() != zone.name:
-            reader.fail(
-                f"{key}.{field_name}",
-                zone_id,
-                f"this is the zone '{match.group(1)}', not '{zone.name}'; allowed: {expected}",
+    def _check_layout(self, info: ValidationInfo) -> None:
+        ranges = [ipaddress.IPv4Network(r) for r in self.address_space]
+        if not ranges:
+            report(info, f"{KEY}.addressSpace", [], "allowed: a CIDR prefix or a non-empty list of them")
+            return
+        for index, network in enumerate(ranges):
+            clash = next((other for other in ranges[:index] if network.overlaps(other)), None)
+            if clash is not None:
+                report(
+                    info,
+                    f"{KEY}.addressSpace[{index}]",
+                    str(network),
+                    f"ranges of the address space must not overlap; it overlaps '{clash}'",
+                )
+        chosen: dict[str, ipaddress.IPv4Network] = {}
+        for use in self.wanted:
+            key = f"{KEY}.subnets.{use}"
+            network = ipaddress.IPv4Network(self.subnet_prefix(use))
+            origin = (
+                ""
+                if getattr(self.subnets, ATTRIBUTES[use])
+                else f" (the default derived from network.addressSpace '{ranges[0]}'; set {key} explicitly)"
             )
-        else:
-            ids[zone.name] = zone_id
-    return ids
+            clash = next((other for other, prefix in chosen.items() if network.overlaps(prefix)), None)
+            if network.prefixlen > MAX_PREFIX_LENGTH[use]:
+                report(info, key, str(network), f"allowed: a /{MAX_PREFIX_LENGTH[use]} or larger subnet{origin}")
+            elif not any(network.subnet_of(space) for space in ranges):
+                spaces = ", ".join(f"'{space}'" for space in ranges)
+                report(info, key, str(network), f"allowed: a prefix inside network.addressSpace ({spaces}){origin}")
+            elif clash is not None:
+                report(
+                    info,
+                    key,
+                    str(network),
+                    f"subnets must not overlap; it overlaps network.subnets.{clash} ('{chosen[clash]}'){origin}",
+                )
+            else:
+                chosen[use] = network

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from bootstrap.catalogue import ADMINISTRATORS, DEPLOYER_GRAPH_PERMISSIONS, PREVIEW_GRAPH_PERMISSIONS, GraphPermission
 from components.catalogue.roles import role_by_guid
-from components.settings.model import ENVIRONMENTS
+from components.settings.core import ENVIRONMENTS
 from offline.diff import normalise
 from offline.formats import markdown_table
 from offline.inventory import readable_scope

@@ -1,0 +1,240 @@
+"""The building blocks of every config model: strict scalar types, environment defaults, and problem reporting.
+
+Pydantic does the mechanics (types, defaults, unknown keys, every error with its path); this module adds what a
+Pulumi stack file needs on top:
+- plain values arrive as strings (`modelCapacity: 50` reaches the program as "50"), so numbers and flags accept
+  their string form, but only ASCII digits and `true`/`false`: nothing else is coerced;
+- some defaults depend on the environment (prod is private by default), read from the validation context;
+- a problem reads `key.path: <value> is not allowed; <what is allowed>`, and a secret value is never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, NoReturn
+
+import pulumi
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationInfo,
+    WithJsonSchema,
+)
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError, core_schema
+
+from components.catalogue.roles import GUID_PATTERN
+
+HIDDEN = "(secret value hidden)"
+
+
+class ConfigError(pulumi.RunError):
+    """Stack configuration that the program refuses; raised before any resource is registered.
+
+    A `pulumi.RunError` is reported by the Pulumi CLI as a plain message without a Python traceback.
+    """
+
+    def __init__(self, stack: str, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"stack '{stack}' has invalid configuration; nothing was created. Fix these keys:\n{lines}")
+
+
+class ConfigModel(BaseModel):
+    """A section of a stack file: camelCase keys, unknown keys refused, immutable once validated."""
+
+    # Defaults are validated too: an environment's default (ByEnvironment) is filled in by validation, and a
+    # default model deployment is checked against the model catalogue like a configured one.
+    # A field's docstring is its description: in the JSON Schema (editors show it) and the config reference.
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        validate_default=True,
+        use_attribute_docstrings=True,
+    )
+
+
+# -- what a problem looks like ----------------------------------------------------------------------------------
+# Secrets that turn up in plain config: what gives each away. Checked on every string value of every stack file.
+SECRET_SHAPES: dict[str, re.Pattern[str]] = {
+    "a connection string with a key": re.compile(r"(AccountKey|SharedAccessKey|Password|Pwd)\s*=", re.IGNORECASE),
+    "a shared access signature": re.compile(r"[?&]sig=[A-Za-z0-9%+/=]{16,}|SharedAccessSignature=", re.IGNORECASE),
+    "a private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    "a GitHub token": re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})\b"),
+    "an Entra client secret": re.compile(r"^[A-Za-z0-9_.~-]{3}8Q~[A-Za-z0-9_.~-]{31,}$"),
+    "a JSON Web Token": re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+"),
+    "a storage or API key": re.compile(r"^[A-Za-z0-9+/]{86}==$|^[0-9a-f]{32}$"),
+}
+
+
+def secret_shape(value: object) -> str | None:
+    """What kind of secret `value` looks like, or None."""
+    if not isinstance(value, str):
+        return None
+    return next((kind for kind, pattern in SECRET_SHAPES.items() if pattern.search(value)), None)
+
+
+def describe(value: object, hidden: bool = False) -> str:
+    """A value as it appears in a problem; never a secret's."""
+    if hidden or secret_shape(value) or (isinstance(value, str) and value == HIDDEN):
+        return HIDDEN
+    if value is None:
+        return "(not set)"
+    return repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def problem(key: str, value: object, allowed: str, hidden: bool = False) -> str:
+    return f"{key}: {describe(value, hidden)} is not allowed; {allowed}"
+
+
+_INPUT = object()
+
+
+def refuse(allowed: str, *, at: str = "", value: object = _INPUT) -> NoReturn:
+    """Refuse the value being validated. `at` extends the key path (`.name`, `[2].subject`) when the problem is
+    in a part of it; `value` replaces the value shown (e.g. the one entry at fault; None shows "(not set)")."""
+    details: dict[str, Any] = {"allowed": allowed, "at": at}
+    if value is not _INPUT:
+        details["value"] = value
+    raise PydanticCustomError("not_allowed", "{allowed}", details)
+
+
+# -- the validation context: the environment, today, and what is reported besides errors -------------------------
+@dataclass
+class Context:
+    """What a stack's validation knows besides its values (passed as pydantic's validation context)."""
+
+    environment: str
+    stack: str
+    today: Any  # datetime.date
+    warnings: list[str]
+    problems: list[str]
+
+
+def context(info: ValidationInfo) -> Context:
+    assert isinstance(info.context, Context), "validate config models through components.settings.loading"
+    return info.context
+
+
+def report(info: ValidationInfo, key: str, value: object, allowed: str) -> None:
+    """A problem found by a rule that looks at several keys at once, without stopping the others."""
+    context(info).problems.append(problem(key, value, allowed))
+
+
+def warn(info: ValidationInfo, key: str, message: str) -> None:
+    """Accepted, but the operator must act on it soon (shown by `pulumi preview` and the plan)."""
+    context(info).warnings.append(f"{key}: {message}")
+
+
+# -- scalar types: `Annotated[str, Pattern(...)]`, `Annotated[int, Number(...)]`, `Flag` -------------------------------
+@dataclass(frozen=True)
+class Pattern:
+    """A string of `low`-`high` characters fully matching `pattern`; refused with `rule` as what is allowed."""
+
+    pattern: str
+    low: int
+    high: int
+    rule: str
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        compiled = re.compile(self.pattern)
+
+        def check(value: str) -> str:
+            if not (self.low <= len(value) <= self.high and compiled.fullmatch(value)):
+                refuse(f"allowed: {self.rule} ({self.low}-{self.high} characters)")
+            return value
+
+        return core_schema.no_info_after_validator_function(check, core_schema.str_schema(strict=True))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: Any) -> dict[str, Any]:
+        # JSON Schema patterns match anywhere unless anchored.
+        return {
+            "type": "string",
+            "pattern": f"^(?:{self.pattern})$",
+            "minLength": self.low,
+            "maxLength": self.high,
+            "description": self.rule,
+        }
+
+
+@dataclass(frozen=True)
+class Number:
+    """A whole number from `low` to `high`; a string of ASCII digits is read as one (plain config values are)."""
+
+    low: int
+    high: int
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        allowed = f"allowed: a whole number from {self.low} to {self.high}"
+
+        def read(value: object) -> object:
+            number = value
+            if isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
+                number = int(value)
+            elif isinstance(value, str) and any(character.isdigit() for character in value):
+                # int() would read fullwidth or Arabic-Indic digits as 50; stack files write numbers with 0-9 only.
+                refuse(f"{allowed}, written with the digits 0-9")
+            if isinstance(number, int) and not isinstance(number, bool) and not self.low <= number <= self.high:
+                refuse(allowed)
+            return number
+
+        return core_schema.no_info_before_validator_function(read, core_schema.int_schema(strict=True))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: Any) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.low, "maximum": self.high}
+
+
+def _flag(value: object) -> object:
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return value
+
+
+Flag = Annotated[bool, Strict(), BeforeValidator(_flag), WithJsonSchema({"type": "boolean"})]
+Guid = Annotated[str, Pattern(GUID_PATTERN, 36, 36, "an Entra object id (a GUID)"), AfterValidator(str.lower)]
+
+
+def filled_in() -> Any:
+    """The declared default of a field whose value validation fills in (from ByEnvironment or a validator)."""
+    return Field(None)
+
+
+def empty_section() -> Any:
+    """The default of a nested section: an empty object, validated like a configured one, so that its own
+    defaults see the environment."""
+    return Field({})
+
+
+@dataclass(frozen=True)
+class ByEnvironment:
+    """A default that depends on the environment: `Annotated[T, ByEnvironment(dev, staging, prod)] = UNSET`.
+
+    The field's declared default is `filled_in()`; an unset key then takes this environment's value.
+    """
+
+    dev: Any
+    staging: Any
+    prod: Any
+
+    def value(self, environment: str) -> Any:
+        return getattr(self, environment)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        def fill(value: Any, info: ValidationInfo) -> Any:
+            return self.value(context(info).environment) if value is None else value
+
+        return core_schema.with_info_before_validator_function(fill, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: Any) -> dict[str, Any]:
+        json_schema = handler(schema)
+        json_schema["x-default-by-environment"] = {"dev": self.dev, "staging": self.staging, "prod": self.prod}
+        return json_schema

@@ -1,0 +1,334 @@
+"""The main program's stack file, `Pulumi.<stack>.yaml` under `foundry-platform:`: every key, and the sections
+the components take (`FoundryEnvironment` hands each component its own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic.alias_generators import to_snake
+
+from components import naming
+from components.catalogue import federation
+from components.settings.access import ExtraCredential, Groups, check_github_subject
+from components.settings.base import (
+    ByEnvironment,
+    ConfigModel,
+    Guid,
+    Number,
+    context,
+    empty_section,
+    filled_in,
+    refuse,
+    report,
+)
+from components.settings.compute import ComputeConfig
+from components.settings.connections import Connection, ConnectionGroup, check_connections
+from components.settings.core import (
+    EnvironmentName,
+    KeyVaultName,
+    NamedEnvironment,
+    ProjectName,
+    Protection,
+    ResourceGroupName,
+    Subdomain,
+    own_environment_only,
+)
+from components.settings.models import (
+    DEFAULT_DEPLOYMENTS,
+    RAI_POLICY_SUFFIX,
+    Capacity,
+    Deployment,
+    GuardrailConfig,
+    check_deployments,
+)
+from components.settings.network import NetworkConfig
+
+PROJECT = "foundry-platform"
+NetworkAccess = Literal["public", "private"]
+# Keys that left this program, with where they went.
+MOVED_KEYS = {
+    "platformAdminEligibility": "moved to pim/Pulumi.<stack>.yaml: PIM eligibilities are made by the PIM phase an "
+    "administrator runs (the pipeline's deployer may not write roleEligibilityScheduleRequests)"
+}
+# The name of the built-in GitHub credential on the CI/CD app registration, per environment.
+GITHUB_CREDENTIAL = "github-{environment}"
+
+
+class Project(ConfigModel):
+    """One Foundry project: its name is part of the project endpoint URL, so it should never change."""
+
+    name: ProjectName
+    display_name: Annotated[str, Field(min_length=1)] = filled_in()
+    """Shown in the Foundry portal; default: the name."""
+    description: str = filled_in()
+    """Default: "Foundry project <name>."."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("name"), str):
+            name = data["name"]
+            defaults = {"displayName": name, "description": f"Foundry project {name}."}
+            return {**{k: v for k, v in defaults.items() if k not in data and to_snake(k) not in data}, **data}
+        return data
+
+
+# Two projects per environment, as the design source recommends: one for the agent runtime, one for
+# evaluations and offline experiments, so evaluation connections and quotas never mix with production traffic.
+DEFAULT_PROJECTS: tuple[Project, ...] = (
+    Project(
+        name="agents", display_name="Agent runtime", description="Agents and the Responses API used by the application."
+    ),
+    Project(
+        name="evals",
+        display_name="Evaluations",
+        description="Evaluations and offline experiments, kept apart from the runtime.",
+    ),
+)
+
+
+class KeyVaultConfig(ConfigModel):
+    name: Annotated[KeyVaultName, AfterValidator(own_environment_only)] | None = None
+    """The vault's globally unique name; default `kv-<prefix>-<env code>-<hash>`."""
+    sku: Literal["standard", "premium"] = "standard"
+    soft_delete_retention_days: Annotated[int, Number(7, 90)] = 90
+    """Days a deleted vault or secret stays recoverable; prod allows only 90."""
+
+    @field_validator("soft_delete_retention_days", mode="after")
+    @classmethod
+    def _prod_keeps_90(cls, days: int, info: ValidationInfo) -> int:
+        if context(info).environment == "prod" and days != 90:
+            refuse("prod allows only 90: a shorter window weakens recovery of deleted secrets")
+        return days
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where and under which names an environment's resources go: what every component needs."""
+
+    environment: EnvironmentName
+    name_prefix: str
+    location: str
+    resource_group_name: str
+    tags: dict[str, str]  # the configured tags plus the two the program sets
+    protect: bool  # `protect` on stateful resources
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    github: Any  # GitHubConfig
+    groups: Groups
+    extra_credentials: tuple[ExtraCredential, ...]
+    # The pipeline deployer's service principal: owner of every Entra object the stack creates, whoever runs
+    # `pulumi up`. None: the identity running it (a trial from a workstation).
+    deployer_object_id: str | None
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    rai_policy_name: str
+    default_capacity: int
+    deployments: tuple[Deployment, ...]
+    guardrails: GuardrailConfig
+
+
+class Settings(NamedEnvironment):
+    """One environment's configuration (`foundry-platform:` keys), validated."""
+
+    existing_resource_group: Annotated[ResourceGroupName, AfterValidator(own_environment_only)] | None = None
+    """Deploy into this existing group (the bootstrap's) instead of creating `rg-<prefix>-<environment>`."""
+    deployer_object_id: Guid | None = None
+    """The pipeline deployer's service principal (bootstrap output deployerObjectId); required with
+    existingResourceGroup: it owns the Entra objects it manages, whoever runs `pulumi up`."""
+    custom_subdomain: Annotated[Subdomain, AfterValidator(own_environment_only)] | None = None
+    """The Foundry resource's globally unique name and subdomain; default `<prefix>-<environment>-<hash>`."""
+    network_access: Annotated[NetworkAccess, ByEnvironment("public", "public", "private")] = filled_in()
+    """public, or private (private endpoints only); prod allows only private."""
+    protect_stateful_resources: Protection = filled_in()
+    """Pulumi `protect` on the account, projects, vault and identity; prod allows only true."""
+    projects: Annotated[tuple[Project, ...], Field(min_length=1)] = DEFAULT_PROJECTS
+    """The Foundry projects (a list replaces the default agents and evals)."""
+    key_vault: KeyVaultConfig = empty_section()
+    """The environment's Key Vault (RBAC, purge protection always on)."""
+    groups: Groups = empty_section()
+    """Members and owners of the environment's Entra groups."""
+    federated_credentials: tuple[ExtraCredential, ...] = ()
+    """Federated credentials beyond the GitHub one."""
+    compute: ComputeConfig = empty_section()
+    """The application's App Service plan and web app."""
+    network: NetworkConfig | None = None
+    """The private network (networkAccess private only)."""
+    model_capacity: Annotated[Capacity, ByEnvironment(10, 10, 50)] = filled_in()
+    """Capacity of a deployment that does not set its own (thousands of tokens per minute, or PTUs)."""
+    model_deployments: Annotated[tuple[Deployment, ...], Field(min_length=1)] = filled_in()
+    """The model deployments (a list replaces the default router and specialist)."""
+    guardrails: GuardrailConfig = empty_section()
+    """The content filter applied to every deployment."""
+    connection_resource_groups: tuple[ConnectionGroup, ...] = ()
+    """Further resource groups of this environment that connections may point into."""
+    connections: Annotated[tuple[Connection, ...], Field(max_length=50)] = ()
+    """Project connections to this environment's Storage, AI Search or Cosmos DB (Entra auth)."""
+    log_retention_days: Annotated[int, Number(30, 730), ByEnvironment(30, 30, 90)] = filled_in()
+    """Interactive retention of the Log Analytics workspace (30 included, up to 730)."""
+
+    @field_validator("deployer_object_id", mode="after")
+    @classmethod
+    def _named_when_pipeline_deployed(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("existing_resource_group"):
+            refuse(
+                "required with existingResourceGroup (a stack the pipeline deploys): the object id of the deployer's "
+                "service principal, bootstrap output deployerObjectId; it must own the Entra objects it manages"
+            )
+        return value
+
+    @field_validator("network_access", mode="after")
+    @classmethod
+    def _prod_is_private(cls, mode: str, info: ValidationInfo) -> str:
+        if context(info).environment == "prod" and mode != "private":
+            refuse(
+                "prod allows only 'private': public network access would open the production Foundry resource and "
+                "Key Vault to the internet"
+            )
+        return mode
+
+    @field_validator("projects", mode="after")
+    @classmethod
+    def _unique_projects(cls, projects: tuple[Project, ...]) -> tuple[Project, ...]:
+        names = [p.name for p in projects]
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                refuse("names must be unique", at="[].name", value=name)
+        return projects
+
+    @field_validator("federated_credentials", mode="after")
+    @classmethod
+    def _federation_rules(
+        cls, credentials: tuple[ExtraCredential, ...], info: ValidationInfo
+    ) -> tuple[ExtraCredential, ...]:
+        environment = context(info).environment
+        github = info.data.get("github")
+        builtin = GITHUB_CREDENTIAL.format(environment=environment)
+        pairs: set[tuple[str, str, str]] = set()
+        if github is not None:
+            pairs.add(("cicd", federation.GITHUB_ACTIONS_ISSUER, github.environment_subject(environment)))
+        names: list[str] = []
+        for index, credential in enumerate(credentials):
+            key = f"federatedCredentials[{index}]"
+            if credential.from_github and github is not None:
+                why = check_github_subject(credential, github, environment)
+                if why is not None:
+                    report(info, f"{key}.subject", credential.subject, why)
+            if credential.name.lower() in (builtin, *names):
+                reason = (
+                    "the program names the GitHub credential so"
+                    if credential.name.lower() == builtin
+                    else "names must be unique"
+                )
+                report(info, f"{key}.name", credential.name, f"{reason} (compared case-insensitively)")
+            names.append(credential.name.lower())
+            pair = (credential.identity, credential.issuer, credential.subject)
+            if pair in pairs:
+                report(
+                    info,
+                    f"{key}.subject",
+                    credential.subject,
+                    "issuer+subject must be unique per identity (the CI/CD identity already trusts this stack's GitHub environment)",
+                )
+            pairs.add(pair)
+        for target, count_builtin in (("app", 0), ("cicd", 1)):
+            count = count_builtin + sum(1 for c in credentials if c.identity == target)
+            if count > federation.MAX_CREDENTIALS_PER_IDENTITY:
+                report(
+                    info,
+                    "federatedCredentials",
+                    f"{count} credentials on the {target} identity",
+                    f"at most {federation.MAX_CREDENTIALS_PER_IDENTITY} per identity (Entra's limit), including the GitHub one",
+                )
+        return credentials
+
+    @field_validator("network", mode="before")
+    @classmethod
+    def _private_only(cls, value: Any, info: ValidationInfo) -> Any:
+        mode = info.data.get("network_access")
+        if mode == "public" and value is not None:
+            refuse("only used when networkAccess is 'private'; public mode creates no network resources")
+        return {} if mode == "private" and value is None else value
+
+    @field_validator("model_deployments", mode="wrap")
+    @classmethod
+    def _catalogued(cls, value: Any, handler: Any, info: ValidationInfo) -> tuple[Deployment, ...]:
+        deployments = handler(DEFAULT_DEPLOYMENTS if value is None else value)
+        if "location" in info.data and "model_capacity" in info.data:
+            check_deployments(deployments, info.data["location"], info.data["model_capacity"], value is not None, info)
+        return deployments
+
+    @field_validator("connections", mode="after")
+    @classmethod
+    def _within_environment(cls, connections: tuple[Connection, ...], info: ValidationInfo) -> tuple[Connection, ...]:
+        data = info.data
+        if all(
+            key in data for key in ("projects", "connection_resource_groups", "existing_resource_group", "name_prefix")
+        ):
+            own = data["existing_resource_group"] or naming.resource_group_name(
+                data["name_prefix"], context(info).environment
+            )
+            projects = tuple(p.name for p in data["projects"])
+            check_connections(connections, projects, (own, *data["connection_resource_groups"]), info)
+        return connections
+
+    # -- derived values and the components' sections ------------------------------------------------------------
+    @property
+    def resource_group_name(self) -> str:
+        return self.existing_resource_group or naming.resource_group_name(self.name_prefix, self.environment)
+
+    @property
+    def create_resource_group(self) -> bool:
+        return self.existing_resource_group is None
+
+    @property
+    def account_name(self) -> str:
+        """The Foundry resource's name, which is also its custom subdomain (globally unique)."""
+        return self.custom_subdomain or naming.account_name(self.name_prefix, self.environment, self.location)
+
+    @property
+    def key_vault_name(self) -> str:
+        return self.key_vault.name or naming.key_vault_name(self.name_prefix, self.environment, self.location)
+
+    @property
+    def is_private(self) -> bool:
+        return self.network_access == "private"
+
+    @property
+    def resource_tags(self) -> dict[str, str]:
+        """The configured tags plus the two the program always sets."""
+        return {**self.tags, "environment": self.environment, "managed-by": f"pulumi/{PROJECT}"}
+
+    @property
+    def placement(self) -> Placement:
+        return Placement(
+            self.environment,
+            self.name_prefix,
+            self.location,
+            self.resource_group_name,
+            self.resource_tags,
+            self.protect_stateful_resources,
+        )
+
+    @property
+    def access(self) -> AccessSettings:
+        return AccessSettings(self.github, self.groups, self.federated_credentials, self.deployer_object_id)
+
+    @property
+    def models(self) -> ModelSettings:
+        # A deployment without its own capacity takes modelCapacity.
+        deployments = tuple(
+            d if d.capacity else d.model_copy(update={"capacity": self.model_capacity}) for d in self.model_deployments
+        )
+        return ModelSettings(
+            f"{self.name_prefix}-{self.environment}-{RAI_POLICY_SUFFIX}",
+            self.model_capacity,
+            deployments,
+            self.guardrails,
+        )
