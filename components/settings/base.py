@@ -156,14 +156,10 @@ class Pattern:
         return core_schema.no_info_after_validator_function(check, core_schema.str_schema(strict=True))
 
     def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: Any) -> dict[str, Any]:
-        # JSON Schema patterns match anywhere unless anchored.
-        return {
-            "type": "string",
-            "pattern": f"^(?:{self.pattern})$",
-            "minLength": self.low,
-            "maxLength": self.high,
-            "description": self.rule,
-        }
+        schema: dict[str, Any] = {"type": "string", "minLength": self.low, "maxLength": self.high, "x-allowed": self.rule}
+        if not self.pattern.startswith("(?"):  # editors' regular expressions (ECMA-262) have no inline flags
+            schema["pattern"] = f"^(?:{self.pattern})$"  # JSON Schema patterns match anywhere unless anchored
+        return schema
 
 
 @dataclass(frozen=True)

@@ -181,10 +181,10 @@ class Thresholds(ConfigModel):
     completion: Severity = "Medium"
 
 
-Harm = Annotated[Thresholds, BeforeValidator(_both_sources)]
+Harm = Annotated[Thresholds, BeforeValidator(_both_sources, json_schema_input_type=Severity | Thresholds)]
 
 
-def _valid_regex(item: Any) -> Any:
+def _term_or_object(item: Any) -> Any:
     if isinstance(item, str):
         return {"pattern": item}
     return item
@@ -223,7 +223,7 @@ class Blocklist(ConfigModel):
     description: str = ""
     """What it blocks."""
     items: Annotated[
-        tuple[Annotated[BlocklistItem, BeforeValidator(_valid_regex)], ...],
+        tuple[Annotated[BlocklistItem, BeforeValidator(_term_or_object, json_schema_input_type=str | BlocklistItem)], ...],
         Field(min_length=1, max_length=MAX_BLOCKLIST_ITEMS),
     ]
     """Terms, or {pattern, isRegex}."""
@@ -233,9 +233,13 @@ class GuardrailConfig(ConfigModel):
     """The environment's custom content filter (RAI policy): every filter blocks; thresholds and shields are tunable."""
 
     hate: Harm = empty_section()
+    """Block hateful content at this severity or above: Low (strictest), Medium or High, or {prompt, completion}."""
     sexual: Harm = empty_section()
+    """As hate, for sexual content."""
     violence: Harm = empty_section()
+    """As hate, for violent content."""
     selfharm: Harm = empty_section()
+    """As hate, for content about self-harm."""
     jailbreak: Flag = True
     """Prompt Shields against jailbreak attempts."""
     protected_material_text: Flag = True

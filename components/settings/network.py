@@ -122,7 +122,9 @@ def _one_or_more(value: Any) -> Any:
 
 
 class NetworkConfig(ConfigModel):
-    address_space: Annotated[tuple[Cidr, ...], BeforeValidator(_one_or_more)] = ()
+    address_space: Annotated[
+        tuple[Cidr, ...], BeforeValidator(_one_or_more, json_schema_input_type=str | list[str])
+    ] = ()
     """The VNet's ranges (a CIDR or a list). Default per environment: dev 10.42.0.0/22, staging 10.41.0.0/22,
     prod 10.40.0.0/22, so environments peered to one hub never overlap."""
     subnets: SubnetPrefixes = empty_section()
