@@ -53,6 +53,7 @@ from offline.render import (
     render_pim_phase,
 )
 from offline.report import Environment, StackReport, build_report
+from offline.siblings import sibling_problems, stack_settings
 
 FORMATS = ("table", "markdown", "json", "csv")
 
@@ -228,6 +229,10 @@ def _run(argv: Sequence[str] | None) -> int:
     # Every stack and every environment's bootstrap once (two stacks of one environment share its bootstrap).
     projects = {f"stack {e.stack}": e.main for e in environments}
     projects |= {f"bootstrap {e.bootstrap.stack}": e.bootstrap for e in environments if e.bootstrap is not None}
+    if len(environments) > 1:
+        for clash in sibling_problems({e.stack: stack_settings(e.stack, today=args.today) for e in environments}):
+            print(f"stacks clash: {clash}", file=sys.stderr)
+            codes.append(Exit.INPUT)
     clashes = check_global_names(projects)
     for clash in clashes:
         print(f"Azure would refuse: {clash}", file=sys.stderr)

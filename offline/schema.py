@@ -95,7 +95,10 @@ def stack_schema(program: Program) -> dict[str, Any]:
     namespace = program.project + ":"
     config = {
         "type": "object",
-        "properties": {namespace + key: {"anyOf": [value, {"$ref": "#/$defs/secure"}]} for key, value in schema["properties"].items()},
+        "properties": {
+            namespace + key: {"anyOf": [value, {"$ref": "#/$defs/secure"}]}
+            for key, value in schema["properties"].items()
+        },
         "required": [namespace + key for key in schema.get("required", [])],
         "patternProperties": {f"^(?:{'|'.join(PROVIDER_NAMESPACES)}):": {}},
         "additionalProperties": False,
@@ -168,11 +171,11 @@ def _allowed(node: dict[str, Any], defs: dict[str, Any]) -> str:
         return f"`{node['const']}`"
     kind = node.get("type")
     if kind == "integer":
-        return f"{node.get('minimum', '')}–{node.get('maximum', '')}"
+        return f"{node.get('minimum', '')} to {node.get('maximum', '')}"
     if kind == "boolean":
         return "`true`, `false`"
     if kind == "string" and "x-allowed" in node:
-        return f"{node['x-allowed']} ({node.get('minLength')}–{node.get('maxLength')} characters)"
+        return f"{node['x-allowed']} ({node.get('minLength')}-{node.get('maxLength')} characters)"
     if kind == "array":
         return "a list" + (f" of up to {node['maxItems']}" if "maxItems" in node else "")
     if kind == "object":
@@ -254,7 +257,7 @@ def stale_files() -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description="Write or check the files generated from the config models.")
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", action="store_true", help="rewrite the generated files")
     action.add_argument("--check", action="store_true", help="exit 1 when a generated file is out of date")

@@ -8,17 +8,16 @@ from datetime import date
 import pytest
 
 from components import clock
-from components.settings import Settings, parse_settings
+from components.settings import Settings
 from offline.render import (
     BOOTSTRAP_DIR,
     BOOTSTRAP_PROJECT,
-    PROJECT_NAME,
     Rendering,
     render,
     render_pim_phase,
-    stack_config,
 )
 from offline.report import Environment
+from offline.siblings import stack_settings
 
 STACKS = ("dev", "staging", "prod")
 # The day the model catalogue was last checked against Microsoft's retirement schedule. Tests run as of this day
@@ -60,6 +59,4 @@ def stack(request: pytest.FixtureRequest, rendered: dict[str, Rendering]) -> Ren
 
 def settings_of(stack: str) -> Settings:
     """The validated settings of a stack file, for tests that derive what they expect from the configuration."""
-    namespace = PROJECT_NAME + ":"
-    raw = {key[len(namespace) :]: value for key, value in stack_config(stack).items() if key.startswith(namespace)}
-    return parse_settings(raw, stack)
+    return stack_settings(stack)

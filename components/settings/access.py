@@ -23,7 +23,9 @@ GitHubRepository = Annotated[
 ]
 # GitHub's numeric ids; YAML may give them as numbers.
 NumericId = Annotated[
-    str, Pattern(r"[0-9]+", 1, 20, "GitHub's numeric id"), BeforeValidator(lambda v: str(v) if type(v) is int else v, json_schema_input_type=int | str)
+    str,
+    Pattern(r"[0-9]+", 1, 20, "GitHub's numeric id"),
+    BeforeValidator(lambda v: str(v) if type(v) is int else v, json_schema_input_type=int | str),
 ]
 CredentialName = Annotated[str, Pattern(r"[A-Za-z0-9][A-Za-z0-9_-]*", 3, 120, "letters, digits, '-' and '_'")]
 Subject = Annotated[

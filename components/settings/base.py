@@ -155,11 +155,11 @@ class Pattern:
 
         return core_schema.no_info_after_validator_function(check, core_schema.str_schema(strict=True))
 
-    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: Any) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "string", "minLength": self.low, "maxLength": self.high, "x-allowed": self.rule}
+    def __get_pydantic_json_schema__(self, _: core_schema.CoreSchema, handler: Any) -> dict[str, Any]:
+        written = {"type": "string", "minLength": self.low, "maxLength": self.high, "x-allowed": self.rule}
         if not self.pattern.startswith("(?"):  # editors' regular expressions (ECMA-262) have no inline flags
-            schema["pattern"] = f"^(?:{self.pattern})$"  # JSON Schema patterns match anywhere unless anchored
-        return schema
+            written["pattern"] = f"^(?:{self.pattern})$"  # JSON Schema patterns match anywhere unless anchored
+        return written
 
 
 @dataclass(frozen=True)

@@ -223,7 +223,9 @@ class Blocklist(ConfigModel):
     description: str = ""
     """What it blocks."""
     items: Annotated[
-        tuple[Annotated[BlocklistItem, BeforeValidator(_term_or_object, json_schema_input_type=str | BlocklistItem)], ...],
+        tuple[
+            Annotated[BlocklistItem, BeforeValidator(_term_or_object, json_schema_input_type=str | BlocklistItem)], ...
+        ],
         Field(min_length=1, max_length=MAX_BLOCKLIST_ITEMS),
     ]
     """Terms, or {pattern, isRegex}."""

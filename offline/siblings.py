@@ -1,0 +1,94 @@
+"""Rules across stack files: what one environment may not share with another.
+
+A `pulumi up` sees only its own stack, so the program itself can refuse only what carries another environment's
+name (`components.settings.core.own_environment_only`). What needs the sibling stack files runs here, in
+`offline.plan --stack all` (exit 2, bad input) and the tests:
+- the resource group: two stacks in one group would overwrite each other's resources;
+- the VNet ranges: environments peered to one hub need ranges that do not overlap;
+- an existing subnet: delegated and sized for one environment's app and agents;
+- a connection's target: dev's agents must not read prod's search index or storage;
+- the pipeline's deployer: one identity deploying two environments would carry prod's rights into dev's pipeline.
+Globally unique names (the Foundry subdomain, vaults, storage) are compared on the renderings instead
+(`offline.azure_rules.check_global_names`), since Azure refuses them whatever config says.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+
+from components.settings import PROJECT, Settings, parse_settings
+from components.settings.base import problem
+from offline.render import stack_config
+
+# What a rule compares: a stack's settings -> (key, value) pairs; equal or overlapping values clash.
+Values = Callable[[Settings], Iterable[tuple[str, str]]]
+
+
+def _resource_group(s: Settings) -> Iterable[tuple[str, str]]:
+    yield ("existingResourceGroup" if s.existing_resource_group else "namePrefix", s.resource_group_name.lower())
+
+
+def _address_space(s: Settings) -> Iterable[tuple[str, str]]:
+    if s.network and s.network.creates_vnet:
+        yield from (("network.addressSpace", space) for space in s.network.address_space)
+
+
+def _subnets(s: Settings) -> Iterable[tuple[str, str]]:
+    if s.network and s.network.existing:
+        yield from ((f"network.existingSubnetIds.{use}", i.lower()) for use, i in s.network.existing.items())
+
+
+def _targets(s: Settings) -> Iterable[tuple[str, str]]:
+    yield from ((f"connections[{i}].resourceId", c.resource_id.lower()) for i, c in enumerate(s.connections))
+
+
+def _deployer(s: Settings) -> Iterable[tuple[str, str]]:
+    if s.deployer_object_id:
+        yield "deployerObjectId", s.deployer_object_id
+
+
+def _overlap(a: str, b: str) -> bool:
+    return ipaddress.IPv4Network(a).overlaps(ipaddress.IPv4Network(b))
+
+
+RULES: tuple[tuple[Values, Callable[[str, str], bool], str], ...] = (
+    (_resource_group, str.__eq__, "two stacks in one resource group overwrite each other's resources"),
+    (_address_space, _overlap, "environments peered to one hub need VNet ranges that do not overlap"),
+    (_subnets, str.__eq__, "an existing subnet is delegated and sized for one environment"),
+    (
+        _targets,
+        str.__eq__,
+        "environments are separated by resource: one environment's connections never reach another's data",
+    ),
+    (_deployer, str.__eq__, "each environment has its own deployer, so a pipeline holds only its environment's rights"),
+)
+
+
+def stack_settings(stack: str, overrides: Mapping[str, object] | None = None, today: date | None = None) -> Settings:
+    """A stack file's validated settings (with `overrides` of its keys, as `render` takes them)."""
+    namespace = PROJECT + ":"
+    raw = {key[len(namespace) :]: value for key, value in stack_config(stack).items() if key.startswith(namespace)}
+    for key, value in (overrides or {}).items():
+        raw.pop(key, None) if value is None else raw.update(
+            {key: value if isinstance(value, str) else json.dumps(value)}
+        )
+    return parse_settings(raw, stack, today)
+
+
+def sibling_problems(stacks: Mapping[str, Settings]) -> list[str]:
+    """Every clash between two stacks, named by the later stack's key and the earlier stack it clashes with."""
+    problems: list[str] = []
+    names = list(stacks)
+    for values, clashes, why in RULES:
+        for index, later in enumerate(names):
+            for key, value in values(stacks[later]):
+                for earlier in names[:index]:
+                    if stacks[earlier].environment == stacks[later].environment and values is _deployer:
+                        continue  # two stacks of one environment (e.g. two regions) share its deployer
+                    hit = next((v for _, v in values(stacks[earlier]) if clashes(value, v)), None)
+                    if hit is not None:
+                        problems.append(f"stack {later}: " + problem(key, value, f"stack {earlier} has {hit!r}: {why}"))
+    return problems
