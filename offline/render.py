@@ -12,7 +12,7 @@ import json
 import logging
 import runpy
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -240,6 +240,15 @@ def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
     }
 
 
+def _secure(value: str) -> bool:
+    """Whether a config value is one Pulumi encrypted (`{secure: ...}` in the stack file)."""
+    try:
+        decoded = json.loads(value) if value.startswith("{") else None
+    except json.JSONDecodeError:
+        return False
+    return isinstance(decoded, dict) and set(decoded) == {"secure"}
+
+
 def render(
     stack: str,
     config: Mapping[str, str] | None = None,
@@ -252,6 +261,7 @@ def render(
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     strict: bool = True,
     recreated: frozenset[tuple[str, str]] = frozenset(),
+    secret_keys: Iterable[str] = (),
 ) -> Rendering:
     """Run the program for `stack` under mocks.
 
@@ -265,6 +275,7 @@ def render(
     `strict` (the default) checks the result against what Azure and Entra refuse (`offline.azure_rules`) and
     fails the render with `AzureRefusalError` naming each broken rule; off only to study a refused program.
     `recreated` lists (type, name) of resources Azure re-creates (the replacement rehearsal): they get new ids.
+    `secret_keys` marks config keys (namespaced) as Pulumi secrets, as `pulumi config set --secret` would.
     """
     values = dict(stack_config(stack, project_dir) if config is None else config)
     for key, value in (overrides or {}).items():
@@ -279,7 +290,11 @@ def render(
     monitor = RecordingMonitor(mocks, project_name)
     log = WarningLog()
     pulumi.runtime.set_mocks(mocks, project=project_name, stack=stack, preview=True, monitor=monitor, logger=log)
-    pulumi.runtime.set_all_config(values)
+    # An encrypted value ({secure: ...}) stays encrypted here (no key to decrypt it offline); the engine marks it
+    # secret either way, which is what the program checks.
+    pulumi.runtime.set_all_config(
+        values, sorted({*secret_keys, *(key for key, value in values.items() if _secure(value))})
+    )
     # set_mocks registers and closes a root stack of its own; run_in_stack below needs to open a fresh one
     # so that `pulumi.export` values reach the recorded stack outputs.
     ROOT.set(None)

@@ -67,10 +67,13 @@ RULES: tuple[tuple[Values, Callable[[str, str], bool], str], ...] = (
 )
 
 
-def stack_settings(stack: str, overrides: Mapping[str, object] | None = None, today: date | None = None) -> Settings:
-    """A stack file's validated settings (with `overrides` of its keys, as `render` takes them)."""
+def stack_settings(
+    stack: str, overrides: Mapping[str, object] | None = None, today: date | None = None, file: str | None = None
+) -> Settings:
+    """A stack's validated settings, from its stack file (or `file`'s) with `overrides` of its keys."""
     namespace = PROJECT + ":"
-    raw = {key[len(namespace) :]: value for key, value in stack_config(stack).items() if key.startswith(namespace)}
+    config = stack_config(file or stack)
+    raw = {key[len(namespace) :]: value for key, value in config.items() if key.startswith(namespace)}
     for key, value in (overrides or {}).items():
         raw.pop(key, None) if value is None else raw.update(
             {key: value if isinstance(value, str) else json.dumps(value)}

@@ -196,7 +196,7 @@ def _outside_problems(
             decoded: Any = json.loads(text) if text[:1] in "[{" else text
         except json.JSONDecodeError:
             decoded = text
-        for path, string in _strings(decoded, key):
+        for path, string in _strings(decoded, name if namespace == project else key):
             kind = secret_shape(string)
             if kind is not None:
                 problems.append(

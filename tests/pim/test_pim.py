@@ -104,6 +104,27 @@ def eligibility_window(starts: str, expires: str) -> dict[str, object]:
             "platformAdminEligibility.expiresOn",
             "after startsOn",
         ),
+        # Dates as an operator gets them wrong: a day that does not exist, no time zone, other digits.
+        (
+            eligibility_window("2027-02-29T00:00:00Z", "2027-06-01T00:00:00Z"),
+            "platformAdminEligibility.startsOn",
+            "not a date on the calendar",
+        ),
+        (
+            eligibility_window("2026-12-01T00:00:00", "2027-06-01T00:00:00Z"),
+            "platformAdminEligibility.startsOn",
+            "with its zone",
+        ),
+        (
+            eligibility_window("\uff12\uff10\uff12\uff16-12-01T00:00:00Z", "2027-06-01T00:00:00Z"),
+            "platformAdminEligibility.startsOn",
+            "with its zone",
+        ),
+        (
+            eligibility_window("2026-12-01T00:00:00+25:00", "2027-06-01T00:00:00Z"),
+            "platformAdminEligibility.startsOn",
+            "not a date on the calendar",
+        ),
         ({"mainStack": "prod"}, "mainStack", "'prod'"),
         ({"renewEvery": "P90D"}, "renewEvery", "unknown key"),
     ],
@@ -164,3 +185,13 @@ def test_an_ending_window_is_announced_and_an_ended_one_refused(rendered: dict[s
         lambda: render_pim(rendered["prod"], today=end), "platformAdminEligibility.expiresOn"
     )
     assert "the window has ended" in problem
+
+
+def test_a_window_in_another_time_zone_is_sent_in_utc_and_a_leap_day_is_a_day(rendered: dict[str, Rendering]) -> None:
+    window = eligibility_window("2027-12-01T09:30:00+01:00", "2028-02-29T17:00:00-05:00")
+    (eligibility,) = render_pim(rendered["prod"], window).of_type(ELIGIBILITY)
+    # 2027-12-01 08:30 UTC to 2028-02-29 22:00 UTC: 90 days and 13.5 hours (2028 is a leap year).
+    assert eligibility.input("scheduleInfo") == {
+        "startDateTime": "2027-12-01T08:30:00Z",
+        "expiration": {"type": "AfterDuration", "duration": "P90DT13H30M"},
+    }

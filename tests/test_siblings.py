@@ -1,0 +1,88 @@
+"""What one environment may not share with another, checked across the stack files (a `pulumi up` sees only its
+own): none of it in the real stack files, and each kind of sharing named by both stacks when it is seeded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from offline import plan
+from offline.siblings import sibling_problems, stack_settings
+from tests.conftest import STACKS
+
+HUB = "/subscriptions/00000000-0000-4000-8000-00000000000a/resourceGroups"
+HUB_SUBNET = HUB + "/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/{}"
+SEARCH = HUB + "/rg-shared-data/providers/Microsoft.Search/searchServices/srch-shared"
+SHARED_GROUP = {"existingResourceGroup": "rg-foundry-shared"}  # no environment in the name: only siblings see it
+
+
+def test_the_stack_files_share_nothing() -> None:
+    assert sibling_problems({stack: stack_settings(stack) for stack in STACKS}) == []
+
+
+def private(address_space: str) -> dict[str, Any]:
+    return {"networkAccess": "private", "network": {"addressSpace": address_space}}
+
+
+# overrides of (staging, the other stack) -> the key that clashes, and the other stack
+SHARED = {
+    "one resource group": ((SHARED_GROUP, SHARED_GROUP), "existingResourceGroup", "dev"),
+    "a VNet range overlapping prod's": ((private("10.40.2.0/24"), {}), "network.addressSpace", "prod"),
+    "prod's deployer": (({"deployerObjectId": "5d1c7a3e-2b64-4f0e-9c1a-7e2b4d6f8a03"}, {}), "deployerObjectId", "prod"),
+}
+
+
+@pytest.mark.parametrize(("overrides", "key", "other"), SHARED.values(), ids=list(SHARED))
+def test_sharing_with_another_environment_is_refused(
+    overrides: tuple[dict[str, Any], dict[str, Any]], key: str, other: str
+) -> None:
+    stacks = {stack: stack_settings(stack) for stack in STACKS}
+    stacks["staging"], stacks[other] = stack_settings("staging", overrides[0]), stack_settings(other, overrides[1])
+    (problem,) = sibling_problems(stacks)
+    assert f": {key}:" in problem and "stack staging" in problem and f"stack {other}" in problem
+
+
+def hub_subnets(endpoint_subnet: str) -> dict[str, Any]:
+    ids = {"privateEndpoint": HUB_SUBNET.format(endpoint_subnet), "appIntegration": HUB_SUBNET.format("app")}
+    return {
+        "networkAccess": "private",
+        "network": {"useExistingSubnets": True, "existingSubnetIds": ids},
+        "connectionResourceGroups": ["rg-shared-data"],
+        "connections": [{"name": "search", "project": "agents", "resourceId": SEARCH}],
+    }
+
+
+def test_one_subnet_or_one_data_source_for_two_environments_is_refused() -> None:
+    problems = sibling_problems(
+        {"dev": stack_settings("dev", hub_subnets("pe-a")), "staging": stack_settings("staging", hub_subnets("pe-b"))}
+    )
+    assert [p.split(": ")[1] for p in problems] == [
+        "network.existingSubnetIds.appIntegration",
+        "connections[0].resourceId",
+    ]
+    assert all(p.startswith("stack staging: ") and "stack dev has" in p for p in problems)
+
+
+def test_two_stacks_of_one_environment_may_share_its_deployer() -> None:
+    """A second prod stack (another region) is still prod: the same deployer, but its own group and VNet range."""
+    second: dict[str, object] = {"location": "westeurope", "existingResourceGroup": "rg-fndry-prod-weu"}
+    overlapping = sibling_problems(
+        {"prod": stack_settings("prod"), "prod-weu": stack_settings("prod-weu", second, file="prod")}
+    )
+    assert [p.split(": ")[1] for p in overlapping] == ["network.addressSpace"]
+    second["network"] = {"addressSpace": "10.43.0.0/22"}
+    stacks = {"prod": stack_settings("prod"), "prod-weu": stack_settings("prod-weu", second, file="prod")}
+    assert stacks["prod-weu"].environment == "prod"
+    assert sibling_problems(stacks) == []
+
+
+def test_the_plan_exits_2_when_stacks_share(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def sharing(stack: str, today: object = None) -> object:
+        return stack_settings(stack, SHARED_GROUP if stack in ("dev", "staging") else None)
+
+    monkeypatch.setattr(plan, "stack_settings", sharing)
+    assert plan.main(["--stack", "all", "--format", "json"]) == plan.Exit.INPUT
+    assert "stacks clash: stack staging: existingResourceGroup: 'rg-foundry-shared'" in capsys.readouterr().err
