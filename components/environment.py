@@ -100,9 +100,9 @@ class FoundryEnvironment(pulumi.ComponentResource):
             child,
         )
         # Whoever runs `pulumi up`, the pipeline's deployer owns the Entra objects: it manages only what it owns.
-        entra_owner: pulumi.Input[str] = settings.access.deployer_object_id or client.object_id
-        if settings.access.deployer_object_id:
-            client.object_id.apply(lambda caller: warn_if_not_the_deployer(caller, settings.access.deployer_object_id))
+        entra_owner: pulumi.Input[str] = settings.deployer_object_id or client.object_id
+        if settings.deployer_object_id:
+            client.object_id.apply(lambda caller: warn_if_not_the_deployer(caller, settings.deployer_object_id))
         self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(place, settings.groups, entra_owner), child)
         self.cicd = CiCdIdentity(
             f"{name}-cicd", CiCdIdentityArgs(place, settings.github, cicd_credentials, entra_owner), child

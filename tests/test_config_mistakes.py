@@ -56,7 +56,7 @@ MISTAKES: dict[str, list[tuple[str, dict[str, Any], str, str]]] = {
             "dev",
             {"modelDeployments": deployment("gpt-5.4-nano", "2026-03-17", "DataZoneStandard")},
             "modelDeployments[0].sku",
-            "not in swedencentral",
+            "not offered as DataZoneStandard in swedencentral",
         ),
         (
             "dev",
@@ -106,7 +106,7 @@ MISTAKES: dict[str, list[tuple[str, dict[str, Any], str, str]]] = {
                     credential("b", "https://oidc.example", "AKS"),
                 ]
             },
-            "federatedCredentials[1].name",
+            "federatedCredentials[].name",
             "names must be unique",
         ),
         (

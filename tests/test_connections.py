@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.settings import ConfigError
-from components.settings.connections import other_environment_token
+from components.settings.core import other_environment_token
 from offline.render import FAKE_SUBSCRIPTION_ID, RenderError, Rendering, render
 from tests.config_checks import refused_config_problem
 from tests.conftest import STACKS

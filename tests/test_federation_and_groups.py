@@ -32,7 +32,7 @@ def test_three_security_groups_named_for_the_environment(stack: Rendering) -> No
         assert group.input("securityEnabled") is True
         assert group.input("mailEnabled") is False
         # The pipeline deployer named in the stack file, so later runs can manage it (Group.Create: owned only).
-        assert group.input("owners") == [settings_of(stack.stack).access.deployer_object_id]
+        assert group.input("owners") == [settings_of(stack.stack).deployer_object_id]
 
 
 def test_group_members_and_owners_come_from_config() -> None:
@@ -40,7 +40,7 @@ def test_group_members_and_owners_come_from_config() -> None:
     developers = next(g for g in rendering.of_type(GROUP) if g.input("displayName").endswith("-developers"))
     assert developers.input("members") == [ALICE]
     # The deployer stays an owner so later runs may still manage the group; configured owners come after it.
-    assert developers.input("owners") == [settings_of("dev").access.deployer_object_id, BOB]
+    assert developers.input("owners") == [settings_of("dev").deployer_object_id, BOB]
 
 
 def entra_owners(rendering: Rendering) -> dict[str, list[str]]:
@@ -50,7 +50,7 @@ def entra_owners(rendering: Rendering) -> dict[str, list[str]]:
 
 def test_the_deployer_stays_owner_when_an_administrator_runs_pulumi_up(rendered: dict[str, Rendering]) -> None:
     """An admin's run by hand must not take the Entra objects away from the pipeline (nor fight it over owners)."""
-    deployer = settings_of("prod").access.deployer_object_id
+    deployer = settings_of("prod").deployer_object_id
     assert deployer is not None
     by_admin = render("prod", caller=Caller(FAKE_ADMIN_OBJECT_ID, False, "an administrator"))
     assert entra_owners(by_admin) == entra_owners(rendered["prod"])

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from components.catalogue import federation
-from components.settings.base import ConfigModel, Guid, Pattern, context, empty_section, refuse, warn
+from components.settings.base import ConfigModel, Guid, Pattern, context, empty_section, refuse, report, warn
 
 GitHubOwner = Annotated[
     str,
@@ -134,19 +134,60 @@ class ExtraCredential(ConfigModel):
         return GITHUB_ISSUER.fullmatch(self.issuer) is not None
 
 
-def check_github_subject(credential: ExtraCredential, github: GitHubConfig, environment: str) -> str | None:
+def _github_subject_problem(credential: ExtraCredential, github: GitHubConfig, environment: str) -> str | None:
     """Why a GitHub credential's subject is refused, or None. Only this stack's repository and GitHub environment
     are trusted: a branch, tag or pull-request subject would let a job skip the environment's protection rules."""
     expected = github.environment_subject(environment)
-    subject = credential.subject
-    if subject == expected:
+    claim = credential.subject.removeprefix("repo:").split(":", 1)[0]
+    if credential.subject == expected:
         return None
-    claim = subject.removeprefix("repo:").split(":", 1)[0]
     if claim.lower() != github.claim.lower():
         return f"the subject names the repository '{claim}', not this stack's '{github.claim}' (allowed: '{expected}')"
-    if ":environment:" not in subject:
+    if ":environment:" not in credential.subject:
         return f"GitHub credentials must name this stack's GitHub environment: '{expected}'"
     return f"allowed: '{expected}' exactly (GitHub environment and letter case as configured)"
+
+
+# The name of the built-in GitHub credential on the CI/CD app registration, per environment.
+GITHUB_CREDENTIAL = "github-{environment}"
+
+
+def check_credentials(credentials: tuple[ExtraCredential, ...], github: GitHubConfig, info: ValidationInfo) -> None:
+    """Across `federatedCredentials`: GitHub subjects of this repository and environment only; names and
+    issuer+subject unique per identity (the built-in GitHub credential included); Entra's 20 per identity."""
+    environment = context(info).environment
+    builtin = GITHUB_CREDENTIAL.format(environment=environment)
+    pairs = {("cicd", federation.GITHUB_ACTIONS_ISSUER, github.environment_subject(environment))}
+    for index, credential in enumerate(credentials):
+        key = f"federatedCredentials[{index}]"
+        why = _github_subject_problem(credential, github, environment) if credential.from_github else None
+        if why is not None:
+            report(info, f"{key}.subject", credential.subject, why)
+        if credential.name.lower() == builtin:
+            report(
+                info,
+                f"{key}.name",
+                credential.name,
+                "the program names the GitHub credential so (compared case-insensitively)",
+            )
+        pair = (credential.identity, credential.issuer, credential.subject)
+        if pair in pairs:
+            report(
+                info,
+                f"{key}.subject",
+                credential.subject,
+                "issuer+subject must be unique per identity (the CI/CD identity already trusts this stack's GitHub environment)",
+            )
+        pairs.add(pair)
+    for identity, builtin in (("app", 0), ("cicd", 1)):
+        count = builtin + sum(1 for c in credentials if c.identity == identity)
+        if count > federation.MAX_CREDENTIALS_PER_IDENTITY:
+            report(
+                info,
+                "federatedCredentials",
+                f"{count} credentials on the {identity} identity",
+                f"at most {federation.MAX_CREDENTIALS_PER_IDENTITY} per identity (Entra's limit), including the GitHub one",
+            )
 
 
 # -- the PIM phase's eligibility window ----------------------------------------------------------------------------

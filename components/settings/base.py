@@ -31,6 +31,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError, core_schema
 
 from components.catalogue.roles import GUID_PATTERN
+from components.catalogue.secrets import secret_shape
 
 HIDDEN = "(secret value hidden)"
 
@@ -64,25 +65,6 @@ class ConfigModel(BaseModel):
 
 
 # -- what a problem looks like ----------------------------------------------------------------------------------
-# Secrets that turn up in plain config: what gives each away. Checked on every string value of every stack file.
-SECRET_SHAPES: dict[str, re.Pattern[str]] = {
-    "a connection string with a key": re.compile(r"(AccountKey|SharedAccessKey|Password|Pwd)\s*=", re.IGNORECASE),
-    "a shared access signature": re.compile(r"[?&]sig=[A-Za-z0-9%+/=]{16,}|SharedAccessSignature=", re.IGNORECASE),
-    "a private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
-    "a GitHub token": re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})\b"),
-    "an Entra client secret": re.compile(r"^[A-Za-z0-9_.~-]{3}8Q~[A-Za-z0-9_.~-]{31,}$"),
-    "a JSON Web Token": re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+"),
-    "a storage or API key": re.compile(r"^[A-Za-z0-9+/]{86}==$|^[0-9a-f]{32}$"),
-}
-
-
-def secret_shape(value: object) -> str | None:
-    """What kind of secret `value` looks like, or None."""
-    if not isinstance(value, str):
-        return None
-    return next((kind for kind, pattern in SECRET_SHAPES.items() if pattern.search(value)), None)
-
-
 def describe(value: object, hidden: bool = False) -> str:
     """A value as it appears in a problem; never a secret's."""
     if hidden or secret_shape(value) or (isinstance(value, str) and value == HIDDEN):
@@ -208,6 +190,19 @@ def empty_section() -> Any:
     """The default of a nested section: an empty object, validated like a configured one, so that its own
     defaults see the environment."""
     return Field({})
+
+
+def unique_names(where: str = "") -> Any:
+    """A list whose entries' `name`s differ, compared case-insensitively (as Azure compares names)."""
+
+    def check(entries: tuple[Any, ...]) -> tuple[Any, ...]:
+        names = [entry.name.lower() for entry in entries]
+        for index, entry in enumerate(entries):
+            if names[index] in names[:index]:
+                refuse(f"names must be unique{where} (compared case-insensitively)", at="[].name", value=entry.name)
+        return entries
+
+    return AfterValidator(check)
 
 
 @dataclass(frozen=True)

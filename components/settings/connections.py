@@ -26,9 +26,10 @@ from components.catalogue.connections import (
     kind_for_type,
 )
 from components.settings.base import ConfigModel, Pattern, context, refuse, report
-from components.settings.core import ResourceGroupName, other_environment_token, own_environment_only
+from components.settings.core import ResourceGroupName, own_environment_only
 
-MAX_CONNECTIONS = 50
+# Connection names are unique per Foundry account (catalogue.connections).
+ACCOUNT_WIDE = " across all projects of the Foundry account, not per project"
 RESOURCE_ID_PATTERN = re.compile(
     r"/subscriptions/(?P<subscription>[0-9a-fA-F-]{36})/resourceGroups/(?P<group>[-\w.()]+)"
     r"/providers/(?P<namespace>[A-Za-z0-9.]+)/(?P<type>[A-Za-z0-9]+)/(?P<name>[-\w.]+)",
@@ -44,13 +45,7 @@ def _target(resource_id: str, info: ValidationInfo) -> str:
             f"allowed: the ARM id of one of these resources: {kinds} "
             "(/subscriptions/<id>/resourceGroups/<group>/providers/<type>/<name>)"
         )
-    environment = context(info).environment
-    token = other_environment_token(match["group"], environment) or other_environment_token(match["name"], environment)
-    if token is not None:
-        refuse(
-            f"it points at another environment's resource ('{token}' in its name); {environment} connects only to its own"
-        )
-    return resource_id
+    return own_environment_only(resource_id, info)
 
 
 class Connection(ConfigModel):
@@ -102,7 +97,6 @@ def check_connections(
     """Rules across the list: an existing project, an allowed resource group, names unique across the account."""
     environment = context(info).environment
     reserved = builtin_connection_names(projects)
-    seen: set[str] = set()
     for index, connection in enumerate(connections):
         key = f"connections[{index}]"
         if connection.project not in projects:
@@ -122,14 +116,6 @@ def check_connections(
                 "(add it to connectionResourceGroups if it belongs to this environment)",
             )
         lowered = connection.name.lower()
-        if lowered in seen:
-            report(
-                info,
-                "connections[].name",
-                connection.name,
-                "names must be unique across all projects of the Foundry account, not per project (compared case-insensitively)",
-            )
-        seen.add(lowered)
         if lowered in reserved:
             report(
                 info,

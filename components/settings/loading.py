@@ -15,14 +15,14 @@ import json
 import types
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import pulumi
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from components import clock
-from components.settings.base import HIDDEN, ConfigError, Context, describe, problem, secret_shape
+from components.settings.base import HIDDEN, ConfigError, Context, problem, secret_shape
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -46,14 +46,6 @@ def _unwrap(annotation: Any) -> Any:
             annotation = members[0]
         else:
             return annotation
-
-
-def _is_structured(field: FieldInfo) -> bool:
-    annotation = _unwrap(field.annotation)
-    origin = get_origin(annotation)
-    if origin is Literal:
-        return False
-    return origin in (tuple, list, dict) or (isinstance(annotation, type) and issubclass(annotation, BaseModel))
 
 
 def _fields_by_alias(model: type[BaseModel]) -> dict[str, FieldInfo]:
@@ -135,20 +127,12 @@ def _explain(error: Any, model: type[BaseModel], project: str, moved: Mapping[st
     return error["msg"], value
 
 
-def _decode(model: type[BaseModel], raw: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    fields = _fields_by_alias(model)
-    values: dict[str, Any] = {}
-    problems: list[str] = []
-    for key, text in raw.items():
-        field = fields.get(key)
-        if field is not None and _is_structured(field) and isinstance(text, str):
-            try:
-                values[key] = json.loads(text)
-            except json.JSONDecodeError:
-                problems.append(problem(key, text, "expected a YAML list or object in the stack file"))
-        else:
-            values[key] = text
-    return values, problems
+def _decoded(text: str) -> Any:
+    """A value as the stack file holds it: Pulumi passes lists and objects as JSON, plain values as they are."""
+    try:
+        return json.loads(text) if text[:1] in "[{" else text
+    except json.JSONDecodeError:
+        return text
 
 
 def _strings(value: Any, path: str) -> Iterable[tuple[str, str]]:
@@ -192,11 +176,7 @@ def _outside_problems(
                 )
         if secret:
             continue
-        try:
-            decoded: Any = json.loads(text) if text[:1] in "[{" else text
-        except json.JSONDecodeError:
-            decoded = text
-        for path, string in _strings(decoded, name if namespace == project else key):
+        for path, string in _strings(_decoded(text), name if namespace == project else key):
             kind = secret_shape(string)
             if kind is not None:
                 problems.append(
@@ -227,8 +207,7 @@ def parse(
     raw = {key[len(prefix) :]: value for key, value in config.items() if key.startswith(prefix)}
     environment = resolve_environment(stack, raw.get(ENVIRONMENT_KEY))
     problems = _outside_problems(config, project, secrets, environment)
-    values, decode_problems = _decode(model, raw)
-    problems += decode_problems
+    values = {key: _decoded(text) for key, text in raw.items()}
     hidden = {key[len(prefix) :] for key in secrets if key.startswith(prefix)}
     state = Context(environment, stack, today or clock.today(), [], [])
     result: Model | None = None
@@ -244,7 +223,7 @@ def parse(
         order = list(_fields_by_alias(model))
         rank = {alias: index for index, alias in enumerate(order)}
         problems.sort(key=lambda p: rank.get(p.split(":")[0].split(".")[0].split("[")[0], len(order)))
-        raise ConfigError(stack, [p.replace(describe(HIDDEN), HIDDEN) for p in problems])
+        raise ConfigError(stack, problems)
     return result, tuple(state.warnings)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 
 from components.catalogue import guardrails as catalogue
 from components.catalogue.models import (
@@ -22,43 +22,47 @@ from components.catalogue.models import (
     provisioned_sizing,
     versions_of,
 )
-from components.settings.base import ConfigModel, Flag, Number, Pattern, context, empty_section, refuse, report, warn
+from components.settings.base import (
+    ConfigModel,
+    Flag,
+    Number,
+    Pattern,
+    context,
+    empty_section,
+    refuse,
+    report,
+    unique_names,
+    warn,
+)
 
 NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit"
+Name = Annotated[str, Pattern(r"[A-Za-z0-9][A-Za-z0-9._-]*", 2, 64, NAME_RULE)]
+Version = Annotated[
+    str, Pattern(r"[A-Za-z0-9][A-Za-z0-9._-]*", 1, 64, 'quoted, e.g. "2026-07-09" (YAML reads a bare date as a date)')
+]
 Severity = Literal["Low", "Medium", "High"]
 Capacity = Annotated[int, Number(MIN_CAPACITY, MAX_CAPACITY)]
-MAX_BLOCKLISTS = 10
-MAX_BLOCKLIST_ITEMS = 100
-# Custom blocklists never share a name with the content filter (RAI policy) they belong to.
+# The custom content filter's name is `<prefix>-<environment>-guardrails`.
 RAI_POLICY_SUFFIX = "guardrails"
 
 
 class ModelSpec(ConfigModel):
-    format: Annotated[
-        str, Pattern(r"[A-Za-z][A-Za-z0-9-]*", 2, 64, "letters, digits and '-', starting with a letter, e.g. 'OpenAI'")
-    ] = "OpenAI"
+    format: Annotated[str, Pattern(r"[A-Za-z][A-Za-z0-9-]*", 2, 64, "letters, digits and '-', e.g. 'OpenAI'")] = (
+        "OpenAI"
+    )
     """The model's publisher format."""
     name: Annotated[str, Pattern(r"[A-Za-z0-9][A-Za-z0-9._-]*", 1, 128, NAME_RULE)]
     """The model, e.g. gpt-5.6-sol; only models of the model catalogue (components/catalogue/models.py)."""
-    version: Annotated[
-        str,
-        Pattern(
-            r"[A-Za-z0-9][A-Za-z0-9._-]*",
-            1,
-            64,
-            'a quoted string such as "2026-07-09" (unquoted dates are read as dates by YAML)',
-        ),
-    ]
-    """The model version, quoted."""
+    version: Version
+    """The model version."""
 
 
 class Deployment(ConfigModel):
     """One model deployment; its name is what callers put in API requests, so it should never change."""
 
-    name: Annotated[str, Pattern(r"[A-Za-z0-9][A-Za-z0-9._-]*", 2, 64, NAME_RULE)]
+    name: Name
     """The deployment's name, unique in the account."""
     model: ModelSpec
-    """The model and version deployed."""
     sku: DeploymentSku = "GlobalStandard"
     """Where requests are processed: GlobalStandard, DataZoneStandard, Standard, or a provisioned SKU (PTUs)."""
     capacity: Capacity | None = None
@@ -66,6 +70,8 @@ class Deployment(ConfigModel):
     version_upgrade_option: UpgradeOption = "OnceCurrentVersionExpired"
     """When Azure moves the deployment to another version; by default only when it retires, never silently."""
 
+
+Deployments = Annotated[tuple[Deployment, ...], Field(min_length=1), unique_names()]
 
 # The design source's pair, a small fast router/orchestrator and a larger tool-calling specialist, picked from
 # the model catalogue as versions a new subscription can deploy and that retire last (2028-01-11). The design
@@ -82,13 +88,8 @@ def check_deployments(
 ) -> None:
     """Each deployment against the model catalogue: known and not retired (warned when closing or retiring soon),
     offered in the region with its SKU, and provisioned capacity in the sizes Azure sells."""
-    names = [d.name.lower() for d in deployments]
     for index, deployment in enumerate(deployments):
         key = f"modelDeployments[{index}]" + ("" if configured else " (default)")
-        if deployment.name.lower() in names[:index]:
-            report(
-                info, "modelDeployments[].name", deployment.name, "names must be unique (compared case-insensitively)"
-            )
         _check_lifecycle(key, deployment, info)
         _check_placement(key, deployment, location, deployment.capacity or capacity, info)
 
@@ -96,27 +97,17 @@ def check_deployments(
 def _check_lifecycle(key: str, deployment: Deployment, info: ValidationInfo) -> None:
     model, today = deployment.model, context(info).today
     entry = catalogued(model.name, model.version)
-    current = ", ".join(f"{m.name} {m.version}" for m in deployable(today))
+    current = "deployable today: " + ", ".join(f"{m.name} {m.version}" for m in deployable(today))
     if entry is None:
         known = ", ".join(m.version for m in versions_of(model.name))
-        report(
-            info,
-            f"{key}.model",
-            f"{model.name} {model.version}",
-            (f"known versions of {model.name}: {known}; " if known else "")
-            + "only models in the model catalogue (components/catalogue/models.py) are deployed, with their retirement "
-            f"dates; deployable today: {current}",
-        )
+        known = f"known versions of {model.name}: {known}; " if known else ""
+        catalogue_only = "only models in the model catalogue (components/catalogue/models.py) are deployed"
+        report(info, f"{key}.model", f"{model.name} {model.version}", f"{known}{catalogue_only}; {current}")
         return
     if entry.retires <= today:
         successor = f" (successor: {entry.replacement})" if entry.replacement else ""
-        report(
-            info,
-            f"{key}.model.version",
-            model.version,
-            f"{entry.label} retired on {entry.retires}{successor}: Azure refuses deployments of it and answers every "
-            f"call with 410 Gone; deployable today: {current}",
-        )
+        retired = f"{entry.label} retired on {entry.retires}{successor}: Azure refuses it and answers 410 Gone"
+        report(info, f"{key}.model.version", model.version, f"{retired}; {current}")
         return
     closes = entry.closes_to_new_subscriptions
     if closes is not None and closes <= today:
@@ -128,50 +119,39 @@ def _check_lifecycle(key: str, deployment: Deployment, info: ValidationInfo) -> 
         )
     days_left = (entry.retires - today).days
     if days_left <= RETIREMENT_WARNING_DAYS:
+        successor = entry.replacement or "a newer version"
         warn(
             info,
             key,
-            f"{entry.label} retires on {entry.retires}, in {days_left} days; move to "
-            f"{entry.replacement or 'a newer version'} and test it in dev and staging before then",
+            f"{entry.label} retires on {entry.retires}, in {days_left} days; move to {successor} and test it in dev and staging before then",
         )
 
 
 def _check_placement(key: str, deployment: Deployment, location: str, capacity: int, info: ValidationInfo) -> None:
     name, sku = deployment.model.name, deployment.sku
     regions = MODEL_REGIONS.get((name, sku))
-    if location in NOT_OFFERED.get((name, sku), ()):
-        report(info, f"{key}.sku", sku, f"{name} is not offered as {sku} in {location} (model catalogue)")
+    if location in NOT_OFFERED.get((name, sku), ()) or (regions is not None and location not in regions):
+        where = f"; it is in {', '.join(sorted(regions))}" if regions else ""
+        report(info, f"{key}.sku", sku, f"{name} is not offered as {sku} in {location} (model catalogue){where}")
     elif regions is None:
         warn(
             info,
             key,
-            f"the model catalogue does not record where {name} is offered as {sku}: check it with `az cognitiveservices model list -l {location}`",
+            f"the model catalogue does not record where {name} is offered as {sku}: check `az cognitiveservices model list -l {location}`",
         )
-    elif location not in regions:
-        where = ", ".join(sorted(regions)) if regions else "no region"
-        report(info, f"{key}.sku", sku, f"{name} is offered as {sku} in {where}, not in {location} (model catalogue)")
-    if sku in PROVISIONED_SKUS:
-        sizing = provisioned_sizing(name, sku)
-        if sizing is None:
-            warn(
-                info, key, f"the model catalogue has no provisioned sizing for {name}: Azure may refuse {capacity} PTUs"
-            )
-        elif capacity < sizing.minimum or capacity % sizing.increment:
-            report(
-                info,
-                f"{key}.capacity",
-                capacity,
-                f"{name} as {sku} takes at least {sizing.minimum} PTUs, in steps of {sizing.increment}",
-            )
+    sizing = provisioned_sizing(name, sku)
+    if sku in PROVISIONED_SKUS and sizing is None:
+        warn(info, key, f"the model catalogue has no provisioned sizing for {name}: Azure may refuse {capacity} PTUs")
+    elif sizing and sku in PROVISIONED_SKUS and (capacity < sizing.minimum or capacity % sizing.increment):
+        steps = f"{name} as {sku} takes at least {sizing.minimum} PTUs, in steps of {sizing.increment}"
+        report(info, f"{key}.capacity", capacity, steps)
 
 
 # -- guardrails ---------------------------------------------------------------------------------------------------
 def _both_sources(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    if value not in get_args(Severity):
+    if isinstance(value, str) and value not in get_args(Severity):
         refuse("allowed: one of Low, Medium, High, or {prompt, completion} with those levels")
-    return {"prompt": value, "completion": value}
+    return {"prompt": value, "completion": value} if isinstance(value, str) else value
 
 
 class Thresholds(ConfigModel):
@@ -184,12 +164,6 @@ class Thresholds(ConfigModel):
 Harm = Annotated[Thresholds, BeforeValidator(_both_sources, json_schema_input_type=Severity | Thresholds)]
 
 
-def _term_or_object(item: Any) -> Any:
-    if isinstance(item, str):
-        return {"pattern": item}
-    return item
-
-
 class BlocklistItem(ConfigModel):
     pattern: Annotated[str, Field(min_length=1, max_length=1000)]
     """A term, or a regular expression with isRegex (at most 1,000 characters)."""
@@ -200,35 +174,28 @@ class BlocklistItem(ConfigModel):
     def _compiles(self) -> BlocklistItem:
         if not self.pattern.strip():
             refuse("a non-empty term or pattern", at=".pattern", value=self.pattern)
-        if self.is_regex:
+        try:
             # Azure does not document its regex dialect; Python's parser catches what any dialect refuses
             # (unbalanced groups, dangling quantifiers, bad ranges). Keep to classes, alternation and quantifiers.
-            try:
-                re.compile(self.pattern)
-            except re.error as wrong:
-                refuse(
-                    f"not a valid regular expression ({wrong}); escape special characters or set isRegex: false",
-                    at=".pattern",
-                    value=self.pattern,
-                )
+            re.compile(self.pattern) if self.is_regex else None
+        except re.error as wrong:
+            invalid = f"not a valid regular expression ({wrong}); escape special characters or set isRegex: false"
+            refuse(invalid, at=".pattern", value=self.pattern)
         return self
 
 
+Term = Annotated[
+    BlocklistItem,
+    BeforeValidator(lambda v: {"pattern": v} if isinstance(v, str) else v, json_schema_input_type=str | BlocklistItem),
+]
+
+
 class Blocklist(ConfigModel):
-    name: Annotated[
-        str,
-        Pattern(r"[A-Za-z0-9][A-Za-z0-9_-]*", 2, 64, "letters, digits, '_' and '-', starting with a letter or digit"),
-    ]
+    name: Annotated[str, Pattern(r"[A-Za-z0-9][A-Za-z0-9_-]*", 2, 64, "letters, digits, '_' and '-'")]
     """The blocklist's name, unique in the account."""
     description: str = ""
-    """What it blocks."""
-    items: Annotated[
-        tuple[
-            Annotated[BlocklistItem, BeforeValidator(_term_or_object, json_schema_input_type=str | BlocklistItem)], ...
-        ],
-        Field(min_length=1, max_length=MAX_BLOCKLIST_ITEMS),
-    ]
-    """Terms, or {pattern, isRegex}."""
+    items: Annotated[tuple[Term, ...], Field(min_length=1, max_length=100)]
+    """1-100 terms, or {pattern, isRegex}."""
 
 
 class GuardrailConfig(ConfigModel):
@@ -246,20 +213,9 @@ class GuardrailConfig(ConfigModel):
     """Prompt Shields against jailbreak attempts."""
     protected_material_text: Flag = True
     protected_material_code: Flag = True
-    blocklists: Annotated[tuple[Blocklist, ...], Field(max_length=MAX_BLOCKLISTS)] = ()
-    """Custom blocklists on prompts and completions."""
-
-    @field_validator("blocklists", mode="after")
-    @classmethod
-    def _unique(cls, blocklists: tuple[Blocklist, ...]) -> tuple[Blocklist, ...]:
-        names = [b.name.lower() for b in blocklists]
-        for index, name in enumerate(names):
-            if name in names[:index]:
-                refuse("names must be unique (compared case-insensitively)", at="[].name", value=blocklists[index].name)
-        return blocklists
+    blocklists: Annotated[tuple[Blocklist, ...], Field(max_length=10), unique_names()] = ()
+    """Up to 10 custom blocklists, on prompts and completions."""
 
     def harm(self, category: str) -> Thresholds:
+        assert category in catalogue.HARM_CATEGORIES, category
         return getattr(self, category)
-
-
-assert set(catalogue.HARM_CATEGORIES) == {"hate", "sexual", "violence", "selfharm"}, "one field per harm category"

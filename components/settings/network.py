@@ -13,11 +13,12 @@ import ipaddress
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, ValidationInfo, model_validator
+from pydantic.alias_generators import to_camel
 
 from components.catalogue import dns_zones, subnets
 from components.catalogue.roles import GUID_PATTERN
 from components.settings.base import ConfigModel, Flag, Pattern, context, empty_section, refuse, report
-from components.settings.core import other_environment_token
+from components.settings.core import own_environment_only
 
 KEY = "network"
 # The subnets' uses: config key -> attribute of SubnetPrefixes and SubnetIds.
@@ -50,6 +51,7 @@ SubnetId = Annotated[
         600,
         f"a subnet's ARM id, {SUBNET_ID_FORM}",
     ),
+    AfterValidator(own_environment_only),
 ]
 
 
@@ -196,104 +198,78 @@ class NetworkConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> NetworkConfig:
-        if not self.agent_subnet_injection:
-            for part, given in (("subnets", self.subnets), ("existingSubnetIds", self.existing_subnet_ids)):
-                if given is not None and given.agent is not None:
-                    report(
-                        info,
-                        f"{KEY}.{part}.agent",
-                        given.agent,
-                        "only used with network.agentSubnetInjection: true; set that too, or remove this",
-                    )
-        if self.use_existing_subnets:
-            self._check_existing(info)
-        else:
-            if self.existing_subnet_ids is not None:
-                report(
-                    info,
-                    f"{KEY}.existingSubnetIds",
-                    self.existing_subnet_ids.model_dump(by_alias=True, exclude_none=True),
-                    "only used with network.useExistingSubnets: true; set that too, or remove this to let the program create the VNet",
-                )
-            self._check_layout(info)
-        return self
+        def say(key: str, value: object, allowed: str) -> None:
+            report(info, f"{KEY}.{key}", value, allowed)
 
-    def _check_existing(self, info: ValidationInfo) -> None:
         given = self.model_dump(by_alias=True, exclude_none=True)
-        for field, alias in (("address_space", "addressSpace"), ("subnets", "subnets")):
+        for part in ("subnets", "existingSubnetIds"):
+            if "agent" in given.get(part, {}) and not self.agent_subnet_injection:
+                say(
+                    f"{part}.agent",
+                    given[part]["agent"],
+                    "only used with network.agentSubnetInjection: true; set that too, or remove this",
+                )
+        if not self.use_existing_subnets:
+            if "existingSubnetIds" in given:
+                say(
+                    "existingSubnetIds",
+                    given["existingSubnetIds"],
+                    "only used with network.useExistingSubnets: true; set that too, or remove it",
+                )
+            return self._check_layout(say)
+        for field in ("address_space", "subnets"):
             if field in self.model_fields_set:
-                report(
-                    info,
-                    f"{KEY}.{alias}",
-                    given[alias],
+                say(
+                    to_camel(field),
+                    given[to_camel(field)],
                     "not used with network.useExistingSubnets: true (the existing subnets' VNet defines the addresses); remove it",
                 )
         ids = {use: self.subnet_id(use) for use in self.wanted}
-        for use, subnet_id in ids.items():
-            key = f"{KEY}.existingSubnetIds.{use}"
-            if subnet_id is None:
-                report(
-                    info,
-                    key,
-                    None,
-                    f"required with network.useExistingSubnets: true; the ARM id of an existing subnet: {SUBNET_ID_FORM}",
-                )
-                continue
-            group, vnet = subnet_id.split("/")[4], subnet_id.split("/")[8]
-            token = other_environment_token(group, context(info).environment) or other_environment_token(
-                vnet, context(info).environment
+        for use in (use for use, subnet_id in ids.items() if subnet_id is None):
+            say(
+                f"existingSubnetIds.{use}",
+                None,
+                f"required with network.useExistingSubnets: true; an existing subnet's ARM id: {SUBNET_ID_FORM}",
             )
-            if token is not None:
-                report(
-                    info,
-                    key,
-                    subnet_id,
-                    f"the subnet's group or VNet carries another environment ('{token}'); {context(info).environment} uses only its own network",
-                )
-        present = [i.lower() for i in ids.values() if i]
+        present = [subnet_id.lower() for subnet_id in ids.values() if subnet_id]
         if len(set(present)) < len(present):
-            report(
-                info,
-                f"{KEY}.existingSubnetIds",
-                ids,
-                "each use needs its own subnet (the app and agent subnets are delegated)",
-            )
+            say("existingSubnetIds", ids, "each use needs its own subnet (the app and agent subnets are delegated)")
+        return self
 
-    def _check_layout(self, info: ValidationInfo) -> None:
+    def _check_layout(self, say: Any) -> NetworkConfig:
         ranges = [ipaddress.IPv4Network(r) for r in self.address_space]
         if not ranges:
-            report(info, f"{KEY}.addressSpace", [], "allowed: a CIDR prefix or a non-empty list of them")
-            return
+            say("addressSpace", [], "allowed: a CIDR prefix or a non-empty list of them")
+            return self
         for index, network in enumerate(ranges):
             clash = next((other for other in ranges[:index] if network.overlaps(other)), None)
             if clash is not None:
-                report(
-                    info,
-                    f"{KEY}.addressSpace[{index}]",
+                say(
+                    f"addressSpace[{index}]",
                     str(network),
                     f"ranges of the address space must not overlap; it overlaps '{clash}'",
                 )
         chosen: dict[str, ipaddress.IPv4Network] = {}
         for use in self.wanted:
-            key = f"{KEY}.subnets.{use}"
             network = ipaddress.IPv4Network(self.subnet_prefix(use))
+            derived = not getattr(self.subnets, ATTRIBUTES[use])
             origin = (
-                ""
-                if getattr(self.subnets, ATTRIBUTES[use])
-                else f" (the default derived from network.addressSpace '{ranges[0]}'; set {key} explicitly)"
+                f" (the default derived from network.addressSpace '{ranges[0]}'; set network.subnets.{use})"
+                if derived
+                else ""
             )
             clash = next((other for other, prefix in chosen.items() if network.overlaps(prefix)), None)
             if network.prefixlen > MAX_PREFIX_LENGTH[use]:
-                report(info, key, str(network), f"allowed: a /{MAX_PREFIX_LENGTH[use]} or larger subnet{origin}")
+                say(f"subnets.{use}", str(network), f"allowed: a /{MAX_PREFIX_LENGTH[use]} or larger subnet{origin}")
             elif not any(network.subnet_of(space) for space in ranges):
                 spaces = ", ".join(f"'{space}'" for space in ranges)
-                report(info, key, str(network), f"allowed: a prefix inside network.addressSpace ({spaces}){origin}")
+                say(f"subnets.{use}", str(network), f"allowed: a prefix inside network.addressSpace ({spaces}){origin}")
             elif clash is not None:
-                report(
-                    info,
-                    key,
+                say(
+                    f"subnets.{use}",
                     str(network),
                     f"subnets must not overlap; it overlaps network.subnets.{clash} ('{chosen[clash]}'){origin}",
                 )
             else:
                 chosen[use] = network
+        return self

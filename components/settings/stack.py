@@ -10,8 +10,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 from pydantic.alias_generators import to_snake
 
 from components import naming
-from components.catalogue import federation
-from components.settings.access import ExtraCredential, Groups, check_github_subject
+from components.settings.access import ExtraCredential, Groups, check_credentials
 from components.settings.base import (
     ByEnvironment,
     ConfigModel,
@@ -21,10 +20,10 @@ from components.settings.base import (
     empty_section,
     filled_in,
     refuse,
-    report,
+    unique_names,
 )
 from components.settings.compute import ComputeConfig
-from components.settings.connections import Connection, ConnectionGroup, check_connections
+from components.settings.connections import ACCOUNT_WIDE, Connection, ConnectionGroup, check_connections
 from components.settings.core import (
     EnvironmentName,
     KeyVaultName,
@@ -40,6 +39,7 @@ from components.settings.models import (
     RAI_POLICY_SUFFIX,
     Capacity,
     Deployment,
+    Deployments,
     GuardrailConfig,
     check_deployments,
 )
@@ -52,8 +52,6 @@ MOVED_KEYS = {
     "platformAdminEligibility": "moved to pim/Pulumi.<stack>.yaml: PIM eligibilities are made by the PIM phase an "
     "administrator runs (the pipeline's deployer may not write roleEligibilityScheduleRequests)"
 }
-# The name of the built-in GitHub credential on the CI/CD app registration, per environment.
-GITHUB_CREDENTIAL = "github-{environment}"
 
 
 class Project(ConfigModel):
@@ -117,16 +115,6 @@ class Placement:
 
 
 @dataclass(frozen=True)
-class AccessSettings:
-    github: Any  # GitHubConfig
-    groups: Groups
-    extra_credentials: tuple[ExtraCredential, ...]
-    # The pipeline deployer's service principal: owner of every Entra object the stack creates, whoever runs
-    # `pulumi up`. None: the identity running it (a trial from a workstation).
-    deployer_object_id: str | None
-
-
-@dataclass(frozen=True)
 class ModelSettings:
     rai_policy_name: str
     default_capacity: int
@@ -148,13 +136,13 @@ class Settings(NamedEnvironment):
     """public, or private (private endpoints only); prod allows only private."""
     protect_stateful_resources: Protection = filled_in()
     """Pulumi `protect` on the account, projects, vault and identity; prod allows only true."""
-    projects: Annotated[tuple[Project, ...], Field(min_length=1)] = DEFAULT_PROJECTS
+    projects: Annotated[tuple[Project, ...], Field(min_length=1), unique_names()] = DEFAULT_PROJECTS
     """The Foundry projects (a list replaces the default agents and evals)."""
     key_vault: KeyVaultConfig = empty_section()
     """The environment's Key Vault (RBAC, purge protection always on)."""
     groups: Groups = empty_section()
     """Members and owners of the environment's Entra groups."""
-    federated_credentials: tuple[ExtraCredential, ...] = ()
+    federated_credentials: Annotated[tuple[ExtraCredential, ...], unique_names()] = ()
     """Federated credentials beyond the GitHub one."""
     compute: ComputeConfig = empty_section()
     """The application's App Service plan and web app."""
@@ -162,13 +150,13 @@ class Settings(NamedEnvironment):
     """The private network (networkAccess private only)."""
     model_capacity: Annotated[Capacity, ByEnvironment(10, 10, 50)] = filled_in()
     """Capacity of a deployment that does not set its own (thousands of tokens per minute, or PTUs)."""
-    model_deployments: Annotated[tuple[Deployment, ...], Field(min_length=1)] = filled_in()
+    model_deployments: Deployments = filled_in()
     """The model deployments (a list replaces the default router and specialist)."""
     guardrails: GuardrailConfig = empty_section()
     """The content filter applied to every deployment."""
     connection_resource_groups: tuple[ConnectionGroup, ...] = ()
     """Further resource groups of this environment that connections may point into."""
-    connections: Annotated[tuple[Connection, ...], Field(max_length=50)] = ()
+    connections: Annotated[tuple[Connection, ...], Field(max_length=50), unique_names(ACCOUNT_WIDE)] = ()
     """Project connections to this environment's Storage, AI Search or Cosmos DB (Entra auth)."""
     log_retention_days: Annotated[int, Number(30, 730), ByEnvironment(30, 30, 90)] = filled_in()
     """Interactive retention of the Log Analytics workspace (30 included, up to 730)."""
@@ -193,59 +181,11 @@ class Settings(NamedEnvironment):
             )
         return mode
 
-    @field_validator("projects", mode="after")
-    @classmethod
-    def _unique_projects(cls, projects: tuple[Project, ...]) -> tuple[Project, ...]:
-        names = [p.name for p in projects]
-        for index, name in enumerate(names):
-            if name in names[:index]:
-                refuse("names must be unique", at="[].name", value=name)
-        return projects
-
     @field_validator("federated_credentials", mode="after")
     @classmethod
-    def _federation_rules(
-        cls, credentials: tuple[ExtraCredential, ...], info: ValidationInfo
-    ) -> tuple[ExtraCredential, ...]:
-        environment = context(info).environment
-        github = info.data.get("github")
-        builtin = GITHUB_CREDENTIAL.format(environment=environment)
-        pairs: set[tuple[str, str, str]] = set()
-        if github is not None:
-            pairs.add(("cicd", federation.GITHUB_ACTIONS_ISSUER, github.environment_subject(environment)))
-        names: list[str] = []
-        for index, credential in enumerate(credentials):
-            key = f"federatedCredentials[{index}]"
-            if credential.from_github and github is not None:
-                why = check_github_subject(credential, github, environment)
-                if why is not None:
-                    report(info, f"{key}.subject", credential.subject, why)
-            if credential.name.lower() in (builtin, *names):
-                reason = (
-                    "the program names the GitHub credential so"
-                    if credential.name.lower() == builtin
-                    else "names must be unique"
-                )
-                report(info, f"{key}.name", credential.name, f"{reason} (compared case-insensitively)")
-            names.append(credential.name.lower())
-            pair = (credential.identity, credential.issuer, credential.subject)
-            if pair in pairs:
-                report(
-                    info,
-                    f"{key}.subject",
-                    credential.subject,
-                    "issuer+subject must be unique per identity (the CI/CD identity already trusts this stack's GitHub environment)",
-                )
-            pairs.add(pair)
-        for target, count_builtin in (("app", 0), ("cicd", 1)):
-            count = count_builtin + sum(1 for c in credentials if c.identity == target)
-            if count > federation.MAX_CREDENTIALS_PER_IDENTITY:
-                report(
-                    info,
-                    "federatedCredentials",
-                    f"{count} credentials on the {target} identity",
-                    f"at most {federation.MAX_CREDENTIALS_PER_IDENTITY} per identity (Entra's limit), including the GitHub one",
-                )
+    def _federation_rules(cls, credentials: tuple[ExtraCredential, ...], info: ValidationInfo) -> Any:
+        if "github" in info.data:
+            check_credentials(credentials, info.data["github"], info)
         return credentials
 
     @field_validator("network", mode="before")
@@ -268,9 +208,8 @@ class Settings(NamedEnvironment):
     @classmethod
     def _within_environment(cls, connections: tuple[Connection, ...], info: ValidationInfo) -> tuple[Connection, ...]:
         data = info.data
-        if all(
-            key in data for key in ("projects", "connection_resource_groups", "existing_resource_group", "name_prefix")
-        ):
+        needed = ("projects", "connection_resource_groups", "existing_resource_group", "name_prefix")
+        if all(key in data for key in needed):
             own = data["existing_resource_group"] or naming.resource_group_name(
                 data["name_prefix"], context(info).environment
             )
@@ -307,18 +246,8 @@ class Settings(NamedEnvironment):
 
     @property
     def placement(self) -> Placement:
-        return Placement(
-            self.environment,
-            self.name_prefix,
-            self.location,
-            self.resource_group_name,
-            self.resource_tags,
-            self.protect_stateful_resources,
-        )
-
-    @property
-    def access(self) -> AccessSettings:
-        return AccessSettings(self.github, self.groups, self.federated_credentials, self.deployer_object_id)
+        where = (self.environment, self.name_prefix, self.location, self.resource_group_name)
+        return Placement(*where, self.resource_tags, self.protect_stateful_resources)
 
     @property
     def models(self) -> ModelSettings:
@@ -326,9 +255,5 @@ class Settings(NamedEnvironment):
         deployments = tuple(
             d if d.capacity else d.model_copy(update={"capacity": self.model_capacity}) for d in self.model_deployments
         )
-        return ModelSettings(
-            f"{self.name_prefix}-{self.environment}-{RAI_POLICY_SUFFIX}",
-            self.model_capacity,
-            deployments,
-            self.guardrails,
-        )
+        policy = f"{self.name_prefix}-{self.environment}-{RAI_POLICY_SUFFIX}"
+        return ModelSettings(policy, self.model_capacity, deployments, self.guardrails)
