@@ -9,18 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 import pulumi
 from pulumi_azure_native import authorization
 
 from components.catalogue.roles import Role, require_assignable
 from components.naming import deterministic_guid
-from components.settings.access import EligibilityWindow
 
 PrincipalType = Literal["ServicePrincipal", "Group"]
 # ABAC conditions on role assignments are written in condition language version 2.0.
 CONDITION_VERSION = "2.0"
+
+
+class EligibilityWindow(Protocol):
+    """When and why a PIM eligibility holds (the PIM phase's config): a start and an ISO 8601 duration."""
+
+    @property
+    def justification(self) -> str: ...
+    @property
+    def starts_on(self) -> str: ...
+    @property
+    def duration(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,97 @@ where its main stack is, and the eligibility window. Same rules as the other pro
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from components.access import eligible_grants
-from components.settings.access import EligibilityWindow
-from components.settings.base import Pattern, context, filled_in, refuse
+from components.settings.base import ConfigModel, Pattern, context, filled_in, refuse, warn
 from components.settings.core import EnvironmentBound, EnvironmentName
 from components.settings.loading import load
 
 PROJECT = "foundry-platform-pim"
 MAIN_PROJECT = "foundry-platform"
 STACK_REFERENCE_RULE = "organization/<project>/<stack> (a DIY backend) or <organization>/<project>/<stack>"
+
+
+# PIM's default policy for Azure resource roles requires eligibilities to expire, at most 365 days after they start.
+MAX_ELIGIBILITY_DAYS = 365
+# Warn this many days before an eligibility ends: time to renew it (PIM sends no reminder for Azure roles here).
+ELIGIBILITY_WARNING_DAYS = 30
+TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})")
+
+
+def _utc_timestamp(value: Any) -> str:
+    """An ISO 8601 timestamp with a zone, as UTC `YYYY-MM-DDTHH:MM:SSZ` (what PIM's API is sent)."""
+    if isinstance(value, datetime):  # an unquoted YAML timestamp
+        value = value.isoformat()
+    if not isinstance(value, str) or not TIMESTAMP.fullmatch(value):
+        refuse("allowed: a timestamp with its zone, like 2026-12-01T00:00:00Z or 2026-12-01T09:00:00+01:00")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as wrong:  # e.g. 2027-02-29: not a leap year
+        refuse(f"not a date on the calendar ({wrong})")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+Timestamp = Annotated[str, BeforeValidator(_utc_timestamp)]
+
+
+def _parse_utc(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+
+
+class EligibilityWindow(ConfigModel):
+    """When platform admins may activate Foundry Account Owner in prod, and why (the PIM phase's key)."""
+
+    justification: Annotated[str, Field(min_length=10)]
+    """Why the eligibility exists (at least 10 characters); PIM records it."""
+    starts_on: Timestamp
+    """When the eligibility starts; in the past is fine. Written in UTC whatever zone is given."""
+    expires_on: Timestamp
+    """When it ends: after startsOn, at most 365 days later, and not already over."""
+
+    @model_validator(mode="after")
+    def _within_policy(self, info: ValidationInfo) -> EligibilityWindow:
+        start, end = _parse_utc(self.starts_on), _parse_utc(self.expires_on)
+        today: date = context(info).today
+        if not (start < end and (end - start).total_seconds() <= MAX_ELIGIBILITY_DAYS * 86400):
+            refuse(
+                f"after startsOn and at most {MAX_ELIGIBILITY_DAYS} days after it (PIM's default policy for Azure roles)",
+                at=".expiresOn",
+                value=self.expires_on,
+            )
+        if end.date() <= today:
+            refuse(
+                f"the window has ended (today is {today}): set a new startsOn and expiresOn, at most "
+                f"{MAX_ELIGIBILITY_DAYS} days apart",
+                at=".expiresOn",
+                value=self.expires_on,
+            )
+        if (end.date() - today).days <= ELIGIBILITY_WARNING_DAYS:
+            warn(
+                info,
+                "platformAdminEligibility.expiresOn",
+                f"the eligibility ends on {end.date()}, in {(end.date() - today).days} days: renew it with a new "
+                "window (startsOn and expiresOn) before then",
+            )
+        return self
+
+    @property
+    def duration(self) -> str:
+        """The window as an ISO 8601 duration from `starts_on`, e.g. `P364D` or `P30DT12H`.
+
+        This, not `expires_on`, is what reaches Azure: azure-native's PimRoleEligibilitySchedule sends the start
+        and the expiration's `type` and `duration` and drops `endDateTime` (its custom resource's request builder).
+        """
+        length = _parse_utc(self.expires_on) - _parse_utc(self.starts_on)
+        hours, rest = divmod(length.seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
+        return f"P{length.days}D" + (f"T{time}" if time else "")
 
 
 def main_stack_reference(stack: str) -> str:

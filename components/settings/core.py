@@ -25,52 +25,20 @@ from components.settings.base import (
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 ENVIRONMENTS: tuple[EnvironmentName, ...] = get_args(EnvironmentName)
-
 # Every way an environment's name appears in resource names: its full name and its short code (naming.py).
-ENVIRONMENT_TOKENS: dict[str, tuple[str, ...]] = {
-    "dev": ("dev",),
-    "staging": ("staging", "stg"),
-    "prod": ("prod", "prd"),
-}
+ENVIRONMENT_TOKENS = {"dev": ("dev",), "staging": ("staging", "stg"), "prod": ("prod", "prd")}
 # The tags the program sets on every resource; config may not set them (they would be overwritten silently).
 PROGRAM_TAGS = ("environment", "managed-by")
-# Azure's limit is 50 tags per resource; the program sets its own two.
-MAX_CONFIG_TAGS = 50 - len(PROGRAM_TAGS)
 
+LOWER = "lowercase letters, digits and '-', starting with a letter"
 NamePrefix = Annotated[str, Pattern(r"[a-z][a-z0-9]*", 2, 10, "lowercase letters and digits, starting with a letter")]
-ResourceGroupName = Annotated[
-    str, Pattern(r"[-\w.()]*[-\w()]", 1, 90, "letters, digits, '-', '_', '.', '(' and ')', not ending with '.'")
-]
+ProjectName = Annotated[str, Pattern(r"[a-z][a-z0-9-]*[a-z0-9]", 2, 64, LOWER + ", not ending with '-'")]
+Subdomain = Annotated[str, Pattern(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", 2, 64, "lowercase letters, digits, inner '-'")]
+ResourceGroupName = Annotated[str, Pattern(r"[-\w.()]*[-\w()]", 1, 90, "letters, digits, - _ . ( ), no final '.'")]
 KeyVaultName = Annotated[
-    str,
-    Pattern(
-        r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]",
-        3,
-        24,
-        "letters, digits and hyphens, starting with a letter, ending with a letter or digit, no '--'",
-    ),
+    str, Pattern(r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]", 3, 24, "letters, digits, inner single '-'")
 ]
-Subdomain = Annotated[
-    str,
-    Pattern(
-        r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?",
-        2,
-        64,
-        "lowercase letters, digits and hyphens, not starting or ending with '-'",
-    ),
-]
-ProjectName = Annotated[
-    str,
-    Pattern(
-        r"[a-z][a-z0-9-]*[a-z0-9]",
-        2,
-        64,
-        "lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
-    ),
-]
-Location = Annotated[
-    str, Pattern(r"[a-z][a-z0-9]*", 3, 40, "an Azure region name in lowercase without spaces, e.g. 'swedencentral'")
-]
+Location = Annotated[str, Pattern(r"[a-z][a-z0-9]*", 3, 40, "an Azure region name, lowercase without spaces")]
 TagName = Annotated[str, Pattern(r"[^<>%&\\?/]+", 1, 512, "tag names without < > % & \\ ? /")]
 TagValue = Annotated[str, Pattern(r"(?s).*", 0, 256, "a string")]
 
@@ -128,7 +96,7 @@ class NamedEnvironment(EnvironmentBound):
     """The Azure region of every resource: one that offers Foundry projects and Agent Service."""
     name_prefix: NamePrefix
     """The first part of every resource name (2-10 characters: Key Vault names allow 24 in all)."""
-    tags: Annotated[dict[TagName, TagValue], Field(max_length=MAX_CONFIG_TAGS)] = empty_section()
+    tags: Annotated[dict[TagName, TagValue], Field(max_length=50 - len(PROGRAM_TAGS))] = empty_section()
     """Tags on every resource, besides `environment` and `managed-by`, which the program sets."""
     github: GitHubConfig
     """The repository whose workflows deploy this environment (its CI/CD identity trusts that repository only)."""
@@ -145,9 +113,7 @@ class NamedEnvironment(EnvironmentBound):
     def _not_the_programs(cls, tags: dict[str, str]) -> dict[str, str]:
         for name in tags:
             if name.lower() in PROGRAM_TAGS:
-                refuse(
-                    f"the program sets the tag '{name.lower()}' itself; choose another name", at=f".{name}", value=name
-                )
+                refuse(f"the program sets the tag '{name.lower()}' itself; use another name", at=f".{name}", value=name)
         return tags
 
 

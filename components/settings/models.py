@@ -7,21 +7,9 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 
-from components.catalogue import guardrails as catalogue
-from components.catalogue.models import (
-    MAX_CAPACITY,
-    MIN_CAPACITY,
-    MODEL_REGIONS,
-    NOT_OFFERED,
-    PROVISIONED_SKUS,
-    RETIREMENT_WARNING_DAYS,
-    DeploymentSku,
-    UpgradeOption,
-    catalogued,
-    deployable,
-    provisioned_sizing,
-    versions_of,
-)
+from components.catalogue import guardrails
+from components.catalogue import models as catalogue
+from components.catalogue.models import DeploymentSku, UpgradeOption
 from components.settings.base import (
     ConfigModel,
     Flag,
@@ -41,7 +29,7 @@ Version = Annotated[
     str, Pattern(r"[A-Za-z0-9][A-Za-z0-9._-]*", 1, 64, 'quoted, e.g. "2026-07-09" (YAML reads a bare date as a date)')
 ]
 Severity = Literal["Low", "Medium", "High"]
-Capacity = Annotated[int, Number(MIN_CAPACITY, MAX_CAPACITY)]
+Capacity = Annotated[int, Number(catalogue.MIN_CAPACITY, catalogue.MAX_CAPACITY)]
 # The custom content filter's name is `<prefix>-<environment>-guardrails`.
 RAI_POLICY_SUFFIX = "guardrails"
 
@@ -96,10 +84,10 @@ def check_deployments(
 
 def _check_lifecycle(key: str, deployment: Deployment, info: ValidationInfo) -> None:
     model, today = deployment.model, context(info).today
-    entry = catalogued(model.name, model.version)
-    current = "deployable today: " + ", ".join(f"{m.name} {m.version}" for m in deployable(today))
+    entry = catalogue.catalogued(model.name, model.version)
+    current = "catalogue.deployable today: " + ", ".join(f"{m.name} {m.version}" for m in catalogue.deployable(today))
     if entry is None:
-        known = ", ".join(m.version for m in versions_of(model.name))
+        known = ", ".join(m.version for m in catalogue.versions_of(model.name))
         known = f"known versions of {model.name}: {known}; " if known else ""
         catalogue_only = "only models in the model catalogue (components/catalogue/models.py) are deployed"
         report(info, f"{key}.model", f"{model.name} {model.version}", f"{known}{catalogue_only}; {current}")
@@ -118,7 +106,7 @@ def _check_lifecycle(key: str, deployment: Deployment, info: ValidationInfo) -> 
             f"it cannot create this deployment (ServiceModelDeprecating); it retires on {entry.retires}",
         )
     days_left = (entry.retires - today).days
-    if days_left <= RETIREMENT_WARNING_DAYS:
+    if days_left <= catalogue.RETIREMENT_WARNING_DAYS:
         successor = entry.replacement or "a newer version"
         warn(
             info,
@@ -129,8 +117,8 @@ def _check_lifecycle(key: str, deployment: Deployment, info: ValidationInfo) -> 
 
 def _check_placement(key: str, deployment: Deployment, location: str, capacity: int, info: ValidationInfo) -> None:
     name, sku = deployment.model.name, deployment.sku
-    regions = MODEL_REGIONS.get((name, sku))
-    if location in NOT_OFFERED.get((name, sku), ()) or (regions is not None and location not in regions):
+    regions = catalogue.MODEL_REGIONS.get((name, sku))
+    if location in catalogue.NOT_OFFERED.get((name, sku), ()) or (regions is not None and location not in regions):
         where = f"; it is in {', '.join(sorted(regions))}" if regions else ""
         report(info, f"{key}.sku", sku, f"{name} is not offered as {sku} in {location} (model catalogue){where}")
     elif regions is None:
@@ -139,10 +127,10 @@ def _check_placement(key: str, deployment: Deployment, location: str, capacity: 
             key,
             f"the model catalogue does not record where {name} is offered as {sku}: check `az cognitiveservices model list -l {location}`",
         )
-    sizing = provisioned_sizing(name, sku)
-    if sku in PROVISIONED_SKUS and sizing is None:
+    sizing = catalogue.provisioned_sizing(name, sku)
+    if sku in catalogue.PROVISIONED_SKUS and sizing is None:
         warn(info, key, f"the model catalogue has no provisioned sizing for {name}: Azure may refuse {capacity} PTUs")
-    elif sizing and sku in PROVISIONED_SKUS and (capacity < sizing.minimum or capacity % sizing.increment):
+    elif sizing and sku in catalogue.PROVISIONED_SKUS and (capacity < sizing.minimum or capacity % sizing.increment):
         steps = f"{name} as {sku} takes at least {sizing.minimum} PTUs, in steps of {sizing.increment}"
         report(info, f"{key}.capacity", capacity, steps)
 
@@ -217,5 +205,5 @@ class GuardrailConfig(ConfigModel):
     """Up to 10 custom blocklists, on prompts and completions."""
 
     def harm(self, category: str) -> Thresholds:
-        assert category in catalogue.HARM_CATEGORIES, category
+        assert category in guardrails.HARM_CATEGORIES, category
         return getattr(self, category)

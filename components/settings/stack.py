@@ -10,6 +10,8 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 from pydantic.alias_generators import to_snake
 
 from components import naming
+from components.settings import core
+from components.settings import models as model_keys
 from components.settings.access import ExtraCredential, Groups, check_credentials
 from components.settings.base import (
     ByEnvironment,
@@ -24,25 +26,6 @@ from components.settings.base import (
 )
 from components.settings.compute import ComputeConfig
 from components.settings.connections import ACCOUNT_WIDE, Connection, ConnectionGroup, check_connections
-from components.settings.core import (
-    EnvironmentName,
-    KeyVaultName,
-    NamedEnvironment,
-    ProjectName,
-    Protection,
-    ResourceGroupName,
-    Subdomain,
-    own_environment_only,
-)
-from components.settings.models import (
-    DEFAULT_DEPLOYMENTS,
-    RAI_POLICY_SUFFIX,
-    Capacity,
-    Deployment,
-    Deployments,
-    GuardrailConfig,
-    check_deployments,
-)
 from components.settings.network import NetworkConfig
 
 PROJECT = "foundry-platform"
@@ -57,7 +40,7 @@ MOVED_KEYS = {
 class Project(ConfigModel):
     """One Foundry project: its name is part of the project endpoint URL, so it should never change."""
 
-    name: ProjectName
+    name: core.ProjectName
     display_name: Annotated[str, Field(min_length=1)] = filled_in()
     """Shown in the Foundry portal; default: the name."""
     description: str = filled_in()
@@ -88,7 +71,7 @@ DEFAULT_PROJECTS: tuple[Project, ...] = (
 
 
 class KeyVaultConfig(ConfigModel):
-    name: Annotated[KeyVaultName, AfterValidator(own_environment_only)] | None = None
+    name: Annotated[core.KeyVaultName, AfterValidator(core.own_environment_only)] | None = None
     """The vault's globally unique name; default `kv-<prefix>-<env code>-<hash>`."""
     sku: Literal["standard", "premium"] = "standard"
     soft_delete_retention_days: Annotated[int, Number(7, 90)] = 90
@@ -106,7 +89,7 @@ class KeyVaultConfig(ConfigModel):
 class Placement:
     """Where and under which names an environment's resources go: what every component needs."""
 
-    environment: EnvironmentName
+    environment: core.EnvironmentName
     name_prefix: str
     location: str
     resource_group_name: str
@@ -118,23 +101,23 @@ class Placement:
 class ModelSettings:
     rai_policy_name: str
     default_capacity: int
-    deployments: tuple[Deployment, ...]
-    guardrails: GuardrailConfig
+    deployments: tuple[model_keys.Deployment, ...]
+    guardrails: model_keys.GuardrailConfig
 
 
-class Settings(NamedEnvironment):
+class Settings(core.NamedEnvironment):
     """One environment's configuration (`foundry-platform:` keys), validated."""
 
-    existing_resource_group: Annotated[ResourceGroupName, AfterValidator(own_environment_only)] | None = None
+    existing_resource_group: Annotated[core.ResourceGroupName, AfterValidator(core.own_environment_only)] | None = None
     """Deploy into this existing group (the bootstrap's) instead of creating `rg-<prefix>-<environment>`."""
     deployer_object_id: Guid | None = None
     """The pipeline deployer's service principal (bootstrap output deployerObjectId); required with
     existingResourceGroup: it owns the Entra objects it manages, whoever runs `pulumi up`."""
-    custom_subdomain: Annotated[Subdomain, AfterValidator(own_environment_only)] | None = None
+    custom_subdomain: Annotated[core.Subdomain, AfterValidator(core.own_environment_only)] | None = None
     """The Foundry resource's globally unique name and subdomain; default `<prefix>-<environment>-<hash>`."""
     network_access: Annotated[NetworkAccess, ByEnvironment("public", "public", "private")] = filled_in()
     """public, or private (private endpoints only); prod allows only private."""
-    protect_stateful_resources: Protection = filled_in()
+    protect_stateful_resources: core.Protection = filled_in()
     """Pulumi `protect` on the account, projects, vault and identity; prod allows only true."""
     projects: Annotated[tuple[Project, ...], Field(min_length=1), unique_names()] = DEFAULT_PROJECTS
     """The Foundry projects (a list replaces the default agents and evals)."""
@@ -148,11 +131,11 @@ class Settings(NamedEnvironment):
     """The application's App Service plan and web app."""
     network: NetworkConfig | None = None
     """The private network (networkAccess private only)."""
-    model_capacity: Annotated[Capacity, ByEnvironment(10, 10, 50)] = filled_in()
+    model_capacity: Annotated[model_keys.Capacity, ByEnvironment(10, 10, 50)] = filled_in()
     """Capacity of a deployment that does not set its own (thousands of tokens per minute, or PTUs)."""
-    model_deployments: Deployments = filled_in()
+    model_deployments: model_keys.Deployments = filled_in()
     """The model deployments (a list replaces the default router and specialist)."""
-    guardrails: GuardrailConfig = empty_section()
+    guardrails: model_keys.GuardrailConfig = empty_section()
     """The content filter applied to every deployment."""
     connection_resource_groups: tuple[ConnectionGroup, ...] = ()
     """Further resource groups of this environment that connections may point into."""
@@ -198,10 +181,12 @@ class Settings(NamedEnvironment):
 
     @field_validator("model_deployments", mode="wrap")
     @classmethod
-    def _catalogued(cls, value: Any, handler: Any, info: ValidationInfo) -> tuple[Deployment, ...]:
-        deployments = handler(DEFAULT_DEPLOYMENTS if value is None else value)
+    def _catalogued(cls, value: Any, handler: Any, info: ValidationInfo) -> tuple[model_keys.Deployment, ...]:
+        deployments = handler(model_keys.DEFAULT_DEPLOYMENTS if value is None else value)
         if "location" in info.data and "model_capacity" in info.data:
-            check_deployments(deployments, info.data["location"], info.data["model_capacity"], value is not None, info)
+            model_keys.check_deployments(
+                deployments, info.data["location"], info.data["model_capacity"], value is not None, info
+            )
         return deployments
 
     @field_validator("connections", mode="after")
@@ -255,5 +240,5 @@ class Settings(NamedEnvironment):
         deployments = tuple(
             d if d.capacity else d.model_copy(update={"capacity": self.model_capacity}) for d in self.model_deployments
         )
-        policy = f"{self.name_prefix}-{self.environment}-{RAI_POLICY_SUFFIX}"
+        policy = f"{self.name_prefix}-{self.environment}-{model_keys.RAI_POLICY_SUFFIX}"
         return ModelSettings(policy, self.model_capacity, deployments, self.guardrails)
