@@ -6,12 +6,12 @@ the rest say where the state backend lives. Same rules: every problem at once, n
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, ValidationInfo, field_validator
+from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
 
 from components import naming
-from components.settings.base import Guid, Number, Pattern, context, filled_in, refuse
+from components.settings.base import Guid, Number, Pattern, context, derived, filled_in, refuse, report
 from components.settings.core import KeyVaultName, NamedEnvironment, Protection, ResourceGroupName, own_environment_only
 from components.settings.loading import load
 
@@ -29,22 +29,14 @@ Container = Annotated[
 OwnGroup = Annotated[ResourceGroupName, AfterValidator(own_environment_only)]
 
 
-def _derived(info: ValidationInfo, make: Any) -> Any:
-    """A default made from the prefix and location; None while those are themselves refused."""
-    data = info.data
-    if "name_prefix" not in data or "location" not in data:
-        return None
-    return make(data["name_prefix"], context(info).environment, data["location"])
-
-
 class BootstrapSettings(NamedEnvironment):
     """One environment's delivery foundation: the deployer, the state backend and its encryption key."""
 
-    resource_group_name: OwnGroup = filled_in()
+    resource_group_name: OwnGroup = derived()
     """The environment's resource group, where the main program deploys; default `rg-<prefix>-<environment>`."""
-    delivery_resource_group_name: OwnGroup = filled_in()
+    delivery_resource_group_name: OwnGroup = derived()
     """The state account's and secrets vault's group; default `rg-<prefix>-<environment>-delivery`."""
-    state_storage_account: Annotated[str, Pattern(r"[a-z0-9]+", 3, 24, "lowercase letters and digits")] = filled_in()
+    state_storage_account: Annotated[str, Pattern(r"[a-z0-9]+", 3, 24, "lowercase letters and digits")] = derived()
     """The state backend's storage account (globally unique); default `st<prefix><env code><hash>`."""
     state_container: Container = "pulumi-state"
     """The container of the main program's and the PIM phase's state."""
@@ -52,7 +44,7 @@ class BootstrapSettings(NamedEnvironment):
     """The bootstrap's own state container, which the deployer may not write."""
     state_retention_days: Annotated[int, Number(7, 365)] = 30
     """Days deleted or overwritten state stays recoverable (soft delete and versions); prod at least 30."""
-    state_key_vault: KeyVaultName = filled_in()
+    state_key_vault: KeyVaultName = derived()
     """The vault holding the secrets provider's key; default `kvs-<prefix>-<env code>-<hash>`."""
     secrets_key_name: Annotated[str, Pattern(r"[a-zA-Z0-9-]+", 1, 127, "letters, digits and hyphens")] = (
         "pulumi-secrets"
@@ -63,35 +55,26 @@ class BootstrapSettings(NamedEnvironment):
     protect_resources: Protection = filled_in()
     """Pulumi `protect` on the state account, its containers and the key; prod allows only true."""
 
-    @field_validator("resource_group_name", mode="before")
-    @classmethod
-    def _environment_group(cls, value: Any, info: ValidationInfo) -> Any:
-        return value or _derived(info, lambda prefix, environment, _: naming.resource_group_name(prefix, environment))
-
-    @field_validator("delivery_resource_group_name", mode="before")
-    @classmethod
-    def _delivery_group(cls, value: Any, info: ValidationInfo) -> Any:
-        return value or _derived(info, lambda prefix, environment, _: f"rg-{prefix}-{environment}-delivery")
-
-    @field_validator("delivery_resource_group_name", mode="after")
-    @classmethod
-    def _apart_from_the_environment(cls, value: str, info: ValidationInfo) -> str:
-        if value == info.data.get("resource_group_name"):
-            refuse(
-                "must differ from resourceGroupName: the deployer is Contributor there and must not reach its own state"
+    @model_validator(mode="after")
+    def _derived_names(self, info: ValidationInfo) -> BootstrapSettings:
+        """The names not configured, made from the prefix, environment and location like the main program's."""
+        prefix, environment, location = self.name_prefix, self.environment, self.location
+        code, suffix = naming.ENVIRONMENT_CODES[environment], naming.unique_suffix(prefix, environment, location)
+        defaults = {
+            "resource_group_name": naming.resource_group_name(prefix, environment),
+            "delivery_resource_group_name": f"rg-{prefix}-{environment}-delivery",
+            "state_storage_account": f"st{prefix}{code}{suffix}",
+            "state_key_vault": f"kvs-{prefix}-{code}-{naming.unique_suffix(prefix, environment, location, 4)}",
+        }
+        filled = self.model_copy(update={key: value for key, value in defaults.items() if getattr(self, key) is None})
+        if filled.delivery_resource_group_name == filled.resource_group_name:
+            report(
+                info,
+                "deliveryResourceGroupName",
+                filled.delivery_resource_group_name,
+                "must differ from resourceGroupName: the deployer is Contributor there and must not reach its own state",
             )
-        return value
-
-    @field_validator("state_storage_account", mode="before")
-    @classmethod
-    def _account(cls, value: Any, info: ValidationInfo) -> Any:
-        return value or _derived(
-            info,
-            lambda prefix, environment, location: (
-                f"st{prefix}{naming.ENVIRONMENT_CODES[environment]}"
-                f"{naming.unique_suffix(prefix, environment, location)}"
-            ),
-        )
+        return filled
 
     @field_validator("bootstrap_container", mode="after")
     @classmethod
@@ -108,17 +91,6 @@ class BootstrapSettings(NamedEnvironment):
                 f"prod allows {PROD_MIN_RETENTION_DAYS}-365: deleted or overwritten prod state must stay recoverable"
             )
         return days
-
-    @field_validator("state_key_vault", mode="before")
-    @classmethod
-    def _vault(cls, value: Any, info: ValidationInfo) -> Any:
-        return value or _derived(
-            info,
-            lambda prefix, environment, location: (
-                f"kvs-{prefix}-{naming.ENVIRONMENT_CODES[environment]}-"
-                f"{naming.unique_suffix(prefix, environment, location, 4)}"
-            ),
-        )
 
     @property
     def protect(self) -> bool:

@@ -186,6 +186,11 @@ def filled_in() -> Any:
     return Field(None)
 
 
+def derived() -> Any:
+    """The declared default of a field the model's own validator fills in from other keys when it is not set."""
+    return Field(None, validate_default=False)
+
+
 def empty_section() -> Any:
     """The default of a nested section: an empty object, validated like a configured one, so that its own
     defaults see the environment."""
