@@ -32,6 +32,13 @@ PROVIDER_NAMESPACES = ("azure-native", "azuread", "pulumi")
 # Provider keys that hold a credential: a Pulumi secret or nothing. Prod signs in with OIDC federation only.
 CREDENTIAL_KEYS = ("clientSecret", "clientCertificatePassword", "clientCertificate", "oidcToken", "msiToken")
 ENVIRONMENT_KEY = "environment"
+# Pydantic's words for what a value should be, where a stack file's author would say it otherwise.
+PLAIN_WORDS = {
+    "bool_type": "true or false",
+    "int_type": "a whole number",
+    "dict_type": "an object",
+    "tuple_type": "a list",
+}
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -109,22 +116,10 @@ def _explain(error: Any, model: type[BaseModel], project: str, moved: Mapping[st
     if kind == "too_long":
         shown = f"{len(value)} entries" if isinstance(value, list | tuple | dict) else value
         return f"allowed: at most {details['max_length']} entries", shown
-    described = {
-        "literal_error": f"allowed: {details.get('expected')}",
-        "bool_type": "allowed: true or false",
-        "int_type": "allowed: a whole number",
-        "string_type": "allowed: a string",
-        "list_type": "allowed: a list",
-        "tuple_type": "allowed: a list",
-        "dict_type": "allowed: an object",
-    }
-    if kind in described:
-        return described[kind], value
     if kind in ("model_type", "model_attributes_type"):
         target = _model_at(model, loc)
-        fields = ", ".join(_fields_by_alias(target)) if target else ""
-        return f"allowed: an object with the fields {fields}", value
-    return error["msg"], value
+        return f"allowed: an object with the fields {', '.join(_fields_by_alias(target)) if target else ''}", value
+    return "allowed: " + PLAIN_WORDS.get(kind, error["msg"].removeprefix("Input should be ")), value
 
 
 def _decoded(text: str) -> Any:

@@ -27,11 +27,7 @@ USES = tuple(ATTRIBUTES)
 # One default range per environment, so that environments peered to the same hub never overlap.
 DEFAULT_ADDRESS_SPACES: dict[str, str] = {"prod": "10.40.0.0/22", "staging": "10.41.0.0/22", "dev": "10.42.0.0/22"}
 # Default subnets, carved out of the first address-space range: (offset in addresses, prefix length).
-DEFAULT_LAYOUT: dict[str, tuple[int, int]] = {
-    "privateEndpoint": (0, 26),
-    "appIntegration": (64, 26),
-    "agent": (256, 24),
-}
+DEFAULT_LAYOUT = {"privateEndpoint": (0, 26), "appIntegration": (64, 26), "agent": (256, 24)}
 MAX_PREFIX_LENGTH: dict[str, int] = {
     "privateEndpoint": subnets.PRIVATE_ENDPOINT_MAX_PREFIX_LENGTH,
     "appIntegration": subnets.APP_INTEGRATION_MAX_PREFIX_LENGTH,
@@ -39,19 +35,12 @@ MAX_PREFIX_LENGTH: dict[str, int] = {
 }
 _GROUP = r"[-\w.()]{1,90}"
 _PROVIDER = rf"/subscriptions/{GUID_PATTERN}/resourceGroups/{_GROUP}/providers/Microsoft\.Network"
-SUBNET_ID_FORM = (
-    "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>"
-)
-ZONE_ID_FORM = "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/privateDnsZones/<zone>"
+_FORM = "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/"
+SUBNET_ID_FORM = _FORM + "virtualNetworks/<vnet>/subnets/<subnet>"
+ZONE_ID_FORM = _FORM + "privateDnsZones/<zone>"
+_SUBNET_ID = rf"(?i){_PROVIDER}/virtualNetworks/[-\w.]{{2,64}}/subnets/[-\w.]{{1,80}}"
 SubnetId = Annotated[
-    str,
-    Pattern(
-        rf"(?i){_PROVIDER}/virtualNetworks/[-\w.]{{2,64}}/subnets/[-\w.]{{1,80}}",
-        40,
-        600,
-        f"a subnet's ARM id, {SUBNET_ID_FORM}",
-    ),
-    AfterValidator(own_environment_only),
+    str, Pattern(_SUBNET_ID, 40, 600, f"a subnet's ARM id, {SUBNET_ID_FORM}"), AfterValidator(own_environment_only)
 ]
 
 
