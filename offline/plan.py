@@ -18,7 +18,7 @@ Exit status (when several apply, the most severe wins, in the order 4, 2, 5, 3, 
 finding):
   0  every check passed
   1  a policy of the pack is violated
-  2  bad input: a stack's configuration, or a command-line argument
+  2  bad input: a stack's configuration, two stack files sharing what environments may not share (`offline/siblings.py`), or a command-line argument
   3  an identity lacks a right its task needs (deployer, preview reader, an administrator)
   4  internal error: the program or this harness failed unexpectedly
   5  Azure or Entra would refuse what a stack declares

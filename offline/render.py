@@ -30,7 +30,7 @@ from components import clock
 from offline.arm import arm_type_of
 from offline.azure_rules import AzureRefusalError, check_rendering
 from offline.registrations import Caller, Registration, Rendering
-from pim.settings import main_stack_reference
+from pim import main_stack_reference
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT_NAME = "foundry-platform"

@@ -14,12 +14,16 @@
 from __future__ import annotations
 
 import argparse
+import ast
+import inspect
+import itertools
 import json
 import sys
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel
@@ -84,8 +88,46 @@ def _clean(node: Any) -> Any:
     return node
 
 
+def _field_docs(model: type[BaseModel]) -> dict[str, str]:
+    """Field name -> the docstring written under the field, in `model` and the models it extends."""
+    docs: dict[str, str] = {}
+    for cls in reversed(model.__mro__):
+        if not issubclass(cls, BaseModel) or cls.__module__.startswith("pydantic"):
+            continue
+        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+        statements = body.body if isinstance(body, ast.ClassDef) else []
+        for field, after in itertools.pairwise(statements):
+            text = after.value.value if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant) else None
+            if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name) and isinstance(text, str):
+                docs[field.target.id] = " ".join(inspect.cleandoc(text).split())
+    return docs
+
+
+def _nested_models(model: type[BaseModel]) -> set[type[BaseModel]]:
+    """`model` and every model a field of it (or of those) holds."""
+    found: set[type[BaseModel]] = set()
+    waiting: list[Any] = [model]
+    while waiting:
+        current = waiting.pop()
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if current not in found:
+                found.add(current)
+                waiting += [field.annotation for field in current.model_fields.values()]
+        else:
+            waiting += list(get_args(current))
+    return found
+
+
 def model_schema(program: Program) -> dict[str, Any]:
-    return _clean(program.model.model_json_schema(by_alias=True, ref_template="#/$defs/{model}"))
+    """Pydantic's JSON Schema of the model, with each field's docstring as its description."""
+    schema = _clean(program.model.model_json_schema(by_alias=True, ref_template="#/$defs/{model}"))
+    for cls in _nested_models(program.model):
+        node = schema if cls is program.model else schema.get("$defs", {}).get(cls.__name__, {})
+        for name, doc in _field_docs(cls).items():
+            alias = cls.model_fields[name].alias or name
+            if alias in node.get("properties", {}):
+                node["properties"][alias]["description"] = doc
+    return schema
 
 
 def stack_schema(program: Program) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from components.access import eligible_grants
 from components.settings.base import ConfigModel, Pattern, context, filled_in, refuse, warn
 from components.settings.core import EnvironmentBound, EnvironmentName
 from components.settings.loading import load
+from pim import main_stack_reference
 
 PROJECT = "foundry-platform-pim"
-MAIN_PROJECT = "foundry-platform"
 STACK_REFERENCE_RULE = "organization/<project>/<stack> (a DIY backend) or <organization>/<project>/<stack>"
 
 
@@ -94,11 +94,6 @@ class EligibilityWindow(ConfigModel):
         minutes, seconds = divmod(rest, 60)
         time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
         return f"P{length.days}D" + (f"T{time}" if time else "")
-
-
-def main_stack_reference(stack: str) -> str:
-    """How a project in the same DIY backend names the main program's stack: `organization/<project>/<stack>`."""
-    return f"organization/{MAIN_PROJECT}/{stack}"
 
 
 class PimSettings(EnvironmentBound):

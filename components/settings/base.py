@@ -52,15 +52,11 @@ class ConfigModel(BaseModel):
     """A section of a stack file: camelCase keys, unknown keys refused, immutable once validated."""
 
     # Defaults are validated too: an environment's default (ByEnvironment) is filled in by validation, and a
-    # default model deployment is checked against the model catalogue like a configured one.
-    # A field's docstring is its description: in the JSON Schema (editors show it) and the config reference.
+    # default model deployment is checked against the model catalogue like a configured one. A field's docstring
+    # is its description in the JSON Schema and the config reference; `offline.schema` reads it from the source,
+    # so that the program does not parse its own source at every start (pydantic's use_attribute_docstrings).
     model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        alias_generator=to_camel,
-        populate_by_name=True,
-        validate_default=True,
-        use_attribute_docstrings=True,
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, validate_default=True
     )
 
 

@@ -119,7 +119,7 @@ def _explain(error: Any, model: type[BaseModel], project: str, moved: Mapping[st
     if kind in ("model_type", "model_attributes_type"):
         target = _model_at(model, loc)
         return f"allowed: an object with the fields {', '.join(_fields_by_alias(target)) if target else ''}", value
-    return "allowed: " + PLAIN_WORDS.get(kind, error["msg"].removeprefix("Input should be ")), value
+    return f"allowed: {PLAIN_WORDS.get(kind) or str(error['msg']).removeprefix('Input should be ')}", value
 
 
 def _decoded(text: str) -> Any:
