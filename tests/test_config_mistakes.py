@@ -316,3 +316,17 @@ def test_an_encrypted_value_in_a_stack_file_is_a_secret() -> None:
     encrypted = '{"secure": "v1:AAABBBCCC"}'
     problem = refused_with_config("dev", {f"{PROJECT_NAME}:deployerObjectId": encrypted}, "deployerObjectId")
     assert "(secret value hidden)" in problem and "AAABBB" not in problem
+
+
+def test_a_secret_structured_value_is_hidden_in_rules_across_its_fields() -> None:
+    """A rule over several fields reports by its own key path: still hidden when the key is a Pulumi secret."""
+    import json
+
+    network = {"subnets": {"privateEndpoint": "10.40.0.0/24", "appIntegration": "10.40.0.128/26"}}
+    problem = refused_with_config(
+        "prod",
+        {f"{PROJECT_NAME}:network": json.dumps(network)},
+        "network.subnets.appIntegration",
+        (f"{PROJECT_NAME}:network",),
+    )
+    assert "(secret value hidden)" in problem and "10.40.0." not in problem

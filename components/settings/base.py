@@ -62,15 +62,16 @@ class ConfigModel(BaseModel):
 
 # -- what a problem looks like ----------------------------------------------------------------------------------
 def describe(value: object, hidden: bool = False) -> str:
-    """A value as it appears in a problem; never a secret's."""
-    if hidden or secret_shape(value) or (isinstance(value, str) and value == HIDDEN):
-        return HIDDEN
+    """A value as it appears in a problem; never a secret's, nor a list or object with one inside."""
     if value is None:
         return "(not set)"
-    return repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+    text = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+    return HIDDEN if hidden or secret_shape(value) or secret_shape(text) else text
 
 
 def problem(key: str, value: object, allowed: str, hidden: bool = False) -> str:
+    if hidden:  # what is allowed may quote other parts of the same secret value
+        allowed = re.sub(r"'[^']*'", "'…'", allowed)
     return f"{key}: {describe(value, hidden)} is not allowed; {allowed}"
 
 
@@ -94,6 +95,7 @@ class Context:
     environment: str
     stack: str
     today: Any  # datetime.date
+    hidden: frozenset[str]  # this project's keys that are Pulumi secrets: their values are never shown
     warnings: list[str]
     problems: list[str]
 
@@ -105,7 +107,8 @@ def context(info: ValidationInfo) -> Context:
 
 def report(info: ValidationInfo, key: str, value: object, allowed: str) -> None:
     """A problem found by a rule that looks at several keys at once, without stopping the others."""
-    context(info).problems.append(problem(key, value, allowed))
+    state = context(info)
+    state.problems.append(problem(key, value, allowed, hidden=re.split(r"[.\[]", key)[0] in state.hidden))
 
 
 def warn(info: ValidationInfo, key: str, message: str) -> None:

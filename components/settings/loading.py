@@ -203,8 +203,8 @@ def parse(
     environment = resolve_environment(stack, raw.get(ENVIRONMENT_KEY))
     problems = _outside_problems(config, project, secrets, environment)
     values = {key: _decoded(text) for key, text in raw.items()}
-    hidden = {key[len(prefix) :] for key in secrets if key.startswith(prefix)}
-    state = Context(environment, stack, today or clock.today(), [], [])
+    hidden = frozenset(key[len(prefix) :] for key in secrets if key.startswith(prefix))
+    state = Context(environment, stack, today or clock.today(), hidden, [], [])
     result: Model | None = None
     try:
         result = model.model_validate(values, context=state)
