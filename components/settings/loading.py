@@ -23,6 +23,7 @@ from pydantic.fields import FieldInfo
 
 from components import clock
 from components.settings.base import HIDDEN, ConfigError, Context, problem, secret_shape
+from components.settings.core import resolve_environment
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -195,8 +196,6 @@ def parse(
     Returns the model and its warnings; raises `ConfigError` with every problem otherwise. `moved` names keys that
     moved elsewhere, with where to (refused with that advice instead of "unknown key").
     """
-    from components.settings.core import resolve_environment
-
     secrets = frozenset(secret_keys)
     prefix = project + ":"
     raw = {key[len(prefix) :]: value for key, value in config.items() if key.startswith(prefix)}
