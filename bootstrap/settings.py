@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
 
 from components import naming
-from components.settings.base import Guid, Number, Pattern, context, derived, filled_in, refuse, report
+from components.settings.base import GroupId, Number, Pattern, context, derived, filled_in, refuse, report
 from components.settings.core import KeyVaultName, NamedEnvironment, Protection, ResourceGroupName, own_environment_only
 from components.settings.loading import load
 
@@ -50,7 +50,7 @@ class BootstrapSettings(NamedEnvironment):
         "pulumi-secrets"
     )
     """The key that encrypts the stacks' secrets."""
-    state_administrators_group: Guid | None = None
+    state_administrators_group: GroupId | None = None
     """An Entra group whose members administer the state (break-glass), by object id."""
     protect_resources: Protection = filled_in()
     """Pulumi `protect` on the state account, its containers and the key; prod allows only true."""

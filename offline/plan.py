@@ -36,10 +36,9 @@ from datetime import date
 from enum import IntEnum
 from pathlib import Path
 
-import yaml
-
 from components.naming import ENVIRONMENT_CODES
 from components.settings import ConfigError
+from offline import stackfile
 from offline.azure_rules import AzureRefusalError, check_global_names
 from offline.diff import diff_stacks, format_diff
 from offline.formats import as_markdown, as_text, write_csv
@@ -131,14 +130,6 @@ def parse_what_if(items: Sequence[str]) -> dict[Phase, list[tuple[str, object]]]
     return changes
 
 
-def stack_file_config(path: Path) -> dict[str, str]:
-    document = yaml.safe_load(path.read_text()) or {}
-    return {
-        key: value if isinstance(value, str) else json.dumps(value)
-        for key, value in (document.get("config") or {}).items()
-    }
-
-
 def rehearsals_for(
     environment: Environment, what_if: dict[Phase, list[tuple[str, object]]], before: Path | None, today: date | None
 ) -> tuple[Rehearsal, ...]:
@@ -147,7 +138,7 @@ def rehearsals_for(
         stack = environment.bootstrap.stack if phase == "bootstrap" and environment.bootstrap else environment.stack
         found.append(rehearse_change(stack, changes, phase=phase, main=environment.main, today=today))
     if before is not None:
-        found.append(rehearse_from(environment.stack, stack_file_config(before), today=today))
+        found.append(rehearse_from(environment.stack, stackfile.engine_values(before), today=today))
     return tuple(found)
 
 
@@ -185,6 +176,7 @@ def _parser(stacks: list[str]) -> argparse.ArgumentParser:
     )
     parser.add_argument("--before", type=Path, help="rehearse this stack file -> the current one (one stack)")
     parser.add_argument("--today", type=date.fromisoformat, help="check model retirement as of this day (YYYY-MM-DD)")
+    parser.add_argument("--debug", action="store_true", help="print the trace of an internal error (exit 4)")
     return parser
 
 
@@ -193,8 +185,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(argv)
     except SystemExit as stop:  # argparse: a bad argument
         return int(stop.code) if isinstance(stop.code, int) else Exit.INPUT
-    except Exception:
-        traceback.print_exc()
+    except Exception as error:  # never read as a policy failure: its own status and one line (--debug: the trace)
+        if "--debug" in (argv if argv is not None else sys.argv[1:]):
+            traceback.print_exc()
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        print(
+            f"internal error: {type(error).__name__}: {error} (at {Path(where.filename).name}:{where.lineno}; "
+            "--debug prints the trace)",
+            file=sys.stderr,
+        )
         return Exit.INTERNAL
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
@@ -27,6 +26,7 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from components import clock
+from offline import stackfile
 from offline.arm import arm_type_of
 from offline.azure_rules import AzureRefusalError, check_rendering
 from offline.registrations import Caller, Registration, Rendering
@@ -233,11 +233,7 @@ class RenderError(Exception):
 
 def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
     """A stack file's config as the Pulumi engine passes it: namespaced keys, JSON for structured values."""
-    document = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
-    return {
-        key: value if isinstance(value, str) else json.dumps(value)
-        for key, value in (document.get("config") or {}).items()
-    }
+    return stackfile.engine_values(project_dir / f"Pulumi.{stack}.yaml")
 
 
 def _secure(value: str) -> bool:

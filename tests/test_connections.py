@@ -206,7 +206,7 @@ BAD_CONNECTIONS = [
             ]
         },
         "connections[1].name",
-        "(3-33 characters)",
+        "(3 to 33 characters)",
     ),
     # Connection names are unique per Foundry account: the same name in two projects is refused too ...
     (

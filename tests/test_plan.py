@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from offline import plan
+from offline import plan, stackfile
 from offline.azure_rules import AzureRefusalError, Refusal
 from offline.diff import normalise
 from offline.render import RenderError, Rendering, render
@@ -187,7 +187,7 @@ def test_missing_rights_exit_3_naming_action_and_scope(
     )
 
 
-def test_an_unexpected_failure_exits_4_with_its_traceback(
+def test_an_unexpected_failure_exits_4_in_one_line_and_the_trace_on_request(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def broken(stack: str, today: object = None) -> Environment:
@@ -195,7 +195,27 @@ def test_an_unexpected_failure_exits_4_with_its_traceback(
 
     monkeypatch.setattr(plan, "render_environment", broken)
     assert plan.main(["--stack", "dev"]) == plan.Exit.INTERNAL
-    assert "RuntimeError: the harness broke" in capsys.readouterr().err
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("internal error: RuntimeError: the harness broke (at test_plan.py:")
+    assert plan.main(["--stack", "dev", "--debug"]) == plan.Exit.INTERNAL
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_an_unquoted_date_reaches_the_program_as_the_string_pulumi_passes(tmp_path: Path) -> None:
+    """YAML 1.1 (PyYAML's default) reads `2025-08-07` as a date and `yes` as true; the CLI's YAML 1.2 does not."""
+    text = (Path(plan.PROJECT_DIR) / "Pulumi.dev.yaml").read_text()
+    edited = tmp_path / "Pulumi.dev.yaml"
+    edited.write_text(
+        text
+        + "  foundry-platform:modelDeployments:\n    - name: router\n"
+        + "      model: {name: gpt-5.6-luna, version: 2026-07-09}\n"
+        + "  foundry-platform:tags: {reviewed: yes, window: 1:20}\n"
+    )
+    values = stackfile.engine_values(edited)
+    assert json.loads(values["foundry-platform:modelDeployments"])[0]["model"]["version"] == "2026-07-09"
+    assert json.loads(values["foundry-platform:tags"]) == {"reviewed": "yes", "window": "1:20"}
+    deployment = render("dev", config=values).one("azure-native:cognitiveservices:Deployment")
+    assert deployment.input("properties.model")["version"] == "2026-07-09"
 
 
 def test_what_azure_refuses_exits_5(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -185,3 +185,20 @@ def test_custom_projects_are_created_as_configured() -> None:
     (project,) = rendering.of_type("azure-native:cognitiveservices:Project")
     assert project.input("projectName") == "support-bot"
     assert project.input("properties") == {"displayName": "Support bot", "description": "Customer support agents."}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "says"),
+    [
+        (
+            {"groups": {"readers": {"members": ["alice@contoso.com"]}}},
+            "groups.readers.members[0]",
+            "az ad user show --id",
+        ),
+        ({"deployerObjectId": "deployer"}, "deployerObjectId", "pulumi stack output deployerObjectId"),
+        ({"modelCapacity": 0}, "modelCapacity", "from 1 to 100,000"),
+        ({"namePrefix": "a"}, "namePrefix", "(2 to 10 characters)"),
+    ],
+)
+def test_a_problem_says_where_to_find_the_right_value(overrides: dict[str, object], key: str, says: str) -> None:
+    assert says in refused_config_problem(lambda: render("dev", overrides=overrides), key)

@@ -131,7 +131,8 @@ class Pattern:
 
         def check(value: str) -> str:
             if not (self.low <= len(value) <= self.high and compiled.fullmatch(value)):
-                refuse(f"allowed: {self.rule} ({self.low}-{self.high} characters)")
+                length = f"{self.low}" if self.low == self.high else f"{self.low} to {self.high}"
+                refuse(f"allowed: {self.rule} ({length} characters)")
             return value
 
         return core_schema.no_info_after_validator_function(check, core_schema.str_schema(strict=True))
@@ -151,7 +152,7 @@ class Number:
     high: int
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
-        allowed = f"allowed: a whole number from {self.low} to {self.high}"
+        allowed = f"allowed: a whole number from {self.low:,} to {self.high:,}"
 
         def read(value: object) -> object:
             number = value
@@ -177,7 +178,29 @@ def _flag(value: object) -> object:
 
 
 Flag = Annotated[bool, Strict(), BeforeValidator(_flag), WithJsonSchema({"type": "boolean"})]
-Guid = Annotated[str, Pattern(GUID_PATTERN, 36, 36, "an Entra object id (a GUID)"), AfterValidator(str.lower)]
+# Entra object ids (GUIDs, kept lower-case), each rule saying where to get one.
+_ID = "an Entra object id, a GUID: "
+Guid = Annotated[
+    str,
+    Pattern(
+        GUID_PATTERN,
+        36,
+        36,
+        _ID + "`az ad user show --id <user@domain> --query id -o tsv`, or for a group "
+        "`az ad group show --group <name> --query id -o tsv`",
+    ),
+    AfterValidator(str.lower),
+]
+GroupId = Annotated[
+    str,
+    Pattern(GUID_PATTERN, 36, 36, _ID + "`az ad group show --group <name> --query id -o tsv`"),
+    AfterValidator(str.lower),
+]
+DeployerId = Annotated[
+    str,
+    Pattern(GUID_PATTERN, 36, 36, _ID + "the bootstrap's output, `pulumi stack output deployerObjectId` in bootstrap/"),
+    AfterValidator(str.lower),
+]
 
 
 def filled_in() -> Any:

@@ -16,7 +16,7 @@ from components.settings.access import ExtraCredential, Groups, check_credential
 from components.settings.base import (
     ByEnvironment,
     ConfigModel,
-    Guid,
+    DeployerId,
     Number,
     context,
     empty_section,
@@ -110,7 +110,7 @@ class Settings(core.NamedEnvironment):
 
     existing_resource_group: Annotated[core.ResourceGroupName, AfterValidator(core.own_environment_only)] | None = None
     """Deploy into this existing group (the bootstrap's) instead of creating `rg-<prefix>-<environment>`."""
-    deployer_object_id: Guid | None = None
+    deployer_object_id: DeployerId | None = None
     """The pipeline deployer's service principal (bootstrap output deployerObjectId); required with
     existingResourceGroup: it owns the Entra objects it manages, whoever runs `pulumi up`."""
     custom_subdomain: Annotated[core.Subdomain, AfterValidator(core.own_environment_only)] | None = None
