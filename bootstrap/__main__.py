@@ -14,6 +14,6 @@ from bootstrap.delivery import DeliveryFoundation, DeliveryFoundationArgs  # noq
 from bootstrap.settings import load_bootstrap_settings  # noqa: E402
 
 settings = load_bootstrap_settings()
-foundation = DeliveryFoundation(settings.environment, DeliveryFoundationArgs(settings))
+foundation = DeliveryFoundation(settings.instance, DeliveryFoundationArgs(settings))
 for output_name, value in foundation.outputs.items():
     pulumi.export(output_name, value)

@@ -61,13 +61,13 @@ class DeliveryFoundation(pulumi.ComponentResource):
         self.deployer = GitHubIdentity(
             f"{name}-deployer",
             GitHubIdentityArgs(
-                display_name=f"sp-{s.name_prefix}-platform-{s.environment}-deployer",
-                description=f"Runs `pulumi up --stack {s.environment}` from {repository} (GitHub environment '{s.environment}').",
+                display_name=f"sp-{s.name_prefix}-platform-{s.instance}-deployer",
+                description=f"Runs `pulumi up --stack {s.instance}` from {repository} (GitHub environment '{s.instance}').",
                 subjects=(
                     FederatedSubject(
-                        f"github-environment-{s.environment}",
+                        f"github-environment-{s.instance}",
                         s.deploy_subject,
-                        f"Jobs of {repository} in its GitHub environment '{s.environment}'",
+                        f"Jobs of {repository} in its GitHub environment '{s.instance}'",
                     ),
                 ),
             ),
@@ -76,8 +76,8 @@ class DeliveryFoundation(pulumi.ComponentResource):
         self.preview = GitHubIdentity(
             f"{name}-preview",
             GitHubIdentityArgs(
-                display_name=f"sp-{s.name_prefix}-platform-{s.environment}-preview",
-                description=f"Runs `pulumi preview --stack {s.environment}` for pull requests of {repository}; read-only.",
+                display_name=f"sp-{s.name_prefix}-platform-{s.instance}-preview",
+                description=f"Runs `pulumi preview --stack {s.instance}` for pull requests of {repository}; read-only.",
                 subjects=(
                     FederatedSubject("github-pull-request", s.preview_subject, f"Pull-request jobs of {repository}"),
                 ),
@@ -143,7 +143,7 @@ class DeliveryFoundation(pulumi.ComponentResource):
 
         self.outputs: dict[str, pulumi.Input[object]] = {
             "environment": s.environment,
-            "githubEnvironment": s.environment,
+            "githubEnvironment": s.instance,
             "resourceGroupName": s.resource_group_name,
             "tenantId": client.tenant_id,
             "subscriptionId": subscription_id,

@@ -57,14 +57,14 @@ class BootstrapSettings(NamedEnvironment):
 
     @model_validator(mode="after")
     def _derived_names(self, info: ValidationInfo) -> BootstrapSettings:
-        """The names not configured, made from the prefix, environment and location like the main program's."""
-        prefix, environment, location = self.name_prefix, self.environment, self.location
-        code, suffix = naming.ENVIRONMENT_CODES[environment], naming.unique_suffix(prefix, environment, location)
+        """The names not configured, made from the prefix, the stack's name and location like the main program's."""
+        prefix, instance, location = self.name_prefix, self.instance, self.location
+        code, suffix = naming.ENVIRONMENT_CODES[self.environment], naming.unique_suffix(prefix, instance, location)
         defaults = {
-            "resource_group_name": naming.resource_group_name(prefix, environment),
-            "delivery_resource_group_name": f"rg-{prefix}-{environment}-delivery",
+            "resource_group_name": naming.resource_group_name(prefix, instance),
+            "delivery_resource_group_name": f"rg-{prefix}-{instance}-delivery",
             "state_storage_account": f"st{prefix}{code}{suffix}",
-            "state_key_vault": f"kvs-{prefix}-{code}-{naming.unique_suffix(prefix, environment, location, 4)}",
+            "state_key_vault": f"kvs-{prefix}-{code}-{naming.unique_suffix(prefix, instance, location, 4)}",
         }
         filled = self.model_copy(update={key: value for key, value in defaults.items() if getattr(self, key) is None})
         if filled.delivery_resource_group_name == filled.resource_group_name:
@@ -98,8 +98,8 @@ class BootstrapSettings(NamedEnvironment):
 
     @property
     def deploy_subject(self) -> str:
-        """The OIDC subject of a workflow job that declares `environment: <environment>`."""
-        return self.github.environment_subject(self.environment)
+        """The OIDC subject of a workflow job that declares `environment: <this stack's name>`."""
+        return self.github.environment_subject(self.instance)
 
     @property
     def preview_subject(self) -> str:

@@ -15,7 +15,7 @@ from components.catalogue import federation
 from components.entra import FederatedCredential, federated_application, federated_credentials
 from components.rbac import Principal
 from components.settings import Placement
-from components.settings.access import ExtraCredential, GitHubConfig
+from components.settings.access import GITHUB_CREDENTIAL, ExtraCredential, GitHubConfig
 
 
 @dataclass(frozen=True)
@@ -39,17 +39,17 @@ class CiCdIdentity(pulumi.ComponentResource):
         super().__init__("foundry-platform:index:CiCdIdentity", name, None, opts)
         place = args.placement
         github = args.github
-        display_name = f"sp-{place.name_prefix}-foundry-{place.environment}-cicd"
+        display_name = f"sp-{place.name_prefix}-foundry-{place.instance}-cicd"
         self.application, self.service_principal = federated_application(
             self, name, display_name, [args.deployer_object_id]
         )
         repository = f"{github.owner}/{github.repository}"
         github_job = FederatedCredential(
-            f"{name}-github-{place.environment}",
-            f"github-{place.environment}",
+            f"{name}-github-{place.instance}",
+            GITHUB_CREDENTIAL.format(environment=place.instance),
             federation.GITHUB_ACTIONS_ISSUER,
-            github.environment_subject(place.environment),
-            f"GitHub Actions jobs in the '{place.environment}' environment of {repository}",
+            github.environment_subject(place.instance),
+            f"GitHub Actions jobs in the '{place.instance}' environment of {repository}",
         )
         extras = [
             FederatedCredential(f"{name}-{extra.name}", extra.name, extra.issuer, extra.subject)

@@ -41,7 +41,7 @@ class AppCompute(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.plan = web.AppServicePlan(
             f"{name}-plan",
-            name=naming.app_service_plan_name(place.name_prefix, place.environment),
+            name=naming.app_service_plan_name(place.name_prefix, place.instance),
             resource_group_name=args.resource_group_name,
             location=place.location,
             kind="linux",
@@ -50,7 +50,7 @@ class AppCompute(pulumi.ComponentResource):
             tags=place.tags,
             opts=child,
         )
-        app_name = naming.web_app_name(place.name_prefix, place.environment, place.location)
+        app_name = naming.web_app_name(place.name_prefix, place.instance, place.location)
         self.app = web.WebApp(
             f"{name}-app",
             name=app_name,

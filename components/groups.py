@@ -43,11 +43,11 @@ class PeopleGroups(pulumi.ComponentResource):
         self.principals = {}
         for role, purpose in GROUP_PURPOSES.items():
             membership = args.groups[role]
-            display_name = group_display_name(place.name_prefix, place.environment, role)
+            display_name = group_display_name(place.name_prefix, place.instance, role)
             group = azuread.Group(
                 f"{name}-{role}",
                 display_name=display_name,
-                description=f"People who {purpose} in the {place.environment} Foundry environment.",
+                description=f"People who {purpose} in the {place.instance} Foundry environment ({place.environment}).",
                 security_enabled=True,
                 mail_enabled=False,
                 members=list(membership.members),

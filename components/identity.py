@@ -30,7 +30,7 @@ class AppIdentity(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:AppIdentity", name, None, opts)
         place = args.placement
-        identity_name = naming.app_identity_name(place.name_prefix, place.environment)
+        identity_name = naming.app_identity_name(place.name_prefix, place.instance)
         self.identity = managedidentity.UserAssignedIdentity(
             f"{name}-uami",
             resource_name_=identity_name,

@@ -1,8 +1,9 @@
 """Deterministic Azure resource names for one environment.
 
-Names are derived from the naming prefix, the environment and the location only, so they are known at
-preview time, identical on every run, and different between environments. Globally unique names (the
-Foundry custom subdomain, the Key Vault, the web app) carry a short hash of those three values.
+Names are derived from the naming prefix, the instance (the stack's name) and the location only, so they are
+known at preview time, identical on every run, and different between stacks. Globally unique names (the Foundry
+custom subdomain, the Key Vault, the web app) carry a short hash of those three values; where a length limit
+leaves no room for the instance (Key Vault), the environment's short code stands in for it.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ def account_name(name_prefix: str, environment: str, location: str) -> str:
     return f"{name_prefix}-{environment}-{unique_suffix(name_prefix, environment, location)}"
 
 
-def key_vault_name(name_prefix: str, environment: str, location: str) -> str:
+def key_vault_name(name_prefix: str, instance: str, environment: str, location: str) -> str:
+    """Key Vault allows 24 characters: the environment's short code, and a hash that tells instances apart."""
     code = ENVIRONMENT_CODES[environment]
-    return f"kv-{name_prefix}-{code}-{unique_suffix(name_prefix, environment, location)}"
+    return f"kv-{name_prefix}-{code}-{unique_suffix(name_prefix, instance, location)}"
 
 
 def app_identity_name(name_prefix: str, environment: str) -> str:

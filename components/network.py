@@ -87,7 +87,7 @@ class PrivateNetwork(pulumi.ComponentResource):
                 )
             self.vnet = net.VirtualNetwork(
                 f"{name}-vnet",
-                virtual_network_name=naming.virtual_network_name(place.name_prefix, place.environment),
+                virtual_network_name=naming.virtual_network_name(place.name_prefix, place.instance),
                 resource_group_name=args.resource_group_name,
                 location=place.location,
                 address_space={"address_prefixes": list(network.address_space)},
@@ -103,7 +103,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             self.private_endpoint_subnet_id = subnet_id(subnets.PRIVATE_ENDPOINT_SUBNET_NAME)
             self.app_integration_subnet_id = subnet_id(subnets.APP_INTEGRATION_SUBNET_NAME)
             self.agent_subnet_id = subnet_id(subnets.AGENT_SUBNET_NAME) if prefixes.agent is not None else None
-            vnet_name = naming.virtual_network_name(place.name_prefix, place.environment)
+            vnet_name = naming.virtual_network_name(place.name_prefix, place.instance)
             linked_vnets: list[tuple[str, pulumi.Input[str]]] = [(vnet_name, vnet_id)]
         else:
             self.private_endpoint_subnet_id = pulumi.Output.from_input(existing["privateEndpoint"])

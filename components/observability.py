@@ -50,7 +50,7 @@ class Observability(pulumi.ComponentResource):
 
         self.workspace = operationalinsights.Workspace(
             f"{name}-workspace",
-            workspace_name=workspace_name(place.name_prefix, place.environment),
+            workspace_name=workspace_name(place.name_prefix, place.instance),
             resource_group_name=args.resource_group_name,
             location=place.location,
             sku={"name": operationalinsights.WorkspaceSkuNameEnum.PER_GB2018},
@@ -65,7 +65,7 @@ class Observability(pulumi.ComponentResource):
         # token, so the instrumentation key inside the connection string is not enough to send data.
         self.app_insights = applicationinsights.Component(
             f"{name}-appinsights",
-            resource_name_=app_insights_name(place.name_prefix, place.environment),
+            resource_name_=app_insights_name(place.name_prefix, place.instance),
             resource_group_name=args.resource_group_name,
             location=place.location,
             kind="web",
@@ -119,7 +119,7 @@ class Observability(pulumi.ComponentResource):
 
         self.app_insights_scope = Scope(
             f"resourceGroups/{place.resource_group_name}/providers/Microsoft.Insights/components/"
-            f"{app_insights_name(place.name_prefix, place.environment)}",
+            f"{app_insights_name(place.name_prefix, place.instance)}",
             self.app_insights.id,
         )
         self.register_outputs({"workspaceId": self.workspace.id, "appInsightsId": self.app_insights.id})

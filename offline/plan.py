@@ -50,6 +50,8 @@ from offline.render import (
     RenderError,
     render,
     render_pim_phase,
+    stack_file,
+    stack_names,
 )
 from offline.report import Environment, StackReport, build_report
 from offline.siblings import sibling_problems, stack_settings
@@ -87,18 +89,18 @@ def most_severe(codes: Sequence[int]) -> Exit:
 
 def known_stacks() -> list[str]:
     """The stacks that have a stack file, dev/staging/prod first."""
-    found = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
+    found = stack_names()
     order = {name: i for i, name in enumerate(ENVIRONMENT_CODES)}
     return sorted(found, key=lambda s: (order.get(s, len(order)), s))
 
 
 def render_environment(stack: str, today: date | None = None) -> Environment:
-    """A stack with its PIM phase and its environment's bootstrap (by the stack's `environment`)."""
+    """A stack with its PIM phase and its bootstrap: the admin projects' stacks of the same name (a stack is one
+    instance of an environment: its own deployer, state and eligibilities)."""
     main = render(stack, today=today)
-    environment = str(main.exports.get("environment", stack))
     bootstrap = (
-        render(environment, project_dir=BOOTSTRAP_DIR, project_name=BOOTSTRAP_PROJECT, today=today)
-        if (BOOTSTRAP_DIR / f"Pulumi.{environment}.yaml").exists()
+        render(stack, project_dir=BOOTSTRAP_DIR, project_name=BOOTSTRAP_PROJECT, today=today)
+        if stack_file(stack, BOOTSTRAP_DIR).exists()
         else None
     )
     return Environment(main, render_pim_phase(main, today), bootstrap)
@@ -217,7 +219,7 @@ def _run(argv: Sequence[str] | None) -> int:
     codes: list[int] = []
     environments: list[Environment] = []
     for phase, folder in (("pim", "pim"), ("bootstrap", "bootstrap")):
-        if phase in what_if and not (PROJECT_DIR / folder / f"Pulumi.{selected[0]}.yaml").exists():
+        if phase in what_if and not stack_file(selected[0], PROJECT_DIR / folder).exists():
             parser.error(f"--what-if {phase}:...: stack {selected[0]} has no {folder}/Pulumi.{selected[0]}.yaml")
     for stack in selected:
         try:
@@ -225,7 +227,6 @@ def _run(argv: Sequence[str] | None) -> int:
         except RenderError as error:
             print(f"stack {stack}: the program refused to render: {error.cause}", file=sys.stderr)
             codes.append(_render_failure(error))
-    # Every stack and every environment's bootstrap once (two stacks of one environment share its bootstrap).
     projects = {f"stack {e.stack}": e.main for e in environments}
     projects |= {f"bootstrap {e.bootstrap.stack}": e.bootstrap for e in environments if e.bootstrap is not None}
     if len(environments) > 1:

@@ -12,7 +12,8 @@ import json
 import logging
 import runpy
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -231,9 +232,34 @@ class RenderError(Exception):
         self.registrations = registrations
 
 
+# Where stack files are read: next to each project's Pulumi.yaml, unless `stack_files()` points elsewhere (the tests'
+# fixed example configurations), in the same layout: Pulumi.<stack>.yaml, bootstrap/..., pim/...
+_stack_files = [PROJECT_DIR]
+
+
+@contextmanager
+def stack_files(directory: Path) -> Iterator[None]:
+    """Read the stack files of `directory` instead of the project's, for the duration."""
+    _stack_files.append(directory)
+    try:
+        yield
+    finally:
+        _stack_files.pop()
+
+
+def stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
+    return _stack_files[-1] / project_dir.relative_to(PROJECT_DIR) / f"Pulumi.{stack}.yaml"
+
+
+def stack_names(project_dir: Path = PROJECT_DIR) -> list[str]:
+    """The stacks that have a stack file in the project (or the directory `stack_files` points to)."""
+    folder = stack_file("x", project_dir).parent
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in folder.glob("Pulumi.*.yaml"))
+
+
 def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
     """A stack file's config as the Pulumi engine passes it: namespaced keys, JSON for structured values."""
-    return stackfile.engine_values(project_dir / f"Pulumi.{stack}.yaml")
+    return stackfile.engine_values(stack_file(stack, project_dir))
 
 
 def _secure(value: str) -> bool:
@@ -328,7 +354,7 @@ def render(
 
 def render_pim_phase(main: Rendering, today: date | None = None) -> Rendering | None:
     """The PIM phase of `main`'s stack, fed with `main`'s outputs; None when the stack has no PIM stack file."""
-    if not (PIM_DIR / f"Pulumi.{main.stack}.yaml").exists():
+    if not stack_file(main.stack, PIM_DIR).exists():
         return None
     config = stack_config(main.stack, PIM_DIR)
     reference = config.get(f"{PIM_PROJECT}:mainStack", main_stack_reference(main.stack))

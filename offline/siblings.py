@@ -7,7 +7,8 @@ name (`components.settings.core.own_environment_only`). What needs the sibling s
 - the VNet ranges: environments peered to one hub need ranges that do not overlap;
 - an existing subnet: delegated and sized for one environment's app and agents;
 - a connection's target: dev's agents must not read prod's search index or storage;
-- the pipeline's deployer: one identity deploying two environments would carry prod's rights into dev's pipeline.
+- the pipeline's deployer: each stack has its own (its bootstrap stack of the same name), trusting only the stack's
+  GitHub environment; one deployer for two stacks would carry one's rights into the other's pipeline.
 Globally unique names (the Foundry subdomain, vaults, storage) are compared on the renderings instead
 (`offline.azure_rules.check_global_names`), since Azure refuses them whatever config says.
 """
@@ -63,7 +64,11 @@ RULES: tuple[tuple[Values, Callable[[str, str], bool], str], ...] = (
         str.__eq__,
         "environments are separated by resource: one environment's connections never reach another's data",
     ),
-    (_deployer, str.__eq__, "each environment has its own deployer, so a pipeline holds only its environment's rights"),
+    (
+        _deployer,
+        str.__eq__,
+        "each stack has its own deployer (bootstrap/Pulumi.<stack>.yaml), so a pipeline holds only its stack's rights",
+    ),
 )
 
 
@@ -89,8 +94,6 @@ def sibling_problems(stacks: Mapping[str, Settings]) -> list[str]:
         for index, later in enumerate(names):
             for key, value in values(stacks[later]):
                 for earlier in names[:index]:
-                    if stacks[earlier].environment == stacks[later].environment and values is _deployer:
-                        continue  # two stacks of one environment (e.g. two regions) share its deployer
                     hit = next((v for _, v in values(stacks[earlier]) if clashes(value, v)), None)
                     if hit is not None:
                         problems.append(f"stack {later}: " + problem(key, value, f"stack {earlier} has {hit!r}: {why}"))

@@ -14,6 +14,6 @@ from pim.privileged import PrivilegedAccess, PrivilegedAccessArgs  # noqa: E402
 from pim.settings import load_pim_settings  # noqa: E402
 
 settings = load_pim_settings()
-access = PrivilegedAccess(settings.environment, PrivilegedAccessArgs(settings))
+access = PrivilegedAccess(settings.instance, PrivilegedAccessArgs(settings))
 for output_name, value in access.outputs.items():
     pulumi.export(output_name, value)

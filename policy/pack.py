@@ -1,7 +1,8 @@
 """Adapters from the plain rules in `policy/rules.py` to the Pulumi policy SDK, all enforced as mandatory.
 
 A resource policy gets the resource's inputs (camelCase, as the engine sees them); the environment is the
-resource's `environment` tag, or the stack name read from the URN where there is no tag. During a preview an
+resource's `environment` tag, or the stack name read from the URN where there is no tag (prod's rules apply
+where that name is not a tier: fail safe). During a preview an
 input that is not known yet makes the SDK skip that one check with a notice; the rules touch only what they need.
 """
 

@@ -56,6 +56,7 @@ APPLICATION_IDENTITY_TYPES = frozenset({USER_ASSIGNED_IDENTITY, ENTRA_SERVICE_PR
 GITHUB_ISSUER = federation.GITHUB_ACTIONS_ISSUER
 TOKEN_EXCHANGE_AUDIENCE = federation.ENTRA_TOKEN_EXCHANGE_AUDIENCE
 PROD = "prod"
+TIERS = ("dev", "staging", PROD)
 
 # A full role definition id: subscription-level (what the program writes) or tenant-level.
 ROLE_DEFINITION_ID = re.compile(
@@ -147,10 +148,16 @@ def stack_of_urn(urn: str) -> str:
 
 
 def environment_of(props: Mapping[str, Any], stack: str) -> str:
-    """The `environment` tag the program sets on every Azure resource; the stack name where there is none
-    (Entra objects carry no Azure tags; the stacks are named after their environments)."""
+    """The `environment` tag (the tier) the program sets on every Azure resource; the stack's name where there is
+    none (Entra objects and federated credentials carry no tags): what their GitHub environment is named after."""
     tag = _mapping(props.get("tags")).get("environment")
     return tag if isinstance(tag, str) and tag else stack
+
+
+def held_to_prod_rules(environment: str) -> bool:
+    """Prod's rules apply in prod, and wherever the tier is not known (an untagged resource of a stack not named
+    after a tier, e.g. `prod-weu`): fail safe."""
+    return environment == PROD or environment not in TIERS
 
 
 def role_guid_of(role_definition_id: Any) -> str | None:
@@ -193,7 +200,7 @@ def custom_subdomain_set(_type: str, props: Mapping[str, Any], _env: str) -> lis
 
 
 def prod_public_network_access_disabled(_type: str, props: Mapping[str, Any], environment: str) -> list[str]:
-    if environment != PROD:
+    if not held_to_prod_rules(environment):
         return []
     properties = _properties(props)
     problems = []
@@ -303,7 +310,7 @@ def federated_credential_environment_subject(type_token: str, props: Mapping[str
 
 
 def no_client_secrets_in_prod(type_token: str, props: Mapping[str, Any], environment: str) -> list[str]:
-    if environment != PROD:
+    if not held_to_prod_rules(environment):
         return []
     if type_token in (ENTRA_APPLICATION_PASSWORD, ENTRA_SERVICE_PRINCIPAL_PASSWORD):
         return [f"prod: {type_token.rsplit(':', 1)[-1]} is a client secret; use a federated credential instead"]

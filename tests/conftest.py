@@ -1,9 +1,18 @@
-"""Shared fixtures: each real stack file rendered once under mocks, reused by every test module."""
+"""Shared fixtures of the example tests: each example stack file rendered once under mocks, reused by every module.
+
+Two kinds of tests:
+- `tests/invariants/`: what must hold for *any* valid configuration (security, ordering, naming), run against every
+  stack file of the project, expectations derived from each stack's own settings. An adopter's edits keep them
+  green; a security regression turns them red (`python -m tests.adoption` proves both on a copy of the project).
+- everything else: fixed example configurations, read from `tests/examples/stacks/` (copies of the sample stack
+  files, plus a fourth stack), never from the project's own stack files.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -15,10 +24,13 @@ from offline.render import (
     Rendering,
     render,
     render_pim_phase,
+    stack_files,
 )
 from offline.report import Environment
 from offline.siblings import stack_settings
 
+EXAMPLES = Path(__file__).resolve().parent / "examples" / "stacks"
+# The example stacks most tests use; the examples also hold `sandbox`, a fourth stack (another instance of dev).
 STACKS = ("dev", "staging", "prod")
 # The day the model catalogue was last checked against Microsoft's retirement schedule. Tests run as of this day
 # so they give the same answer later; `.ci/run` renders the plan as of the real date, which catches a retirement.
@@ -31,9 +43,20 @@ def as_of_catalogue_check() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def example_stack_files(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Outside tests/invariants, every render reads the example stack files."""
+    if "invariants" in request.path.parts:
+        yield
+        return
+    with stack_files(EXAMPLES):
+        yield
+
+
 @pytest.fixture(scope="session")
 def rendered() -> dict[str, Rendering]:
-    return {stack: render(stack) for stack in STACKS}
+    with stack_files(EXAMPLES):
+        return {stack: render(stack) for stack in STACKS}
 
 
 def render_bootstrap(stack: str, overrides: dict[str, object] | None = None) -> Rendering:
@@ -42,13 +65,17 @@ def render_bootstrap(stack: str, overrides: dict[str, object] | None = None) -> 
 
 @pytest.fixture(scope="session")
 def bootstrapped() -> dict[str, Rendering]:
-    return {stack: render_bootstrap(stack) for stack in STACKS}
+    with stack_files(EXAMPLES):
+        return {stack: render_bootstrap(stack) for stack in STACKS}
 
 
 @pytest.fixture(scope="session")
 def environments(rendered: dict[str, Rendering], bootstrapped: dict[str, Rendering]) -> dict[str, Environment]:
     """Each stack with its PIM phase (prod: the eligibility) and its bootstrap, as the plan renders it."""
-    return {stack: Environment(main, render_pim_phase(main), bootstrapped[stack]) for stack, main in rendered.items()}
+    with stack_files(EXAMPLES):
+        return {
+            stack: Environment(main, render_pim_phase(main), bootstrapped[stack]) for stack, main in rendered.items()
+        }
 
 
 @pytest.fixture(params=STACKS)

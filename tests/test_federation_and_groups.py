@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
-from offline.render import FAKE_ADMIN_OBJECT_ID, FAKE_CLIENT_OBJECT_ID, Caller, Rendering, render
+from offline.render import FAKE_ADMIN_OBJECT_ID, FAKE_CLIENT_OBJECT_ID, Caller, Rendering, render, stack_file
 from tests.conftest import settings_of
 
 GROUP = "azuread:index/group:Group"
@@ -19,7 +17,7 @@ BOB = "9b2e7c1d-3f4a-4b6c-8d0e-1a2b3c4d5e6f"
 
 
 def github_repository(stack: str) -> str:
-    config = yaml.safe_load(Path(f"Pulumi.{stack}.yaml").read_text())["config"]["foundry-platform:github"]
+    config = yaml.safe_load(stack_file(stack).read_text())["config"]["foundry-platform:github"]
     return f"{config['owner']}/{config['repository']}"
 
 

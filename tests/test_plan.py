@@ -28,6 +28,7 @@ FORMATS = ("table", "markdown", "json", "csv")
 def cached_render(monkeypatch: pytest.MonkeyPatch, environments: dict[str, Environment]) -> None:
     """The command renders through `offline.plan.render_environment`; reuse the session's renderings (fast)."""
     monkeypatch.setattr(plan, "render_environment", lambda stack, today=None: environments[stack])
+    monkeypatch.setattr(plan, "known_stacks", lambda: list(environments))
 
 
 def test_every_real_stack_passes_every_policy(stack: Rendering) -> None:
@@ -281,6 +282,7 @@ def test_with_several_findings_the_most_severe_wins(
         "prod": hub_prod,
     }
     monkeypatch.setattr(plan, "render_environment", lambda stack, today=None: by_stack[stack])
+    monkeypatch.setattr(plan, "known_stacks", lambda: list(by_stack))
     assert plan.main(["--stack", "all", "--format", "json"]) == plan.Exit.RIGHTS
     err = capsys.readouterr().err
     assert "policy violations in: prod" in err and "missing rights in: prod" in err
@@ -297,5 +299,7 @@ def test_two_stacks_taking_one_dns_name_exit_5(
     )
     by_stack = {"dev": dev, "staging": copied, "prod": environments["prod"]}
     monkeypatch.setattr(plan, "render_environment", lambda stack, today=None: by_stack[stack])
+    monkeypatch.setattr(plan, "known_stacks", lambda: list(by_stack))
+    monkeypatch.setattr(plan, "known_stacks", lambda: list(by_stack))
     assert plan.main(["--stack", "all", "--format", "json"]) == plan.Exit.AZURE_REFUSES
     assert f"global-name-unique: staging-foundry-account: {subdomain}" in capsys.readouterr().err

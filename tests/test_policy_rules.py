@@ -324,6 +324,13 @@ def test_non_github_credentials_need_no_environment_subject() -> None:
 def test_environment_comes_from_the_tag_then_the_stack() -> None:
     assert environment_of({"tags": {"environment": "prod"}}, "my-stack") == "prod"
     assert environment_of({"displayName": "sp"}, "staging") == "staging"
+    # An untagged resource of a stack not named after a tier: prod's rules, and the stack's own GitHub environment.
+    assert environment_of({"displayName": "sp"}, "sandbox") == "sandbox"
+    assert rule("no-client-secrets-in-prod").evaluate(APP_PASSWORD, {}, "sandbox")
+    assert rule("no-client-secrets-in-prod").evaluate(APP_PASSWORD, {}, "dev") == []
+    sandbox = {"issuer": GITHUB, "subject": "repo:contoso/foundry-agents:environment:sandbox", "audiences": [AUDIENCE]}
+    assert rule("federated-credential-environment-subject").evaluate(APP_CREDENTIAL, sandbox, "sandbox") == []
+    assert rule("federated-credential-environment-subject").evaluate(APP_CREDENTIAL, sandbox, "dev")
     assert stack_of_urn("urn:pulumi:prod::foundry-platform::azuread:index/group:Group::prod-groups-readers") == "prod"
 
 

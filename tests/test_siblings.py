@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from offline import plan
+from offline.render import stack_names
 from offline.siblings import sibling_problems, stack_settings
 from tests.conftest import STACKS
 
@@ -18,7 +19,7 @@ SHARED_GROUP = {"existingResourceGroup": "rg-foundry-shared"}  # no environment 
 
 
 def test_the_stack_files_share_nothing() -> None:
-    assert sibling_problems({stack: stack_settings(stack) for stack in STACKS}) == []
+    assert sibling_problems({stack: stack_settings(stack) for stack in stack_names()}) == []
 
 
 def private(address_space: str) -> dict[str, Any]:
@@ -64,16 +65,16 @@ def test_one_subnet_or_one_data_source_for_two_environments_is_refused() -> None
     assert all(p.startswith("stack staging: ") and "stack dev has" in p for p in problems)
 
 
-def test_two_stacks_of_one_environment_may_share_its_deployer() -> None:
-    """A second prod stack (another region) is still prod: the same deployer, but its own group and VNet range."""
+def test_a_second_stack_of_an_environment_has_its_own_group_range_and_deployer() -> None:
+    """A second prod stack (another region) is another instance of prod: it shares none of the three."""
     second: dict[str, object] = {"location": "westeurope", "existingResourceGroup": "rg-fndry-prod-weu"}
-    overlapping = sibling_problems(
+    copied = sibling_problems(
         {"prod": stack_settings("prod"), "prod-weu": stack_settings("prod-weu", second, file="prod")}
     )
-    assert [p.split(": ")[1] for p in overlapping] == ["network.addressSpace"]
-    second["network"] = {"addressSpace": "10.43.0.0/22"}
+    assert [p.split(": ")[1] for p in copied] == ["network.addressSpace", "deployerObjectId"]
+    second |= {"network": {"addressSpace": "10.43.0.0/22"}, "deployerObjectId": "0a6f3c1e-5b2d-4c8e-9f7a-1d3e5b7c9a24"}
     stacks = {"prod": stack_settings("prod"), "prod-weu": stack_settings("prod-weu", second, file="prod")}
-    assert stacks["prod-weu"].environment == "prod"
+    assert stacks["prod-weu"].environment == "prod" and stacks["prod-weu"].instance == "prod-weu"
     assert sibling_problems(stacks) == []
 
 

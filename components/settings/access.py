@@ -147,14 +147,15 @@ def _github_subject_problem(credential: ExtraCredential, github: GitHubConfig, e
     return f"allowed: '{expected}' exactly (GitHub environment and letter case as configured)"
 
 
-# The name of the built-in GitHub credential on the CI/CD app registration, per environment.
+# The name of the built-in GitHub credential on the CI/CD app registration: per stack, like its GitHub environment.
 GITHUB_CREDENTIAL = "github-{environment}"
 
 
 def check_credentials(credentials: tuple[ExtraCredential, ...], github: GitHubConfig, info: ValidationInfo) -> None:
     """Across `federatedCredentials`: GitHub subjects of this repository and environment only; names and
-    issuer+subject unique per identity (the built-in GitHub credential included); Entra's 20 per identity."""
-    environment = context(info).environment
+    issuer+subject unique per identity (the built-in GitHub credential included); Entra's 20 per identity.
+    The GitHub environment is the stack's name, as in the workflows (`environment: <stack>`)."""
+    environment = context(info).stack
     builtin = GITHUB_CREDENTIAL.format(environment=environment)
     pairs = {("cicd", federation.GITHUB_ACTIONS_ISSUER, github.environment_subject(environment))}
     for index, credential in enumerate(credentials):

@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Self, get_args
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from components.catalogue.models import FOUNDRY_REGIONS
 from components.settings.access import GitHubConfig
@@ -21,6 +21,7 @@ from components.settings.base import (
     empty_section,
     filled_in,
     refuse,
+    report,
 )
 
 EnvironmentName = Literal["dev", "staging", "prod"]
@@ -71,9 +72,42 @@ def own_environment_only(name: str, info: ValidationInfo) -> str:
     return name
 
 
+# A stack's name is part of its resource names, group names and GitHub environment (the longest, a group name,
+# stays far below Entra's 256 characters; the name of a Foundry account below its 64).
+INSTANCE = re.compile(r"[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?")
+INSTANCE_RULE = "lowercase letters, digits and inner '-', starting with a letter, at most 16 characters"
+
+
 class EnvironmentBound(ConfigModel):
+    """A stack is an instance (its name: resource names, groups, GitHub environment) of an environment (its tier:
+    the rules and defaults of dev, staging or prod). The stacks dev, staging and prod are their own environment."""
+
     environment: EnvironmentName = filled_in()
     """dev, staging or prod. Required when the stack is not named after one; otherwise it must match the name."""
+    _instance: str = PrivateAttr("")
+
+    @property
+    def instance(self) -> str:
+        """The stack's name, which the environment's resource names, groups and GitHub environment are made of."""
+        return self._instance
+
+    @model_validator(mode="after")
+    def _named_by_its_stack(self, info: ValidationInfo) -> Self:
+        stack = context(info).stack
+        token = other_environment_token(stack, self.environment)
+        if not INSTANCE.fullmatch(stack):
+            report(
+                info,
+                "stack",
+                stack,
+                f"names, groups and the GitHub environment are made of the stack name: {INSTANCE_RULE}",
+            )
+        elif token is not None:
+            report(
+                info, "stack", stack, f"a {self.environment} stack's names would carry another environment ('{token}')"
+            )
+        self._instance = stack
+        return self
 
     @field_validator("environment", mode="before")
     @classmethod

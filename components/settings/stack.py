@@ -89,7 +89,8 @@ class KeyVaultConfig(ConfigModel):
 class Placement:
     """Where and under which names an environment's resources go: what every component needs."""
 
-    environment: core.EnvironmentName
+    environment: core.EnvironmentName  # the tier: which rules and defaults apply
+    instance: str  # the stack name: what names, groups and the GitHub environment are made of
     name_prefix: str
     location: str
     resource_group_name: str
@@ -196,7 +197,7 @@ class Settings(core.NamedEnvironment):
         needed = ("projects", "connection_resource_groups", "existing_resource_group", "name_prefix")
         if all(key in data for key in needed):
             own = data["existing_resource_group"] or naming.resource_group_name(
-                data["name_prefix"], context(info).environment
+                data["name_prefix"], context(info).stack
             )
             projects = tuple(p.name for p in data["projects"])
             check_connections(connections, projects, (own, *data["connection_resource_groups"]), info)
@@ -205,7 +206,7 @@ class Settings(core.NamedEnvironment):
     # -- derived values and the components' sections ------------------------------------------------------------
     @property
     def resource_group_name(self) -> str:
-        return self.existing_resource_group or naming.resource_group_name(self.name_prefix, self.environment)
+        return self.existing_resource_group or naming.resource_group_name(self.name_prefix, self.instance)
 
     @property
     def create_resource_group(self) -> bool:
@@ -214,11 +215,13 @@ class Settings(core.NamedEnvironment):
     @property
     def account_name(self) -> str:
         """The Foundry resource's name, which is also its custom subdomain (globally unique)."""
-        return self.custom_subdomain or naming.account_name(self.name_prefix, self.environment, self.location)
+        return self.custom_subdomain or naming.account_name(self.name_prefix, self.instance, self.location)
 
     @property
     def key_vault_name(self) -> str:
-        return self.key_vault.name or naming.key_vault_name(self.name_prefix, self.environment, self.location)
+        return self.key_vault.name or naming.key_vault_name(
+            self.name_prefix, self.instance, self.environment, self.location
+        )
 
     @property
     def is_private(self) -> bool:
@@ -231,7 +234,7 @@ class Settings(core.NamedEnvironment):
 
     @property
     def placement(self) -> Placement:
-        where = (self.environment, self.name_prefix, self.location, self.resource_group_name)
+        where = (self.environment, self.instance, self.name_prefix, self.location, self.resource_group_name)
         return Placement(*where, self.resource_tags, self.protect_stateful_resources)
 
     @property
@@ -240,5 +243,5 @@ class Settings(core.NamedEnvironment):
         deployments = tuple(
             d if d.capacity else d.model_copy(update={"capacity": self.model_capacity}) for d in self.model_deployments
         )
-        policy = f"{self.name_prefix}-{self.environment}-{model_keys.RAI_POLICY_SUFFIX}"
+        policy = f"{self.name_prefix}-{self.instance}-{model_keys.RAI_POLICY_SUFFIX}"
         return ModelSettings(policy, self.model_capacity, deployments, self.guardrails)
