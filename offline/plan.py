@@ -54,7 +54,7 @@ from offline.render import (
     stack_names,
 )
 from offline.report import Environment, StackReport, build_report
-from offline.siblings import sibling_problems, stack_settings
+from offline.siblings import agreement_problems, bootstrap_settings, sibling_problems, stack_settings
 
 FORMATS = ("table", "markdown", "json", "csv")
 
@@ -229,10 +229,16 @@ def _run(argv: Sequence[str] | None) -> int:
             codes.append(_render_failure(error))
     projects = {f"stack {e.stack}": e.main for e in environments}
     projects |= {f"bootstrap {e.bootstrap.stack}": e.bootstrap for e in environments if e.bootstrap is not None}
-    if len(environments) > 1:
-        for clash in sibling_problems({e.stack: stack_settings(e.stack, today=args.today) for e in environments}):
-            print(f"stacks clash: {clash}", file=sys.stderr)
-            codes.append(Exit.INPUT)
+    settings = {e.stack: stack_settings(e.stack, today=args.today) for e in environments}
+    disagreements = [
+        problem
+        for stack, main in settings.items()
+        if (bootstrap := bootstrap_settings(stack, args.today)) is not None
+        for problem in agreement_problems(main, bootstrap)
+    ]
+    for clash in [*(sibling_problems(settings) if len(settings) > 1 else []), *disagreements]:
+        print(f"stacks clash: {clash}", file=sys.stderr)
+        codes.append(Exit.INPUT)
     clashes = check_global_names(projects)
     for clash in clashes:
         print(f"Azure would refuse: {clash}", file=sys.stderr)

@@ -11,6 +11,9 @@ name (`components.settings.core.own_environment_only`). What needs the sibling s
   GitHub environment; one deployer for two stacks would carry one's rights into the other's pipeline.
 Globally unique names (the Foundry subdomain, vaults, storage) are compared on the renderings instead
 (`offline.azure_rules.check_global_names`), since Azure refuses them whatever config says.
+
+And a stack and its bootstrap (two stack files of one name in two projects) must agree: environment, prefix,
+region, and the resource group the bootstrap makes for the main program (`agreement_problems`).
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
+from bootstrap.settings import PROJECT as BOOTSTRAP_PROJECT
+from bootstrap.settings import BootstrapSettings
 from components.settings import PROJECT, Settings, parse_settings
 from components.settings.base import problem
-from offline.render import stack_config
+from components.settings.loading import parse
+from offline.render import BOOTSTRAP_DIR, stack_config, stack_file
 
 # What a rule compares: a stack's settings -> (key, value) pairs; equal or overlapping values clash.
 Values = Callable[[Settings], Iterable[tuple[str, str]]]
@@ -98,3 +104,33 @@ def sibling_problems(stacks: Mapping[str, Settings]) -> list[str]:
                     if hit is not None:
                         problems.append(f"stack {later}: " + problem(key, value, f"stack {earlier} has {hit!r}: {why}"))
     return problems
+
+
+def bootstrap_settings(stack: str, today: date | None = None) -> BootstrapSettings | None:
+    """The validated settings of the stack's bootstrap stack file (the same stack name), or None without one."""
+    if not stack_file(stack, BOOTSTRAP_DIR).exists():
+        return None
+    config = stack_config(stack, BOOTSTRAP_DIR)
+    return parse(BootstrapSettings, BOOTSTRAP_PROJECT, config, stack, today)[0]
+
+
+def agreement_problems(main: Settings, bootstrap: BootstrapSettings) -> list[str]:
+    """Where a stack and its bootstrap (the two stack files of one name an adopter edits) disagree: the bootstrap
+    makes the resource group and the deployer the main program deploys with."""
+    stack = main.instance
+    pairs = (
+        ("environment", main.environment, bootstrap.environment, "the same environment"),
+        ("namePrefix", main.name_prefix, bootstrap.name_prefix, "the same prefix in both projects"),
+        ("location", main.location, bootstrap.location, "the same region"),
+        (
+            "existingResourceGroup",
+            main.existing_resource_group,
+            bootstrap.resource_group_name,
+            "the bootstrap's resourceGroupName, the group its deployer may deploy into",
+        ),
+    )
+    return [
+        f"stack {stack}: " + problem(key, mine, f"bootstrap/Pulumi.{stack}.yaml has {theirs!r}: {why}")
+        for key, mine, theirs, why in pairs
+        if mine != theirs
+    ]

@@ -15,14 +15,15 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from components.settings.loading import parse
-from offline.schema import PROGRAMS, Program, declarations, stack_schema, stale_files
+from offline.schema import PROGRAMS, ROOT, Program, declarations, stack_schema, stale_files
+from tests.conftest import EXAMPLES
 from tests.pulumi_project import PROJECT_SCHEMA, code_rules
 
+# The example stack files (the project's own are judged by tests/invariants/test_stack_files.py).
 STACK_FILES = [
     (program, path)
     for program in PROGRAMS
-    for path in sorted(program.directory.glob("Pulumi.*.yaml"))
-    if path.name != "Pulumi.yaml"
+    for path in sorted((EXAMPLES / program.directory.relative_to(ROOT)).glob("Pulumi.*.yaml"))
 ]
 MAIN = PROGRAMS[0]
 
@@ -49,7 +50,7 @@ def test_every_stack_file_names_its_schema_and_meets_it(program: Program, path: 
 
 
 def main_stack() -> dict[str, Any]:
-    return yaml.safe_load((MAIN.directory / "Pulumi.prod.yaml").read_text())
+    return yaml.safe_load((EXAMPLES / "Pulumi.prod.yaml").read_text())
 
 
 def config_with(**changes: Any) -> Callable[[dict[str, Any]], None]:

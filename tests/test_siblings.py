@@ -9,7 +9,7 @@ import pytest
 
 from offline import plan
 from offline.render import stack_names
-from offline.siblings import sibling_problems, stack_settings
+from offline.siblings import agreement_problems, bootstrap_settings, sibling_problems, stack_settings
 from tests.conftest import STACKS
 
 HUB = "/subscriptions/00000000-0000-4000-8000-00000000000a/resourceGroups"
@@ -87,3 +87,13 @@ def test_the_plan_exits_2_when_stacks_share(
     monkeypatch.setattr(plan, "stack_settings", sharing)
     assert plan.main(["--stack", "all", "--format", "json"]) == plan.Exit.INPUT
     assert "stacks clash: stack staging: existingResourceGroup: 'rg-foundry-shared'" in capsys.readouterr().err
+
+
+def test_a_stack_and_its_bootstrap_agree_and_a_disagreement_is_named() -> None:
+    for stack in stack_names():
+        bootstrap = bootstrap_settings(stack)
+        assert bootstrap is not None and agreement_problems(stack_settings(stack), bootstrap) == []
+    renamed = stack_settings("dev", {"namePrefix": "acme", "existingResourceGroup": "rg-acme-dev"})
+    problems = agreement_problems(renamed, bootstrap_settings("dev") or pytest.fail("no bootstrap"))
+    assert [p.split(": ")[1] for p in problems] == ["namePrefix", "existingResourceGroup"]
+    assert "bootstrap/Pulumi.dev.yaml has 'rg-fndry-dev'" in problems[1]
