@@ -46,7 +46,7 @@ class AppCompute(pulumi.ComponentResource):
             location=place.location,
             kind="linux",
             reserved=True,  # Linux
-            sku={"name": compute.sku_name},
+            sku={"name": compute.sku_name, "capacity": compute.instances},
             tags=place.tags,
             opts=child,
         )

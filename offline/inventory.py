@@ -31,6 +31,8 @@ from policy.rules import (
 ENTRA_GROUP = "azuread:index/group:Group"
 ENTRA_GROUP_MEMBER = "azuread:index/groupMember:GroupMember"
 ENTRA_USER = "azuread:index/user:User"
+# An object id the program does not create: a person or a group named in the stack file (groups.*.members/owners).
+FROM_STACK_FILE = "a user or group named in the stack file"
 
 # The registrations the inventory accounts for, one entry each.
 GRANT_TYPES = (ROLE_ASSIGNMENT, PIM_ELIGIBILITY)
@@ -153,6 +155,10 @@ def _principal_index(rendering: Rendering) -> dict[str, PrincipalInfo]:
         r.state.get("clientId"): r.inputs.get("displayName", r.name) for r in rendering.of_type(ENTRA_APPLICATION)
     }
     index: dict[str, PrincipalInfo] = {}
+    if rendering.caller is not None:  # whoever runs `pulumi up`: the groups' owner when the pipeline deploys
+        caller = rendering.caller
+        kind = "service principal" if caller.graph_rights_owned_only else "administrator"
+        index[caller.object_id] = PrincipalInfo(kind, f"{caller.label}, {caller.object_id}", caller.object_id, "")
     for r in rendering.resources:
         state = r.state
         if r.type == USER_ASSIGNED_IDENTITY and isinstance(state.get("principalId"), str):
@@ -204,7 +210,10 @@ def _role(grant: Registration) -> tuple[str, str]:
 
 
 def _names(object_ids: Iterable[Any], index: Mapping[str, PrincipalInfo]) -> tuple[str, ...]:
-    return tuple(f"{index[oid].display_name} ({index[oid].kind})" if oid in index else str(oid) for oid in object_ids)
+    return tuple(
+        f"{index[oid].display_name} ({index[oid].kind})" if oid in index else f"{oid} ({FROM_STACK_FILE})"
+        for oid in object_ids
+    )
 
 
 def _list(value: Any) -> list[Any]:

@@ -41,7 +41,7 @@ from components.settings import ConfigError
 from offline import stackfile
 from offline.azure_rules import AzureRefusalError, check_global_names
 from offline.diff import diff_stacks, format_diff
-from offline.formats import as_markdown, as_text, write_csv
+from offline.formats import as_markdown, as_text, wrapped, write_csv
 from offline.rehearsal import Phase, Rehearsal, rehearse_change, rehearse_from
 from offline.render import (
     BOOTSTRAP_DIR,
@@ -54,7 +54,13 @@ from offline.render import (
     stack_names,
 )
 from offline.report import Environment, StackReport, build_report
-from offline.siblings import agreement_problems, bootstrap_settings, sibling_problems, stack_settings
+from offline.siblings import (
+    agreement_problems,
+    bootstrap_settings,
+    project_settings,
+    sibling_problems,
+    stack_settings,
+)
 
 FORMATS = ("table", "markdown", "json", "csv")
 
@@ -103,7 +109,7 @@ def render_environment(stack: str, today: date | None = None) -> Environment:
         if stack_file(stack, BOOTSTRAP_DIR).exists()
         else None
     )
-    return Environment(main, render_pim_phase(main, today), bootstrap)
+    return Environment(main, render_pim_phase(main, today), bootstrap, project_settings(stack, today))
 
 
 def _value(text: str) -> object:
@@ -154,7 +160,7 @@ def format_reports(reports: Sequence[StackReport], fmt: str) -> str:
         if fmt == "markdown":
             out += [f"## Stack `{report.stack}`", "", report.summary() + ".", "", *as_markdown(report.sections())]
         else:
-            out += [f"=== Stack {report.stack}: {report.summary()}", "", *as_text(report.sections())]
+            out += [*wrapped(f"=== Stack {report.stack}: {report.summary()}"), "", *as_text(report.sections())]
     return "\n".join(out)
 
 

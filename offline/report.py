@@ -3,15 +3,18 @@ rules hold, whether each identity can do its task, and what replacing each kind 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from offline.formats import Section
+from offline.formats import Section, as_written
 from offline.inventory import Inventory, build_inventory
-from offline.registrations import Rendering
+from offline.registrations import Registration, Rendering, direct_dependencies
 from offline.rehearsal import Rehearsal, ReplacementProfile, replacement_profile
 from offline.render import with_phases
+from offline.rights.catalogue import ENTRA_APPLICATION
 from offline.rights.check import RightsVerdict, bootstrap_verdict, environment_verdicts
+from offline.settings_view import ProjectSettings, settings_dict, settings_rows, settings_sections
 from policy.rules import Resource, Verdict, Violation, evaluate
 
 
@@ -22,6 +25,7 @@ class Environment:
     main: Rendering
     pim: Rendering | None = None
     bootstrap: Rendering | None = None
+    settings: tuple[ProjectSettings, ...] = ()  # each project's validated stack file, as the plan shows it
 
     @property
     def stack(self) -> str:
@@ -35,11 +39,24 @@ class Environment:
 
 @dataclass(frozen=True)
 class TreeNode:
+    """A resource in the tree, with what a reviewer checks of it: its name in Azure or Entra, where it lives and
+    its SKU; `inputs` as registered, secret inputs replaced (JSON output carries them)."""
+
     depth: int
     name: str
     type: str
     urn: str
     protect: bool
+    azure_name: str = "-"
+    resource_group: str = "-"
+    region: str = "-"
+    sku: str = "-"
+    inputs: dict[str, Any] = field(default_factory=dict, compare=False)
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{'  ' * self.depth}{self.name}{' (protected)' if self.protect else ''}"
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,7 @@ class StackReport:
     rights: tuple[RightsVerdict, ...] = ()
     replacements: tuple[ReplacementProfile, ...] = ()
     rehearsals: tuple[Rehearsal, ...] = field(default_factory=tuple)
+    settings: tuple[ProjectSettings, ...] = ()
 
     @property
     def violations(self) -> list[Violation]:
@@ -70,6 +88,7 @@ class StackReport:
             "stack": self.stack,
             "resourceCount": len(self.tree),
             "resources": [asdict(node) for node in self.tree],
+            "settings": settings_dict(self.settings),
             "warnings": list(self.warnings),
             "inventory": self.inventory.to_dict(),
             "policies": [
@@ -106,7 +125,14 @@ class StackReport:
         inventory = self.inventory
         sections = [Section("Warnings", lines=self.warnings)] if self.warnings else []
         sections += [
-            Section("Resources", lines=tuple(self.tree_lines()), preformatted=True),
+            Section(
+                "Resources",
+                ("Resource", "Type", "Name in Azure / Entra", "Resource group", "Region", "SKU"),
+                tuple(
+                    (n.label, short_type(n.type), n.azure_name, n.resource_group, n.region, n.sku) for n in self.tree
+                ),
+            ),
+            *settings_sections(self.settings),
             Section(
                 "Access inventory",
                 ("Principal", "Kind", "Role", "Role GUID", "Scope", "Access"),
@@ -182,9 +208,6 @@ class StackReport:
             )
         return sections
 
-    def tree_lines(self) -> list[str]:
-        return [f"{'  ' * n.depth}{n.name}  [{n.type}]{'  (protected)' if n.protect else ''}" for n in self.tree]
-
     def csv_rows(self) -> list[dict[str, str]]:
         s = self.stack
         rows = [
@@ -193,10 +216,16 @@ class StackReport:
                 "section": "resource",
                 "name": n.name,
                 "kind": n.type,
-                "detail": f"depth {n.depth}",
+                "scope": n.resource_group,
+                "detail": f"depth {n.depth}; name {n.azure_name}; region {n.region}; sku {n.sku}"
+                + ("; protected" if n.protect else ""),
                 "urn": n.urn,
             }
             for n in self.tree
+        ]
+        rows += [
+            {"stack": s, "section": f"setting {project}", "name": key, "kind": origin, "detail": value}
+            for project, key, value, origin in settings_rows(self.settings)
         ]
         rows += [{"stack": s, "section": "warning", "detail": w} for w in self.warnings]
         rows += [
@@ -282,6 +311,68 @@ class StackReport:
         return rows
 
 
+ENTRA = "Entra ID (the tenant)"
+SECRET = "(secret)"
+_RESOURCE_GROUP = re.compile(r"/resourceGroups/([^/]+)", re.IGNORECASE)
+
+
+def short_type(token: str) -> str:
+    """`azure-native:cognitiveservices:Account` -> `cognitiveservices:Account`, `azuread:index/group:Group` ->
+    `azuread:Group`, a component's token -> its class."""
+    package, _, rest = token.partition(":")
+    module, _, kind = rest.partition(":")
+    if package == "azure-native":
+        return f"{module}:{kind}"
+    return f"{package}:{kind}" if package == "azuread" else kind
+
+
+def sku_of(inputs: dict[str, Any]) -> str:
+    """The SKU as Azure names it (and its capacity: tokens per minute in thousands, PTUs, or instances)."""
+    properties = inputs.get("properties")
+    sku = inputs.get("sku") or (properties.get("sku") if isinstance(properties, dict) else None)
+    if isinstance(sku, str):
+        return sku
+    if not isinstance(sku, dict) or not sku.get("name"):
+        return "-"
+    parts = [str(sku["name"])]
+    if sku.get("tier"):
+        parts.append(f"tier {sku['tier']}")
+    if sku.get("capacity") is not None:
+        parts.append(f"capacity {as_written(sku['capacity'])}")
+    return ", ".join(parts)
+
+
+def public_inputs(resource: Registration) -> dict[str, Any]:
+    return {key: SECRET if key in resource.secret_inputs else value for key, value in resource.inputs.items()}
+
+
+def _node(resource: Registration, depth: int, application_names: dict[str, str]) -> TreeNode:
+    where: dict[str, str] = {}
+    if resource.type.startswith("azuread:"):
+        # A service principal has no name of its own: Entra shows its application's.
+        own = resource.inputs.get("displayName") or application_names.get(str(resource.inputs.get("clientId")))
+        name = own or resource.state.get("displayName") or resource.id
+        where = {"azure_name": str(name), "resource_group": ENTRA}
+    elif resource.custom:
+        group = _RESOURCE_GROUP.search(resource.id)
+        where = {
+            "azure_name": resource.id.rstrip("/").rsplit("/", 1)[-1] or "-",
+            "resource_group": group.group(1) if group else "-",
+            "region": str(resource.inputs.get("location") or "-"),
+            "sku": sku_of(resource.inputs),
+        }
+    return TreeNode(
+        depth,
+        resource.name,
+        resource.type,
+        resource.urn,
+        resource.protect,
+        **where,
+        inputs=public_inputs(resource) if resource.custom else {},
+        depends_on=tuple(sorted(direct_dependencies(resource))),
+    )
+
+
 def resource_tree(rendering: Rendering) -> tuple[TreeNode, ...]:
     """Depth-first, each component followed by its children (sorted by name, so the output is stable)."""
     urns = {r.urn for r in rendering.resources}
@@ -293,9 +384,14 @@ def resource_tree(rendering: Rendering) -> tuple[TreeNode, ...]:
         else:
             roots.append(r)
     nodes: list[TreeNode] = []
+    application_names = {
+        str(r.state.get("clientId")): str(r.inputs.get("displayName"))
+        for r in rendering.resources
+        if r.type == ENTRA_APPLICATION and r.inputs.get("displayName")
+    }
 
     def walk(resource: Any, depth: int) -> None:
-        nodes.append(TreeNode(depth, resource.name, resource.type, resource.urn, resource.protect))
+        nodes.append(_node(resource, depth, application_names))
         for child in sorted(children.get(resource.urn, []), key=lambda c: c.name):
             walk(child, depth + 1)
 
@@ -326,4 +422,5 @@ def build_report(environment: Environment, rehearsals: tuple[Rehearsal, ...] = (
         rights=tuple(rights),
         replacements=replacement_profile(with_phases(combined, environment.bootstrap)),
         rehearsals=rehearsals,
+        settings=environment.settings,
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import inspect
 import itertools
 import json
@@ -88,7 +89,8 @@ def _clean(node: Any) -> Any:
     return node
 
 
-def _field_docs(model: type[BaseModel]) -> dict[str, str]:
+@functools.cache
+def field_docs(model: type[BaseModel]) -> dict[str, str]:
     """Field name -> the docstring written under the field, in `model` and the models it extends."""
     docs: dict[str, str] = {}
     for cls in reversed(model.__mro__):
@@ -123,7 +125,7 @@ def model_schema(program: Program) -> dict[str, Any]:
     schema = _clean(program.model.model_json_schema(by_alias=True, ref_template="#/$defs/{model}"))
     for cls in _nested_models(program.model):
         node = schema if cls is program.model else schema.get("$defs", {}).get(cls.__name__, {})
-        for name, doc in _field_docs(cls).items():
+        for name, doc in field_docs(cls).items():
             alias = cls.model_fields[name].alias or name
             if alias in node.get("properties", {}):
                 node["properties"][alias]["description"] = doc

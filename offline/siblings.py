@@ -28,7 +28,9 @@ from bootstrap.settings import BootstrapSettings
 from components.settings import PROJECT, Settings, parse_settings
 from components.settings.base import problem
 from components.settings.loading import parse
-from offline.render import BOOTSTRAP_DIR, stack_config, stack_file
+from offline.render import BOOTSTRAP_DIR, PIM_DIR, PIM_PROJECT, stack_config, stack_file
+from offline.settings_view import ProjectSettings
+from pim.settings import PimSettings
 
 # What a rule compares: a stack's settings -> (key, value) pairs; equal or overlapping values clash.
 Values = Callable[[Settings], Iterable[tuple[str, str]]]
@@ -112,6 +114,26 @@ def bootstrap_settings(stack: str, today: date | None = None) -> BootstrapSettin
         return None
     config = stack_config(stack, BOOTSTRAP_DIR)
     return parse(BootstrapSettings, BOOTSTRAP_PROJECT, config, stack, today)[0]
+
+
+def pim_settings(stack: str, today: date | None = None) -> PimSettings | None:
+    """The validated settings of the stack's PIM stack file, or None without one (only prod-tier stacks)."""
+    if not stack_file(stack, PIM_DIR).exists():
+        return None
+    return parse(PimSettings, PIM_PROJECT, stack_config(stack, PIM_DIR), stack, today)[0]
+
+
+def project_settings(stack: str, today: date | None = None) -> tuple[ProjectSettings, ...]:
+    """Each project's settings for the stack, as the plan shows them: the main program, its bootstrap and its PIM
+    phase (those that have a stack file)."""
+    found: list[ProjectSettings] = [ProjectSettings(PROJECT, stack_settings(stack, today=today))]
+    for project, settings in (
+        (BOOTSTRAP_PROJECT, bootstrap_settings(stack, today)),
+        (PIM_PROJECT, pim_settings(stack, today)),
+    ):
+        if settings is not None:
+            found.append(ProjectSettings(project, settings))
+    return tuple(found)
 
 
 def agreement_problems(main: Settings, bootstrap: BootstrapSettings) -> list[str]:

@@ -27,7 +27,7 @@ from offline.render import (
     stack_files,
 )
 from offline.report import Environment
-from offline.siblings import stack_settings
+from offline.siblings import project_settings, stack_settings
 
 EXAMPLES = Path(__file__).resolve().parent / "examples" / "stacks"
 # The example stacks most tests use; the examples also hold `sandbox`, a fourth stack (another instance of dev).
@@ -41,6 +41,12 @@ CATALOGUE_CHECKED = date(2026, 11, 28)
 def as_of_catalogue_check() -> Iterator[None]:
     with clock.pinned(CATALOGUE_CHECKED):
         yield
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plan output as in a CI log, whatever terminal runs the tests (tests of wrapping give their own width)."""
+    monkeypatch.setenv("COLUMNS", "200")
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +80,8 @@ def environments(rendered: dict[str, Rendering], bootstrapped: dict[str, Renderi
     """Each stack with its PIM phase (prod: the eligibility) and its bootstrap, as the plan renders it."""
     with stack_files(EXAMPLES):
         return {
-            stack: Environment(main, render_pim_phase(main), bootstrapped[stack]) for stack, main in rendered.items()
+            stack: Environment(main, render_pim_phase(main), bootstrapped[stack], project_settings(stack))
+            for stack, main in rendered.items()
         }
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from offline.inventory import build_inventory, readable_scope
+from offline.inventory import FROM_STACK_FILE, build_inventory, readable_scope
 from offline.render import Rendering, render
 from offline.report import Environment
+from offline.siblings import stack_settings
 from tests.synthetic import (
     ADMINISTRATOR,
     FOUNDRY_ACCOUNT_OWNER,
@@ -114,8 +115,17 @@ def test_principal_ids_match_the_declaring_resources_state(synthetic: Rendering)
 def test_groups_list_members_and_owners(synthetic: Rendering) -> None:
     (group,) = build_inventory(synthetic).groups
     assert group.display_name == "grp-syn-dev-developers" and group.security_enabled
-    assert group.members == (PERSON, "id-syn-dev-app (user-assigned managed identity)")
-    assert group.owners == (OWNER,)
+    # Object ids the program does not create are said to come from the stack file, never shown bare.
+    assert group.members == (f"{PERSON} ({FROM_STACK_FILE})", "id-syn-dev-app (user-assigned managed identity)")
+    assert group.owners == (f"{OWNER} ({FROM_STACK_FILE})",)
+
+
+def test_the_deploying_principal_is_named_as_such(environments: dict[str, Environment]) -> None:
+    for stack, environment in environments.items():
+        deployer = stack_settings(stack).deployer_object_id
+        assert deployer is not None, stack
+        owners = {owner for group in build_inventory(environment.combined).groups for owner in group.owners}
+        assert owners == {f"the pipeline deployer, {deployer} (service principal)"}, stack
 
 
 def test_federated_credentials_name_their_identity(synthetic: Rendering) -> None:

@@ -59,6 +59,12 @@ class ConfigModel(BaseModel):
         extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, validate_default=True
     )
 
+    def derived_values(self) -> dict[str, Any]:
+        """What the program uses for keys left unset that it computes from other keys, by the key's path as a
+        stack file writes it (list entries by name: `modelDeployments[router].capacity`); the offline plan shows
+        these as derived values."""
+        return {}
+
 
 # -- what a problem looks like ----------------------------------------------------------------------------------
 def describe(value: object, hidden: bool = False) -> str:

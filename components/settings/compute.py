@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from components.settings.base import ByEnvironment, ConfigModel, Flag, Pattern, filled_in
+from pydantic import ValidationInfo, field_validator
 
+from components.settings.base import ByEnvironment, ConfigModel, Flag, Number, Pattern, filled_in, refuse
+
+# The most instances (workers) a plan of each tier may run, by the SKU's first letter (App Service limits).
+MAX_INSTANCES = {"B": 3, "S": 10, "P": 30}
 # Linux App Service plan SKUs that support VNet integration (needed for private mode).
 AppServiceSku = Literal["B1", "B2", "B3", "S1", "S2", "S3", "P0v3", "P1v3", "P2v3", "P3v3", "P1mv3", "P2mv3"]
 
@@ -19,3 +23,13 @@ class ComputeConfig(ConfigModel):
         str, Pattern(r"[A-Z]+\|[0-9][0-9.]*(-lts)?", 3, 40, "a Linux runtime stack like 'PYTHON|3.12'")
     ] = "PYTHON|3.12"
     """The web app's Linux runtime stack."""
+    instances: Annotated[int, Number(1, 30)] = 1
+    """Instances (workers) the plan runs the app on: Basic plans allow up to 3, Standard 10, Premium v3 30."""
+
+    @field_validator("instances", mode="after")
+    @classmethod
+    def _within_tier(cls, instances: int, info: ValidationInfo) -> int:
+        sku = info.data.get("sku_name")
+        if isinstance(sku, str) and instances > MAX_INSTANCES[sku[0]]:
+            refuse(f"allowed with skuName {sku}: from 1 to {MAX_INSTANCES[sku[0]]} (that tier's most instances)")
+        return instances

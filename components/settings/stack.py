@@ -135,7 +135,8 @@ class Settings(core.NamedEnvironment):
     model_capacity: Annotated[model_keys.Capacity, ByEnvironment(10, 10, 50)] = filled_in()
     """Capacity of a deployment that does not set its own (thousands of tokens per minute, or PTUs)."""
     model_deployments: model_keys.Deployments = filled_in()
-    """The model deployments (a list replaces the default router and specialist)."""
+    """The model deployments, made one after another in this order (a list replaces the default router and
+    specialist)."""
     guardrails: model_keys.GuardrailConfig = empty_section()
     """The content filter applied to every deployment."""
     connection_resource_groups: tuple[ConnectionGroup, ...] = ()
@@ -236,6 +237,14 @@ class Settings(core.NamedEnvironment):
     def placement(self) -> Placement:
         where = (self.environment, self.instance, self.name_prefix, self.location, self.resource_group_name)
         return Placement(*where, self.resource_tags, self.protect_stateful_resources)
+
+    def derived_values(self) -> dict[str, Any]:
+        derived: dict[str, Any] = {"customSubdomain": self.account_name, "keyVault.name": self.key_vault_name}
+        derived |= {f"modelDeployments[{d.name}].capacity": d.capacity for d in self.models.deployments}
+        if self.network is not None and self.network.creates_vnet:
+            prefixes = self.network.prefixes.model_dump(by_alias=True)
+            derived |= {f"network.subnets.{use}": prefix for use, prefix in prefixes.items() if prefix}
+        return derived
 
     @property
     def models(self) -> ModelSettings:

@@ -1,0 +1,285 @@
+"""What a reviewer signs off from the plan: every resource's name in Azure, group, region and SKU; the settings
+that matter (models in the order they are deployed, guardrails, address ranges, the PIM window, retention,
+instance counts) read from the settings models; the deploying principal named; JSON with every input (no secret);
+tables that wrap to the terminal and never cut a value."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from components.settings.base import ConfigModel
+from offline import plan
+from offline.formats import as_written, text_table
+from offline.registrations import Rendering
+from offline.report import ENTRA, SECRET, Environment
+from offline.settings_view import FROM_DEFAULT, FROM_FILE, FROM_PROGRAM, ProjectSettings, read, settings_sections
+from offline.siblings import stack_settings
+
+STACKS = ("dev", "staging", "prod")
+DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
+
+
+@pytest.fixture
+def cached_render(monkeypatch: pytest.MonkeyPatch, environments: dict[str, Environment]) -> None:
+    monkeypatch.setattr(plan, "render_environment", lambda stack, today=None: environments[stack])
+    monkeypatch.setattr(plan, "known_stacks", lambda: list(environments))
+
+
+def plan_output(capsys: pytest.CaptureFixture[str], stack: str, fmt: str) -> str:
+    assert plan.main(["--stack", stack, "--format", fmt]) == 0
+    return capsys.readouterr().out
+
+
+def json_report(capsys: pytest.CaptureFixture[str], stack: str) -> dict[str, Any]:
+    (document,) = json.loads(plan_output(capsys, stack, "json"))["stacks"]
+    return document
+
+
+def deployment_chain(rendering: Rendering) -> list[str]:
+    """The deployments in the order Azure receives them: each waits for every one before it."""
+    deployments = rendering.of_type(DEPLOYMENT)
+    waits = {
+        d.inputs["deploymentName"]: sum(rendering.waits_for(d, other) for other in deployments) for d in deployments
+    }
+    assert sorted(waits.values()) == list(range(len(deployments))), "deployments must form one chain"
+    return sorted(waits, key=waits.__getitem__)
+
+
+# -- resources -----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_azure_resource_shows_its_name_group_region_and_sku(
+    cached_render: None, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment], stack: str
+) -> None:
+    settings = stack_settings(stack)
+    resources = {r["urn"]: r for r in json_report(capsys, stack)["resources"]}
+    combined = environments[stack].combined
+    for registration in combined.resources:
+        shown = resources[registration.urn]
+        if registration.type.startswith("azure-native:"):
+            assert shown["azure_name"] == registration.id.rsplit("/", 1)[-1], registration.name
+            assert shown["resource_group"] == settings.resource_group_name, registration.name
+            if "location" in registration.inputs:
+                assert shown["region"] == registration.inputs["location"], registration.name
+        elif registration.type.startswith("azuread:"):
+            assert shown["resource_group"] == ENTRA
+    account = next(r for r in resources.values() if r["type"] == "azure-native:cognitiveservices:Account")
+    assert (account["azure_name"], account["region"]) == (settings.account_name, settings.location)
+    vault = next(r for r in resources.values() if r["type"] == "azure-native:keyvault:Vault")
+    assert (vault["azure_name"], vault["sku"]) == (settings.key_vault_name, settings.key_vault.sku)
+    for deployment in settings.models.deployments:
+        row = next(r for r in resources.values() if r["type"] == DEPLOYMENT and r["azure_name"] == deployment.name)
+        assert row["sku"] == f"{deployment.sku}, capacity {deployment.capacity}"
+    plan_row = next(r for r in resources.values() if r["type"] == "azure-native:web:AppServicePlan")
+    assert plan_row["sku"] == f"{settings.compute.sku_name}, capacity {settings.compute.instances}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_json_carries_every_input_and_no_secret(
+    cached_render: None, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment], stack: str
+) -> None:
+    resources = {r["urn"]: r for r in json_report(capsys, stack)["resources"]}
+    secret_seen = 0
+    for registration in environments[stack].combined.resources:
+        if not registration.custom:
+            continue
+        shown = resources[registration.urn]["inputs"]
+        assert shown.keys() == registration.inputs.keys(), registration.name
+        for key, value in registration.inputs.items():
+            if key in registration.secret_inputs:
+                secret_seen += 1
+                assert shown[key] == SECRET and json.dumps(value) not in json.dumps(shown)
+            else:
+                assert shown[key] == value, (registration.name, key)
+    # The App Insights connections' properties hold the connection string: a secret in every stack.
+    assert secret_seen >= len(stack_settings(stack).projects)
+
+
+def test_resource_table_shows_the_names_a_reviewer_looks_up(
+    cached_render: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = plan_output(capsys, "prod", "table")
+    settings = stack_settings("prod")
+    row = next(line for line in out.splitlines() if settings.key_vault_name in line and "keyvault:Vault" in line)
+    assert "(protected)" in row and settings.resource_group_name in row and settings.location in row
+    assert "| Resource | Type | Name in Azure / Entra | Resource group | Region | SKU |" in plan_output(
+        capsys, "prod", "markdown"
+    )
+
+
+# -- settings -------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("stack", STACKS)
+def test_models_are_listed_in_the_order_they_are_deployed(
+    cached_render: None, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment], stack: str
+) -> None:
+    document = json_report(capsys, stack)["settings"]["foundry-platform"]
+    (models,) = [entry["entries"] for entry in document["lists"] if entry["key"] == "modelDeployments"]
+    assert [m["name"] for m in models] == deployment_chain(environments[stack].main)
+    for shown, deployment in zip(models, stack_settings(stack).models.deployments, strict=True):
+        assert shown["model.name"] == deployment.model.name and shown["model.version"] == deployment.model.version
+        assert shown["sku"] == deployment.sku and shown["capacity"] == str(deployment.capacity)
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "json", "csv"])
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_setting_a_reviewer_checks_is_in_every_format(
+    cached_render: None, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment], stack: str, fmt: str
+) -> None:
+    out = plan_output(capsys, stack, fmt)
+    settings = stack_settings(stack)
+    expected: dict[str, str] = {
+        "logRetentionDays": str(settings.log_retention_days),
+        "keyVault.softDeleteRetentionDays": str(settings.key_vault.soft_delete_retention_days),
+        "compute.instances": str(settings.compute.instances),
+        "guardrails.hate.prompt": settings.guardrails.hate.prompt,
+        "guardrails.jailbreak": "true" if settings.guardrails.jailbreak else "false",
+        "guardrails.blocklists": "(none)",
+        "networkAccess": settings.network_access,
+    }
+    if settings.network is not None:
+        expected["network.addressSpace"] = ", ".join(settings.network.address_space)
+        expected["network.subnets.privateEndpoint"] = settings.network.subnet_prefix("privateEndpoint")
+    bootstrap = next(p.settings for p in environments[stack].settings if p.project == "foundry-platform-bootstrap")
+    expected["stateRetentionDays"] = str(bootstrap.model_dump()["state_retention_days"])
+    pim = next((p.settings for p in environments[stack].settings if p.project == "foundry-platform-pim"), None)
+    if pim is not None:
+        window = pim.model_dump(by_alias=True, mode="json")["platformAdminEligibility"]
+        expected["platformAdminEligibility.startsOn"] = window["startsOn"]
+        expected["platformAdminEligibility.expiresOn"] = window["expiresOn"]
+    assert (pim is not None) == (stack == "prod")
+    if fmt == "json":
+        document = json.loads(out)["stacks"][0]["settings"]
+        shown = {k["key"]: k["value"] for project in document.values() for k in project["keys"]}
+    elif fmt == "csv":
+        rows = csv.DictReader(io.StringIO(out))
+        shown = {row["name"]: row["detail"] for row in rows if row["section"].startswith("setting ")}
+    else:
+        cell = r"\s*\|\s*" if fmt == "markdown" else r"\s{2,}"
+        shown = {
+            key: value
+            for key, value in expected.items()
+            if re.search(rf"(?m)^(\|\s*)?{re.escape(key)}{cell}{re.escape(value)}{cell}", out)
+        }
+    assert {key: shown.get(key) for key in expected} == expected
+    for model in settings.models.deployments:
+        assert model.model.version in out and model.model.name in out
+
+
+def test_each_value_says_where_it_came_from() -> None:
+    settings = stack_settings("prod")
+    origins = {s.key: s.origin for s in read(settings)[0]}
+    assert origins["namePrefix"] == FROM_FILE  # written in the example's stack file
+    assert origins["logRetentionDays"] == FROM_DEFAULT  # prod's default, not written
+    assert origins["keyVault.name"] == FROM_PROGRAM  # made from the prefix, the stack and the region
+    values = {s.key: s.value for s in read(settings)[0]}
+    assert values["keyVault.name"] == settings.key_vault_name
+    assert values["network.subnets.appIntegration"] == settings.network.subnet_prefix("appIntegration")  # type: ignore[union-attr]
+
+
+def test_blocklists_and_thresholds_as_configured() -> None:
+    settings = stack_settings(
+        "dev",
+        overrides={
+            "guardrails": {
+                "hate": {"prompt": "Low", "completion": "High"},
+                "blocklists": [
+                    {"name": "competitors", "items": ["acme", {"pattern": "contoso\\s+ltd", "isRegex": True}]}
+                ],
+            }
+        },
+    )
+    scalars, lists = read(settings)
+    values = {s.key: (s.value, s.origin) for s in scalars}
+    assert values["guardrails.hate.prompt"] == ("Low", FROM_FILE)
+    assert values["guardrails.hate.completion"] == ("High", FROM_FILE)
+    assert values["guardrails.violence.prompt"] == ("Medium", FROM_DEFAULT)
+    (blocklists,) = [found for found in lists if found.key == "guardrails.blocklists"]
+    assert blocklists.columns == ("name", "description", "items")
+    assert blocklists.rows == (
+        ("competitors", "", '{"pattern": "acme", "isRegex": false}, {"pattern": "contoso\\\\s+ltd", "isRegex": true}'),
+    )
+
+
+def test_a_key_added_to_a_model_shows_up_without_a_change_to_the_plan() -> None:
+    class Limits(ConfigModel):
+        burst: int = 3
+
+    class Entry(ConfigModel):
+        name: str
+        weight: float = 1.0
+
+    class Future(ConfigModel):
+        new_switch: bool = False
+        limits: Limits = Limits()
+        entries: tuple[Entry, ...] = ()
+
+    future = Future.model_validate({"newSwitch": True, "entries": [{"name": "a", "weight": 2}, {"name": "b"}]})
+    (section, entries) = settings_sections([ProjectSettings("future", future)])
+    assert section.rows == (("newSwitch", "true", FROM_FILE), ("limits.burst", "3", FROM_DEFAULT))
+    assert entries.headers == ("name", "weight") and entries.rows == (("a", "2"), ("b", "1"))
+
+
+def test_values_read_as_written() -> None:
+    class Nested(BaseModel):
+        pattern: str
+        is_regex: bool
+
+    assert [as_written(v) for v in (50.0, 0.5, True, None, [], ("a", "b"), {"x": 1})] == [
+        "50",
+        "0.5",
+        "true",
+        "(not set)",
+        "(none)",
+        "a, b",
+        '{"x": 1}',
+    ]
+    assert as_written(Nested(pattern="p", is_regex=False)) == '{"pattern": "p", "is_regex": false}'
+
+
+# -- tables ---------------------------------------------------------------------------------------------------------
+def columns_of(table: str) -> list[slice]:
+    """Each column's character range, read from the table's rule of dashes."""
+    rule = next(line for line in table.splitlines() if set(line) <= {"-", " "} and "-" in line)
+    return [slice(m.start(), m.end()) for m in re.finditer(r"-+", rule)]
+
+
+def test_a_wide_table_wraps_to_the_width_and_keeps_every_character() -> None:
+    scope = "/subscriptions/0000/resourceGroups/rg-fndry-prod/providers/Microsoft.KeyVault/vaults/kv-fndry-prd-fd048b"
+    rows = [("    prod-vault-kv (protected)", "keyvault:Vault", scope), ("short", "x", "Foundry project agents")]
+    table = text_table(("Resource", "Type", "Scope"), rows, width=60)
+    lines = table.splitlines()
+    assert max(len(line) for line in lines) <= 60
+    spans = columns_of(table)
+    body = lines[lines.index(next(line for line in lines if line.startswith("-"))) + 1 :]
+    cells: list[list[str]] = [["" for _ in spans] for _ in rows]
+    row = -1
+    for line in body:
+        if line[spans[1]].strip():  # the Type column never wraps here: a row starts where it has text
+            row += 1
+        for index, span in enumerate(spans):
+            cells[row][index] += line[span].strip() + " "
+    rebuilt = [tuple("".join(cell.split()) for cell in rebuilt_row) for rebuilt_row in cells]
+    assert rebuilt == [tuple("".join(cell.split()) for cell in original) for original in rows]
+    assert lines[2].startswith("    prod-vault-kv") and lines[3].startswith("    ")  # the tree's indent carries over
+
+
+def test_a_table_that_fits_is_not_wrapped() -> None:
+    table = text_table(("Key", "Value"), [("logRetentionDays", "90")], width=200)
+    assert table.splitlines() == ["Key               Value", "----------------  -----", "logRetentionDays  90"]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_plan_fits_a_terminal(
+    cached_render: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))
+    out = plan_output(capsys, "prod", "table")
+    too_long = [line for line in out.splitlines() if len(line) > width]
+    assert too_long == []
+    assert "the pipeline deployer" in out
