@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from offline.render import Rendering, render
+from tests.config_checks import refused_config_problem
 
 WEB_APP = "azure-native:web:WebApp"
 
@@ -69,3 +70,20 @@ def test_public_mode_has_no_vnet_integration(rendered: dict[str, Rendering]) -> 
     web_app = rendered["dev"].one(WEB_APP)
     assert "virtualNetworkSubnetId" not in web_app.inputs
     assert web_app.input("siteConfig.vnetRouteAllEnabled") is False
+
+
+def test_the_plan_runs_the_configured_number_of_instances() -> None:
+    rendering = render("dev", overrides={"compute": {"skuName": "S1", "instances": 4}})
+    assert rendering.one("azure-native:web:AppServicePlan").inputs["sku"] == {"name": "S1", "capacity": 4}
+
+
+def test_more_instances_than_the_tier_allows_are_refused_before_anything_is_made() -> None:
+    # App Service limits: Basic plans scale to 3 instances, Standard to 10, Premium v3 to 30.
+    problem = refused_config_problem(
+        lambda: render("dev", overrides={"compute": {"skuName": "B1", "instances": 4}}), "compute.instances"
+    )
+    assert (
+        problem
+        == "compute.instances: 4 is not allowed; allowed with skuName B1: from 1 to 3 (that tier's most instances)"
+    )
+    render("dev", overrides={"compute": {"skuName": "P1v3", "instances": 30}})
