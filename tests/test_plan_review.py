@@ -18,7 +18,7 @@ from components.settings.base import ConfigModel
 from offline import plan
 from offline.formats import as_written, text_table
 from offline.registrations import Rendering
-from offline.report import ENTRA, SECRET, Environment
+from offline.report import ENTRA, SECRET, Environment, StackReport, build_report
 from offline.settings_view import FROM_DEFAULT, FROM_FILE, FROM_PROGRAM, ProjectSettings, read, settings_sections
 from offline.siblings import stack_settings
 
@@ -26,19 +26,19 @@ STACKS = ("dev", "staging", "prod")
 DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
 
 
-@pytest.fixture
-def cached_render(monkeypatch: pytest.MonkeyPatch, environments: dict[str, Environment]) -> None:
-    monkeypatch.setattr(plan, "render_environment", lambda stack, today=None: environments[stack])
-    monkeypatch.setattr(plan, "known_stacks", lambda: list(environments))
+@pytest.fixture(scope="module")
+def reports(environments: dict[str, Environment]) -> dict[str, StackReport]:
+    """Each example stack's report, built once: what `offline.plan --stack <stack>` prints (tests/test_plan.py runs
+    the command itself in every format)."""
+    return {stack: build_report(environment) for stack, environment in environments.items()}
 
 
-def plan_output(capsys: pytest.CaptureFixture[str], stack: str, fmt: str) -> str:
-    assert plan.main(["--stack", stack, "--format", fmt]) == 0
-    return capsys.readouterr().out
+def plan_output(reports: dict[str, StackReport], stack: str, fmt: str) -> str:
+    return plan.format_reports([reports[stack]], fmt)
 
 
-def json_report(capsys: pytest.CaptureFixture[str], stack: str) -> dict[str, Any]:
-    (document,) = json.loads(plan_output(capsys, stack, "json"))["stacks"]
+def json_report(reports: dict[str, StackReport], stack: str) -> dict[str, Any]:
+    (document,) = json.loads(plan_output(reports, stack, "json"))["stacks"]
     return document
 
 
@@ -55,10 +55,10 @@ def deployment_chain(rendering: Rendering) -> list[str]:
 # -- resources -----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_azure_resource_shows_its_name_group_region_and_sku(
-    cached_render: None, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment], stack: str
+    reports: dict[str, StackReport], environments: dict[str, Environment], stack: str
 ) -> None:
     settings = stack_settings(stack)
-    resources = {r["urn"]: r for r in json_report(capsys, stack)["resources"]}
+    resources = {r["urn"]: r for r in json_report(reports, stack)["resources"]}
     combined = environments[stack].combined
     for registration in combined.resources:
         shown = resources[registration.urn]
@@ -82,9 +82,9 @@ def test_every_azure_resource_shows_its_name_group_region_and_sku(
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_json_carries_every_input_and_no_secret(
-    cached_render: None, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment], stack: str
+    reports: dict[str, StackReport], environments: dict[str, Environment], stack: str
 ) -> None:
-    resources = {r["urn"]: r for r in json_report(capsys, stack)["resources"]}
+    resources = {r["urn"]: r for r in json_report(reports, stack)["resources"]}
     secret_seen = 0
     for registration in environments[stack].combined.resources:
         if not registration.custom:
@@ -101,24 +101,22 @@ def test_json_carries_every_input_and_no_secret(
     assert secret_seen >= len(stack_settings(stack).projects)
 
 
-def test_resource_table_shows_the_names_a_reviewer_looks_up(
-    cached_render: None, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = plan_output(capsys, "prod", "table")
+def test_resource_table_shows_the_names_a_reviewer_looks_up(reports: dict[str, StackReport]) -> None:
+    out = plan_output(reports, "prod", "table")
     settings = stack_settings("prod")
     row = next(line for line in out.splitlines() if settings.key_vault_name in line and "keyvault:Vault" in line)
     assert "(protected)" in row and settings.resource_group_name in row and settings.location in row
     assert "| Resource | Type | Name in Azure / Entra | Resource group | Region | SKU |" in plan_output(
-        capsys, "prod", "markdown"
+        reports, "prod", "markdown"
     )
 
 
 # -- settings -------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("stack", STACKS)
 def test_models_are_listed_in_the_order_they_are_deployed(
-    cached_render: None, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment], stack: str
+    reports: dict[str, StackReport], environments: dict[str, Environment], stack: str
 ) -> None:
-    document = json_report(capsys, stack)["settings"]["foundry-platform"]
+    document = json_report(reports, stack)["settings"]["foundry-platform"]
     (models,) = [entry["entries"] for entry in document["lists"] if entry["key"] == "modelDeployments"]
     assert [m["name"] for m in models] == deployment_chain(environments[stack].main)
     for shown, deployment in zip(models, stack_settings(stack).models.deployments, strict=True):
@@ -129,9 +127,9 @@ def test_models_are_listed_in_the_order_they_are_deployed(
 @pytest.mark.parametrize("fmt", ["table", "markdown", "json", "csv"])
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_setting_a_reviewer_checks_is_in_every_format(
-    cached_render: None, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment], stack: str, fmt: str
+    reports: dict[str, StackReport], environments: dict[str, Environment], stack: str, fmt: str
 ) -> None:
-    out = plan_output(capsys, stack, fmt)
+    out = plan_output(reports, stack, fmt)
     settings = stack_settings(stack)
     expected: dict[str, str] = {
         "logRetentionDays": str(settings.log_retention_days),
@@ -275,11 +273,9 @@ def test_a_table_that_fits_is_not_wrapped() -> None:
 
 
 @pytest.mark.parametrize("width", [80, 120])
-def test_the_plan_fits_a_terminal(
-    cached_render: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, width: int
-) -> None:
+def test_the_plan_fits_a_terminal(reports: dict[str, StackReport], monkeypatch: pytest.MonkeyPatch, width: int) -> None:
     monkeypatch.setenv("COLUMNS", str(width))
-    out = plan_output(capsys, "prod", "table")
+    out = plan_output(reports, "prod", "table")
     too_long = [line for line in out.splitlines() if len(line) > width]
     assert too_long == []
     assert "the pipeline deployer" in out
