@@ -23,6 +23,7 @@ from offline.schema import field_docs
 FROM_FILE = "stack file"
 FROM_DEFAULT = "default"
 FROM_PROGRAM = "derived"
+NOT_SET = "(not set)"  # an optional key left out, which the program does not fill in
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def read(settings: ConfigModel) -> tuple[list[Setting], list[SettingList]]:
     def effective(path: str, value: Any, origin: str) -> tuple[str, str]:
         if value is None and path in derived:
             return as_written(derived[path]), FROM_PROGRAM
-        return as_written(value), origin
+        return (NOT_SET if value is None else as_written(value)), origin
 
     scalars: list[Setting] = []
     lists: list[SettingList] = []
