@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
 
 from components import naming
+from components.settings.access import GitHubConfig
 from components.settings.base import GroupId, Number, Pattern, context, derived, filled_in, refuse, report
 from components.settings.core import KeyVaultName, NamedEnvironment, Protection, ResourceGroupName, own_environment_only
 from components.settings.loading import load
@@ -32,10 +33,15 @@ OwnGroup = Annotated[ResourceGroupName, AfterValidator(own_environment_only)]
 class BootstrapSettings(NamedEnvironment):
     """One environment's delivery foundation: the deployer, the state backend and its encryption key."""
 
+    github: GitHubConfig
+    """The platform repository, whose workflows run `pulumi up` and `pulumi preview`: the deployer trusts its
+    GitHub environment named after the stack, the preview reader its pull requests. Not the application repository
+    (the main stack's `github`), whose workflows deploy agents."""
+
     resource_group_name: OwnGroup = derived()
-    """The environment's resource group, where the main program deploys; default `rg-<prefix>-<environment>`."""
+    """The environment's resource group, where the main program deploys; default `rg-<prefix>-<stack>`."""
     delivery_resource_group_name: OwnGroup = derived()
-    """The state account's and secrets vault's group; default `rg-<prefix>-<environment>-delivery`."""
+    """The state account's and secrets vault's group; default `rg-<prefix>-<stack>-delivery`."""
     state_storage_account: Annotated[str, Pattern(r"[a-z0-9]+", 3, 24, "lowercase letters and digits")] = derived()
     """The state backend's storage account (globally unique); default `st<prefix><env code><hash>`."""
     state_container: Container = "pulumi-state"

@@ -413,6 +413,11 @@ def build_report(environment: Environment, rehearsals: tuple[Rehearsal, ...] = (
         rights.append(bootstrap_verdict(environment.bootstrap))
     else:
         warnings.append("rights not checked: no bootstrap stack file defines this environment's deployer")
+    if environment.pim is None and environment.main.exports.get("environment") == "prod":
+        warnings.append(
+            f"no pim/Pulumi.{environment.stack}.yaml: in prod nobody holds Foundry Account Owner standing, and without "
+            "the PIM phase the platform admins are not eligible for it either"
+        )
     return StackReport(
         stack=environment.stack,
         tree=resource_tree(combined),

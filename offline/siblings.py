@@ -138,7 +138,8 @@ def project_settings(stack: str, today: date | None = None) -> tuple[ProjectSett
 
 def agreement_problems(main: Settings, bootstrap: BootstrapSettings) -> list[str]:
     """Where a stack and its bootstrap (the two stack files of one name an adopter edits) disagree: the bootstrap
-    makes the resource group and the deployer the main program deploys with."""
+    makes the resource group and the deployer the main program deploys with; and where they agree but may not
+    (the same GitHub repository for the agents' pipeline and the platform's)."""
     stack = main.instance
     pairs = (
         ("environment", main.environment, bootstrap.environment, "the same environment"),
@@ -151,8 +152,23 @@ def agreement_problems(main: Settings, bootstrap: BootstrapSettings) -> list[str
             "the bootstrap's resourceGroupName, the group its deployer may deploy into",
         ),
     )
-    return [
+    found = [
         f"stack {stack}: " + problem(key, mine, f"bootstrap/Pulumi.{stack}.yaml has {theirs!r}: {why}")
         for key, mine, theirs, why in pairs
         if mine != theirs
     ]
+    application, platform = (f"{g.owner}/{g.repository}".lower() for g in (main.github, bootstrap.github))
+    if application == platform:
+        # Both identities would trust repo:<owner>/<repo>:environment:<stack>: a job that deploys agents could sign
+        # in as the deployer, which may change the whole environment.
+        found.append(
+            f"stack {stack}: "
+            + problem(
+                "github",
+                application,
+                f"bootstrap/Pulumi.{stack}.yaml names the same repository: the application repository (whose "
+                "workflows deploy agents) and the platform repository (whose workflows run pulumi up) must differ, "
+                "or the agents' workflows could sign in as the deployer",
+            )
+        )
+    return found

@@ -1,6 +1,8 @@
 """The adoption check: a team's first edits keep the invariant tests green, and a security regression still fails them.
 
-    venv/bin/python -m tests.adoption      # `.ci/run` runs it; about a minute, so not part of the test suite
+    venv/bin/python -m tests.adoption         # `.ci/run` runs it; about 20 s, so not part of the test suite
+    venv/bin/python -m tests.adoption --all   # also the example tests on the adopted copy (about a minute): they
+                                              # read tests/examples/stacks, so the adopter's edits leave them green
 
 On a clean copy of the project (the files git tracks) it applies the edits every adopting team makes first, runs
 `pytest tests/invariants` (must pass), then seeds a named regression into the program and runs it again (must
@@ -84,8 +86,10 @@ def copy_project(target: Path) -> Path:
     return target
 
 
-def invariants(project: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pytest", "tests/invariants", "-q", "-p", "no:cacheprovider", "-o", "addopts="]
+def invariants(project: Path, everything: bool = False) -> subprocess.CompletedProcess[str]:
+    """The invariant tests (or, `everything`, the whole suite on both cores) run on the copy."""
+    where, options = ("tests", "addopts=-n auto") if everything else ("tests/invariants", "addopts=")
+    command = [sys.executable, "-m", "pytest", where, "-q", "-p", "no:cacheprovider", "-o", options]
     return subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
 
 
@@ -94,12 +98,14 @@ def _summary(run: subprocess.CompletedProcess[str]) -> str:
     return lines[-1].strip() if lines else "no result"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    everything = "--all" in (sys.argv[1:] if argv is None else argv)
     with tempfile.TemporaryDirectory(prefix="adoption-") as folder:
         project = copy_project(Path(folder))
         adopt(project)
-        adopted = invariants(project)
-        print(f"adopted copy: invariant tests {'pass' if adopted.returncode == 0 else 'FAIL'}: {_summary(adopted)}")
+        adopted = invariants(project, everything)
+        kind = "every test" if everything else "invariant tests"
+        print(f"adopted copy: {kind} {'pass' if adopted.returncode == 0 else 'FAIL'}: {_summary(adopted)}")
         if adopted.returncode != 0:
             print(adopted.stdout[-4000:])
             return 1

@@ -49,12 +49,10 @@ def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
 
 
-@pytest.fixture(autouse=True)
-def example_stack_files(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Outside tests/invariants, every render reads the example stack files."""
-    if "invariants" in request.path.parts:
-        yield
-        return
+@pytest.fixture(scope="session", autouse=True)
+def example_stack_files() -> Iterator[None]:
+    """Every render reads the example stack files, unless a test says otherwise (tests/invariants reads the
+    project's): no example test can depend on the project's own stack files, whatever scope its fixtures have."""
     with stack_files(EXAMPLES):
         yield
 

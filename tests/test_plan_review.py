@@ -229,3 +229,15 @@ def test_the_plan_fits_a_terminal(reports: dict[str, StackReport], monkeypatch: 
     too_long = [line for line in out.splitlines() if len(line) > width]
     assert too_long == []
     assert "the pipeline deployer" in out
+
+
+def test_a_prod_tier_stack_without_its_pim_phase_is_warned_about(environments: dict[str, Environment]) -> None:
+    prod = environments["prod"]
+    assert not [w for w in build_report(prod).warnings if "pim/" in w]
+    without_pim = build_report(Environment(prod.main, None, prod.bootstrap))
+    assert [w for w in without_pim.warnings if "pim/" in w] == [
+        "no pim/Pulumi.prod.yaml: in prod nobody holds Foundry Account Owner standing, and without the PIM phase "
+        "the platform admins are not eligible for it either"
+    ]
+    dev = environments["dev"]
+    assert dev.pim is None and not [w for w in build_report(dev).warnings if "pim/" in w]

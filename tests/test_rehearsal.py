@@ -106,13 +106,22 @@ def test_changing_the_application_repository_updates_the_credential_in_place(ren
 
 
 def test_adding_a_project_only_creates(rendered: dict[str, Rendering]) -> None:
+    # The list replaces the default: the existing projects are written out in full, the new one by name.
+    existing = [p.model_dump(by_alias=True) for p in settings_of("dev").projects]
+    rehearsal = rehearse_change("dev", [("projects", [*existing, {"name": "research"}])], main=rendered["dev"])
+    assert set(steps_by_action(rehearsal)) == {"create"}
+    assert "dev-foundry-project-research" in steps_by_action(rehearsal)["create"]
+    assert rehearsal.blocked == ()
+
+
+def test_existing_projects_written_by_name_only_take_the_default_display_name(rendered: dict[str, Rendering]) -> None:
     projects = [{"name": p.name} for p in settings_of("dev").projects] + [{"name": "research"}]
     rehearsal = rehearse_change("dev", [("projects", projects)], main=rendered["dev"])
-    assert set(steps_by_action(rehearsal)) == {"create", "update"}
-    assert "dev-foundry-project-research" in steps_by_action(rehearsal)["create"]
-    # Display names and descriptions of the existing projects were defaults before and are now explicit: same values.
-    assert all(step.action == "create" or step.changed for step in rehearsal.steps)
-    assert rehearsal.blocked == ()
+    updated = {step.name: set(step.changed) for step in rehearsal.of("update")}
+    assert updated == {
+        f"dev-foundry-project-{p.name}": {"properties.displayName", "properties.description"}
+        for p in settings_of("dev").projects
+    }
 
 
 def test_a_new_prefix_in_dev_recreates_the_app_identity_and_opens_an_access_gap(rendered: dict[str, Rendering]) -> None:

@@ -29,13 +29,6 @@ SUBSCRIPTION = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}"
 FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"
 
 
-@pytest.fixture(scope="module")
-def bootstraps() -> dict[str, Rendering]:
-    return {
-        stack: render(stack, project_dir=BOOTSTRAP_DIR, project_name=BOOTSTRAP_PROJECT) for stack in ("dev", "prod")
-    }
-
-
 def run_main_program() -> None:
     runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
 
@@ -51,19 +44,19 @@ def missing(verdict: RightsVerdict) -> list[str]:
 
 @pytest.mark.parametrize("stack_name", ["dev", "prod"])
 def test_each_identity_can_do_its_task_on_the_real_stacks(
-    stack_name: str, rendered: dict[str, Rendering], bootstraps: dict[str, Rendering]
+    stack_name: str, rendered: dict[str, Rendering], bootstrapped: dict[str, Rendering]
 ) -> None:
     main = rendered[stack_name]
-    verdicts = environment_verdicts(main, bootstraps[stack_name], render_pim_phase(main))
+    verdicts = environment_verdicts(main, bootstrapped[stack_name], render_pim_phase(main))
     assert [(v.task, v.missing) for v in verdicts if not v.passed] == []
     tasks = [v.task for v in verdicts]
     assert tasks[:2] == [f"pulumi up --stack {stack_name}", f"pulumi preview --stack {stack_name}"]
     assert (f"pulumi up --stack {stack_name} (PIM phase)" in tasks) == (stack_name == "prod")
-    assert bootstrap_verdict(bootstraps[stack_name]).passed
+    assert bootstrap_verdict(bootstrapped[stack_name]).passed
 
 
 def test_the_deployer_may_not_create_a_pim_eligibility(
-    rendered: dict[str, Rendering], bootstraps: dict[str, Rendering]
+    rendered: dict[str, Rendering], bootstrapped: dict[str, Rendering]
 ) -> None:
     """The main program used to make prod's eligibility itself: its deployer has no roleEligibilityScheduleRequests."""
 
@@ -76,7 +69,7 @@ def test_the_deployer_may_not_create_a_pim_eligibility(
             scope=rendered["prod"].exports["accountId"],
         )
 
-    verdict = verdict_of(render("prod", program=program), bootstraps["prod"])
+    verdict = verdict_of(render("prod", program=program), bootstrapped["prod"])
     assert (
         missing(verdict)
         == [f"Microsoft.Authorization/roleEligibilityScheduleRequests/write on {rendered['prod'].exports['accountId']}"]
@@ -85,7 +78,7 @@ def test_the_deployer_may_not_create_a_pim_eligibility(
 
 
 def test_the_prod_deployer_may_not_make_a_standing_account_owner(
-    rendered: dict[str, Rendering], bootstraps: dict[str, Rendering]
+    rendered: dict[str, Rendering], bootstrapped: dict[str, Rendering]
 ) -> None:
     """Its RBAC Administrator grant carries a condition that leaves out Foundry Account Owner in prod."""
 
@@ -100,7 +93,7 @@ def test_the_prod_deployer_may_not_make_a_standing_account_owner(
             scope=rendered["prod"].exports["accountId"],
         )
 
-    verdict = verdict_of(render("prod", program=program), bootstraps["prod"])
+    verdict = verdict_of(render("prod", program=program), bootstrapped["prod"])
     account = rendered["prod"].exports["accountId"]
     assert [(m.resource, str(m.need)) for m in verdict.missing] == [
         ("standing-owner", f"Microsoft.Authorization/roleAssignments/write on {account}"),
@@ -116,13 +109,13 @@ def deployer_without(bootstrap: Rendering, owner: str, permission: str) -> Holde
 
 
 def test_group_owner_and_duplicate_lookups_need_directory_read(
-    rendered: dict[str, Rendering], bootstraps: dict[str, Rendering]
+    rendered: dict[str, Rendering], bootstrapped: dict[str, Rendering]
 ) -> None:
     """Group.Create and Application.ReadWrite.OwnedBy alone (the old grant) cannot resolve owners or list groups."""
     people = {"groups": {"developers": {"owners": ["6f1c2a4e-0d5b-4d0e-9a7c-2b9d8e1f3a10"]}}}
     main = render("dev", overrides=people)
     owner = main.caller.object_id if main.caller else None
-    holder = deployer_without(bootstraps["dev"], owner or "", "Directory.Read.All")
+    holder = deployer_without(bootstrapped["dev"], owner or "", "Directory.Read.All")
     verdict = check(holder, "up", resource_needs(main, holder))
     operations = {m.need.operation for m in verdict.missing if isinstance(m.need, GraphNeed)}
     assert operations == {"groups.list", "directoryObjects.read", "users.read"}
@@ -134,12 +127,12 @@ def test_group_owner_and_duplicate_lookups_need_directory_read(
 
 
 def test_an_app_registration_the_deployer_does_not_own_is_out_of_its_reach(
-    rendered: dict[str, Rendering], bootstraps: dict[str, Rendering]
+    rendered: dict[str, Rendering], bootstrapped: dict[str, Rendering]
 ) -> None:
     """Owned-only Graph rights: listing someone else as owner leaves the deployer unable to manage the app."""
     main = rendered["dev"]
     holder = pipeline_identity(
-        bootstraps["dev"], "deployerClientId", "deployer", "99999999-0000-4000-8000-000000000000"
+        bootstrapped["dev"], "deployerClientId", "deployer", "99999999-0000-4000-8000-000000000000"
     )
     verdict = check(holder, "up", resource_needs(main, holder))
     assert {(m.need.operation, m.need.owned) for m in verdict.missing if isinstance(m.need, GraphNeed)} == {
@@ -154,7 +147,7 @@ HUB = f"{SUBSCRIPTION}/resourceGroups/rg-hub-dns/providers/Microsoft.Network/pri
 SPOKE = f"{SUBSCRIPTION}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets"
 
 
-def test_a_bring_your_own_hub_needs_rights_outside_the_resource_group(bootstraps: dict[str, Rendering]) -> None:
+def test_a_bring_your_own_hub_needs_rights_outside_the_resource_group(bootstrapped: dict[str, Rendering]) -> None:
     zones = {
         "cognitiveServices": f"{HUB}/privatelink.cognitiveservices.azure.com",
         "openAi": f"{HUB}/privatelink.openai.azure.com",
@@ -166,7 +159,7 @@ def test_a_bring_your_own_hub_needs_rights_outside_the_resource_group(bootstraps
         "existingSubnetIds": {"privateEndpoint": f"{SPOKE}/snet-pe", "appIntegration": f"{SPOKE}/snet-app"},
         "existingDnsZoneIds": zones,
     }
-    verdict = verdict_of(render("prod", overrides={"network": network}), bootstraps["prod"])
+    verdict = verdict_of(render("prod", overrides={"network": network}), bootstrapped["prod"])
     found = {(m.need.action, m.need.scope) for m in verdict.missing if isinstance(m.need, ArmNeed)}
     join = "Microsoft.Network/virtualNetworks/subnets/join/action"
     assert found == {
@@ -178,39 +171,41 @@ def test_a_bring_your_own_hub_needs_rights_outside_the_resource_group(bootstraps
     assert "grant Private DNS Zone Contributor on that scope" in remedies
 
 
-def test_a_stack_that_creates_its_resource_group_is_beyond_the_deployer(bootstraps: dict[str, Rendering]) -> None:
-    verdict = verdict_of(render("dev", overrides={"existingResourceGroup": None}), bootstraps["dev"])
+def test_a_stack_that_creates_its_resource_group_is_beyond_the_deployer(bootstrapped: dict[str, Rendering]) -> None:
+    verdict = verdict_of(render("dev", overrides={"existingResourceGroup": None}), bootstrapped["dev"])
     assert ("Microsoft.Resources/subscriptions/resourceGroups/write", SUBSCRIPTION) in {
         (m.need.action, m.need.scope) for m in verdict.missing if isinstance(m.need, ArmNeed)
     }
 
 
-def test_a_stack_pointed_at_another_resource_group_than_the_bootstraps_fails(bootstraps: dict[str, Rendering]) -> None:
-    verdict = verdict_of(render("dev", overrides={"existingResourceGroup": "rg-elsewhere"}), bootstraps["dev"])
+def test_a_stack_pointed_at_another_resource_group_than_the_bootstraps_fails(
+    bootstrapped: dict[str, Rendering],
+) -> None:
+    verdict = verdict_of(render("dev", overrides={"existingResourceGroup": "rg-elsewhere"}), bootstrapped["dev"])
     assert verdict.missing and all(
         "/resourceGroups/rg-elsewhere" in m.need.scope for m in verdict.missing if isinstance(m.need, ArmNeed)
     )
 
 
 def test_preview_looks_up_app_registrations_so_the_reader_needs_application_read(
-    rendered: dict[str, Rendering], bootstraps: dict[str, Rendering]
+    rendered: dict[str, Rendering], bootstrapped: dict[str, Rendering]
 ) -> None:
     """The azuread provider runs its duplicate-name lookup for a new app registration during `pulumi preview`."""
     needs = [(r.name, need) for r in rendered["dev"].resources for need in preview_needs(r)]
     assert [(name, str(need)) for name, need in needs] == [
         ("dev-cicd-app", "Microsoft Graph applications.list (sp-fndry-foundry-dev-cicd)")
     ]
-    reader = pipeline_identity(bootstraps["dev"], "previewClientId", "preview", None)
+    reader = pipeline_identity(bootstrapped["dev"], "previewClientId", "preview", None)
     assert check(reader, "preview", needs).passed
     without_graph = Holder(reader.label, None, reader.azure, ())
     assert not check(without_graph, "preview", needs).passed
 
 
-def test_the_bootstrap_administrator_needs_privileged_role_administrator(bootstraps: dict[str, Rendering]) -> None:
+def test_the_bootstrap_administrator_needs_privileged_role_administrator(bootstrapped: dict[str, Rendering]) -> None:
     """Application administrators may not grant Microsoft Graph permissions: the deployer's grant needs more."""
     admin = administrator("bootstrap", {"subscription": SUBSCRIPTION, "environment resource group": ""})
     without = Holder(admin.label, None, admin.azure, (), ("Cloud Application Administrator",))
-    verdict = check(without, "bootstrap", resource_needs(bootstraps["dev"], without))
+    verdict = check(without, "bootstrap", resource_needs(bootstrapped["dev"], without))
     assert {m.need.operation for m in verdict.missing if isinstance(m.need, GraphNeed)} == {
         "appRoleAssignments.grantGraph"
     }

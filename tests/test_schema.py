@@ -15,6 +15,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from components.settings.loading import parse
+from offline import stackfile
 from offline.schema import PROGRAMS, ROOT, Program, declarations, stack_schema, stale_files
 from tests.conftest import EXAMPLES
 from tests.pulumi_project import PROJECT_SCHEMA, code_rules
@@ -46,11 +47,11 @@ def test_the_schema_is_a_valid_json_schema() -> None:
 def test_every_stack_file_names_its_schema_and_meets_it(program: Program, path: Path) -> None:
     relative = os.path.relpath(program.schema_path, path.parent)
     assert path.read_text().splitlines()[0] == f"# yaml-language-server: $schema={relative}"
-    assert schema_errors(program, yaml.safe_load(path.read_text())) == []
+    assert schema_errors(program, stackfile.read(path)) == []
 
 
 def main_stack() -> dict[str, Any]:
-    return yaml.safe_load((EXAMPLES / "Pulumi.prod.yaml").read_text())
+    return stackfile.read(EXAMPLES / "Pulumi.prod.yaml")
 
 
 def config_with(**changes: Any) -> Callable[[dict[str, Any]], None]:
@@ -135,7 +136,7 @@ def test_defaults_pulumi_injects_change_nothing(program: Program) -> None:
     stack = next(path for p, path in STACK_FILES if p is program)
     config = {
         key: value if isinstance(value, str) else json.dumps(value)
-        for key, value in yaml.safe_load(stack.read_text())["config"].items()
+        for key, value in stackfile.read(stack)["config"].items()
     }
     name = stack.name.split(".")[1]
     with_defaults = {
@@ -146,3 +147,17 @@ def test_defaults_pulumi_injects_change_nothing(program: Program) -> None:
     plain, _ = parse(program.model, program.project, config, name)
     injected, _ = parse(program.model, program.project, {**with_defaults, **config}, name)
     assert injected == plain
+
+
+def test_an_unquoted_date_is_text_to_the_schema_as_to_the_pulumi_cli(tmp_path: Path) -> None:
+    # Editors' YAML language server and the Pulumi CLI both read YAML 1.2: `2026-07-09` unquoted is a string.
+    stack = tmp_path / "Pulumi.dev.yaml"
+    stack.write_text(
+        (EXAMPLES / "Pulumi.dev.yaml").read_text()
+        + "  foundry-platform:modelDeployments:\n"
+        + "    - name: router\n      model: {name: gpt-5.6-luna, version: 2026-07-09}\n"
+    )
+    (main,) = (p for p in PROGRAMS if p.name == "stack")
+    document = stackfile.read(stack)
+    assert document["config"]["foundry-platform:modelDeployments"][0]["model"]["version"] == "2026-07-09"
+    assert schema_errors(main, document) == []

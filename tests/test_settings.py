@@ -202,3 +202,12 @@ def test_custom_projects_are_created_as_configured() -> None:
 )
 def test_a_problem_says_where_to_find_the_right_value(overrides: dict[str, object], key: str, says: str) -> None:
     assert says in refused_config_problem(lambda: render("dev", overrides=overrides), key)
+
+
+def test_an_unquoted_version_is_refused_with_the_quotes_to_add() -> None:
+    deployment = {"name": "embeddings", "model": {"name": "text-embedding-3-large", "version": 1}, "sku": "Standard"}
+    problem = refused_config_problem(
+        lambda: render("dev", overrides={"modelDeployments": [deployment]}), "modelDeployments[0].model.version"
+    )
+    assert problem.startswith("modelDeployments[0].model.version: 1 is not allowed;")
+    assert problem.endswith('as text: write it in quotes, "1" (unquoted it is not text)')

@@ -97,3 +97,12 @@ def test_a_stack_and_its_bootstrap_agree_and_a_disagreement_is_named() -> None:
     problems = agreement_problems(renamed, bootstrap_settings("dev") or pytest.fail("no bootstrap"))
     assert [p.split(": ")[1] for p in problems] == ["namePrefix", "existingResourceGroup"]
     assert "bootstrap/Pulumi.dev.yaml has 'rg-fndry-dev'" in problems[1]
+
+
+def test_the_agents_repository_may_not_be_the_platforms() -> None:
+    bootstrap = bootstrap_settings("dev") or pytest.fail("no bootstrap")
+    platform = {"owner": bootstrap.github.owner.upper(), "repository": bootstrap.github.repository}
+    (problem,) = agreement_problems(stack_settings("dev", {"github": platform}), bootstrap)
+    repository = f"{bootstrap.github.owner}/{bootstrap.github.repository}".lower()
+    assert problem.startswith(f"stack dev: github: '{repository}' is not allowed; bootstrap/Pulumi.dev.yaml names")
+    assert "the agents' workflows could sign in as the deployer" in problem

@@ -141,7 +141,13 @@ class Pattern:
                 refuse(f"allowed: {self.rule} ({length} characters)")
             return value
 
-        return core_schema.no_info_after_validator_function(check, core_schema.str_schema(strict=True))
+        def text_only(value: Any) -> Any:
+            if isinstance(value, bool | int | float):  # YAML read an unquoted value as a number or a flag
+                refuse(f'allowed: {self.rule}, as text: write it in quotes, "{value}" (unquoted it is not text)')
+            return value
+
+        checked = core_schema.no_info_after_validator_function(check, core_schema.str_schema(strict=True))
+        return core_schema.no_info_before_validator_function(text_only, checked)
 
     def __get_pydantic_json_schema__(self, _: core_schema.CoreSchema, handler: Any) -> dict[str, Any]:
         written = {"type": "string", "minLength": self.low, "maxLength": self.high, "x-allowed": self.rule}

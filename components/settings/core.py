@@ -133,7 +133,8 @@ class NamedEnvironment(EnvironmentBound):
     tags: Annotated[dict[TagName, TagValue], Field(max_length=50 - len(PROGRAM_TAGS))] = empty_section()
     """Tags on every resource, besides `environment` and `managed-by`, which the program sets."""
     github: GitHubConfig
-    """The repository whose workflows deploy this environment (its CI/CD identity trusts that repository only)."""
+    """A GitHub repository whose workflows' OIDC tokens this stack's identities trust (which one: see each
+    program's key)."""
 
     @field_validator("location", mode="after")
     @classmethod

@@ -26,11 +26,14 @@ from components.settings.base import (
 NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit"
 Name = Annotated[str, Pattern(r"[A-Za-z0-9][A-Za-z0-9._-]*", 2, 64, NAME_RULE)]
 Version = Annotated[
-    str, Pattern(r"[A-Za-z0-9][A-Za-z0-9._-]*", 1, 64, 'quoted, e.g. "2026-07-09" (YAML reads a bare date as a date)')
+    str,
+    Pattern(
+        r"[A-Za-z0-9][A-Za-z0-9._-]*", 1, 64, 'a version as the model catalogue writes it, e.g. "2026-07-09" or "1"'
+    ),
 ]
 Severity = Literal["Low", "Medium", "High"]
 Capacity = Annotated[int, Number(catalogue.MIN_CAPACITY, catalogue.MAX_CAPACITY)]
-# The custom content filter's name is `<prefix>-<environment>-guardrails`.
+# The custom content filter's name is `<prefix>-<stack>-guardrails`.
 RAI_POLICY_SUFFIX = "guardrails"
 
 

@@ -12,7 +12,7 @@ from pydantic.alias_generators import to_snake
 from components import naming
 from components.settings import core
 from components.settings import models as model_keys
-from components.settings.access import ExtraCredential, Groups, check_credentials
+from components.settings.access import ExtraCredential, GitHubConfig, Groups, check_credentials
 from components.settings.base import (
     ByEnvironment,
     ConfigModel,
@@ -109,13 +109,18 @@ class ModelSettings:
 class Settings(core.NamedEnvironment):
     """One environment's configuration (`foundry-platform:` keys), validated."""
 
+    github: GitHubConfig
+    """The application repository, whose workflows deploy agents: the CI/CD identity (Foundry Project Manager on
+    the projects) trusts its GitHub environment named after the stack. Not the platform repository (the
+    bootstrap's `github`), whose workflows run `pulumi up`."""
+
     existing_resource_group: Annotated[core.ResourceGroupName, AfterValidator(core.own_environment_only)] | None = None
-    """Deploy into this existing group (the bootstrap's) instead of creating `rg-<prefix>-<environment>`."""
+    """Deploy into this existing group (the bootstrap's) instead of creating `rg-<prefix>-<stack>`."""
     deployer_object_id: DeployerId | None = None
     """The pipeline deployer's service principal (bootstrap output deployerObjectId); required with
     existingResourceGroup: it owns the Entra objects it manages, whoever runs `pulumi up`."""
     custom_subdomain: Annotated[core.Subdomain, AfterValidator(core.own_environment_only)] | None = None
-    """The Foundry resource's globally unique name and subdomain; default `<prefix>-<environment>-<hash>`."""
+    """The Foundry resource's globally unique name and subdomain; default `<prefix>-<stack>-<hash>`."""
     network_access: Annotated[NetworkAccess, ByEnvironment("public", "public", "private")] = filled_in()
     """public, or private (private endpoints only); prod allows only private."""
     protect_stateful_resources: core.Protection = filled_in()

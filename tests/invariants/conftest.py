@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -9,11 +10,19 @@ import pytest
 from bootstrap.settings import BootstrapSettings
 from components.settings import Settings
 from offline.plan import render_environment
-from offline.render import stack_names
+from offline.render import PROJECT_DIR, stack_files, stack_names
 from offline.report import Environment
 from offline.siblings import bootstrap_settings, stack_settings
 
-STACK_NAMES = stack_names()
+with stack_files(PROJECT_DIR):
+    STACK_NAMES = stack_names()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def project_stack_files() -> Iterator[None]:
+    """The invariant tests judge the project's own stack files (the other tests read tests/examples/stacks)."""
+    with stack_files(PROJECT_DIR):
+        yield
 
 
 @dataclass(frozen=True)
@@ -28,10 +37,11 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def project_stacks() -> dict[str, Stack]:
-    return {
-        name: Stack(name, stack_settings(name), bootstrap_settings(name), render_environment(name))
-        for name in STACK_NAMES
-    }
+    with stack_files(PROJECT_DIR):
+        return {
+            name: Stack(name, stack_settings(name), bootstrap_settings(name), render_environment(name))
+            for name in STACK_NAMES
+        }
 
 
 @pytest.fixture(params=STACK_NAMES)

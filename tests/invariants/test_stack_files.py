@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 
-import yaml
 from jsonschema import Draft202012Validator
 
+from offline import stackfile
 from offline.azure_rules import check_global_names
 from offline.render import stack_file
 from offline.schema import PROGRAMS, stack_schema
@@ -22,7 +22,7 @@ def test_every_stack_file_names_its_schema_and_meets_it() -> None:
                 continue
             relative = os.path.relpath(program.schema_path, path.parent)
             assert path.read_text().splitlines()[0] == f"# yaml-language-server: $schema={relative}", path
-            errors = list(Draft202012Validator(stack_schema(program)).iter_errors(yaml.safe_load(path.read_text())))
+            errors = list(Draft202012Validator(stack_schema(program)).iter_errors(stackfile.read(path)))
             assert errors == [], (path, [e.message for e in errors])
 
 
