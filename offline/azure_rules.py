@@ -36,19 +36,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components.catalogue.resource_types import (
+    ACCOUNT,
+    CONNECTION,
+    ENTRA_APPLICATION,
+    ENTRA_CREDENTIAL,
+    ENTRA_GROUP,
+    ENTRA_SERVICE_PRINCIPAL,
+    IDENTITY_CREDENTIAL,
+    PRIVATE_ENDPOINT,
+    ROLE_ASSIGNMENT,
+    USER_ASSIGNED_IDENTITY,
+)
 from offline.arm import ARM_TYPES, is_child_of
 from offline.registrations import Caller, Registration, Rendering, direct_dependencies
 
-ACCOUNT = "azure-native:cognitiveservices:Account"
-CONNECTION = "azure-native:cognitiveservices:ProjectConnection"
-PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
-USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
-IDENTITY_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-ENTRA_APPLICATION = "azuread:index/application:Application"
-ENTRA_SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
-ENTRA_GROUP = "azuread:index/group:Group"
-APPLICATION_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
 MAX_CREDENTIALS_PER_IDENTITY = 20
 
 
@@ -136,7 +138,7 @@ def serial_parents(resources: Sequence[Registration]) -> dict[str, tuple[str, li
                 str(c.get("privateLinkServiceId")) for c in resource.inputs.get("privateLinkServiceConnections", [])
             }
             parent = next((a for a in accounts if a in targets), None)
-        if resource.type == APPLICATION_CREDENTIAL:
+        if resource.type == ENTRA_CREDENTIAL:
             parent = str(resource.inputs.get("applicationId"))
             if parent not in applications:
                 parent = None
@@ -241,14 +243,14 @@ def role_assignment_once(resources: Sequence[Registration], _caller: Caller | No
 
 
 def _credential_identity(credential: Registration) -> str:
-    if credential.type == APPLICATION_CREDENTIAL:
+    if credential.type == ENTRA_CREDENTIAL:
         return f"application {credential.inputs.get('applicationId')}"
     return f"identity {credential.inputs.get('resourceGroupName')}/{credential.inputs.get('resourceName')}"
 
 
 def federated_credentials_per_identity(resources: Sequence[Registration], _caller: Caller | None) -> list[Refusal]:
     by_identity: dict[str, list[Registration]] = defaultdict(list)
-    for credential in (r for r in resources if r.type in (APPLICATION_CREDENTIAL, IDENTITY_CREDENTIAL)):
+    for credential in (r for r in resources if r.type in (ENTRA_CREDENTIAL, IDENTITY_CREDENTIAL)):
         by_identity[_credential_identity(credential)].append(credential)
     refusals: list[Refusal] = []
     for identity, credentials in by_identity.items():

@@ -13,30 +13,30 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from components.catalogue.roles import role_by_guid
-from offline.render import Registration, Rendering
-from offline.rights.roles import definition
-from policy.rules import (
+from components.catalogue.resource_types import (
     ENTRA_APPLICATION,
-    ENTRA_FEDERATED_CREDENTIAL,
-    ENTRA_FLEXIBLE_FEDERATED_CREDENTIAL,
+    ENTRA_CREDENTIAL,
+    ENTRA_FLEXIBLE_CREDENTIAL,
+    ENTRA_GROUP,
+    ENTRA_GROUP_MEMBER,
     ENTRA_SERVICE_PRINCIPAL,
-    IDENTITY_FEDERATED_CREDENTIAL,
+    ENTRA_USER,
+    IDENTITY_CREDENTIAL,
     PIM_ELIGIBILITY,
     ROLE_ASSIGNMENT,
     USER_ASSIGNED_IDENTITY,
-    role_guid_of,
 )
+from components.catalogue.roles import role_by_guid
+from offline.render import Registration, Rendering
+from offline.rights.roles import definition
+from policy.rules import role_guid_of
 
-ENTRA_GROUP = "azuread:index/group:Group"
-ENTRA_GROUP_MEMBER = "azuread:index/groupMember:GroupMember"
-ENTRA_USER = "azuread:index/user:User"
 # An object id the program does not create: a person or a group named in the stack file (groups.*.members/owners).
 FROM_STACK_FILE = "a user or group named in the stack file"
 
 # The registrations the inventory accounts for, one entry each.
 GRANT_TYPES = (ROLE_ASSIGNMENT, PIM_ELIGIBILITY)
-CREDENTIAL_TYPES = (ENTRA_FEDERATED_CREDENTIAL, ENTRA_FLEXIBLE_FEDERATED_CREDENTIAL, IDENTITY_FEDERATED_CREDENTIAL)
+CREDENTIAL_TYPES = (ENTRA_CREDENTIAL, ENTRA_FLEXIBLE_CREDENTIAL, IDENTITY_CREDENTIAL)
 INVENTORIED_TYPES = (*GRANT_TYPES, ENTRA_GROUP, *CREDENTIAL_TYPES)
 
 Access = Literal["standing", "PIM-eligible"]
@@ -262,7 +262,7 @@ def build_inventory(rendering: Rendering) -> Inventory:
     identities = rendering.of_type(USER_ASSIGNED_IDENTITY)
     credentials: list[CredentialEntry] = []
     for c in (r for r in rendering.resources if r.type in CREDENTIAL_TYPES):
-        if c.type == IDENTITY_FEDERATED_CREDENTIAL:
+        if c.type == IDENTITY_CREDENTIAL:
             owner = next((i for i in identities if i.state.get("name") == c.inputs.get("resourceName")), None)
             identity = str(c.inputs.get("resourceName"))
             kind = "user-assigned managed identity"
@@ -275,7 +275,7 @@ def build_inventory(rendering: Rendering) -> Inventory:
             name = str(c.inputs.get("displayName", c.name))
         if owner is None:
             kind += " (not declared here)"
-        if c.type == ENTRA_FLEXIBLE_FEDERATED_CREDENTIAL:
+        if c.type == ENTRA_FLEXIBLE_CREDENTIAL:
             expression = c.inputs.get("claimsMatchingExpression")
             subject = str(expression.get("value") if isinstance(expression, Mapping) else expression)
             audiences = tuple(str(a) for a in [c.inputs.get("audience")] if a)

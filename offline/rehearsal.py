@@ -31,6 +31,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from components.catalogue.resource_types import (
+    ACCOUNT,
+    ENTRA_APPLICATION,
+    ENTRA_CREDENTIAL,
+    ENTRA_GROUP,
+    IDENTITY_CREDENTIAL,
+    PIM_ELIGIBILITY,
+    ROLE_ASSIGNMENT,
+    VAULT,
+)
 from offline.arm import ARM_TYPES
 from offline.inventory import build_inventory
 from offline.registrations import Registration, Rendering, direct_dependencies, flatten
@@ -64,12 +74,6 @@ ENTRA_REPLACE_INPUTS: dict[str, tuple[str, ...]] = {
     "azuread:index/appRoleAssignment:AppRoleAssignment": ("appRoleId", "principalObjectId", "resourceObjectId"),
     "azuread:index/groupMember:GroupMember": ("groupObjectId", "memberObjectId"),
 }
-ENTRA_GROUP = "azuread:index/group:Group"
-ENTRA_APPLICATION = "azuread:index/application:Application"
-ENTRA_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
-IDENTITY_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
 RBAC_PROPAGATION = "up to 10 minutes"
 
 
@@ -181,8 +185,6 @@ LOSSES: dict[str, str] = {
     IDENTITY_CREDENTIAL: "sign-ins with subject {subject} fail until the new credential exists",
     ENTRA_CREDENTIAL: "sign-ins with subject {subject} fail until the new credential exists",
 }
-ACCOUNT = "azure-native:cognitiveservices:Account"
-VAULT = "azure-native:keyvault:Vault"
 
 
 def _loss(resource: Registration, context: _Context) -> list[str]:

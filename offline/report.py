@@ -7,12 +7,12 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from components.catalogue.resource_types import ENTRA_APPLICATION
 from offline.formats import Section, as_written
 from offline.inventory import Inventory, build_inventory
 from offline.registrations import Registration, Rendering, direct_dependencies
 from offline.rehearsal import Rehearsal, ReplacementProfile, replacement_profile
 from offline.render import with_phases
-from offline.rights.catalogue import ENTRA_APPLICATION
 from offline.rights.check import RightsVerdict, bootstrap_verdict, environment_verdicts
 from offline.settings_view import ProjectSettings, settings_dict, settings_rows, settings_sections
 from policy.rules import Resource, Verdict, Violation, evaluate

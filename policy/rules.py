@@ -17,6 +17,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.catalogue import federation
+from components.catalogue.resource_types import (
+    ACCOUNT,
+    APP_INSIGHTS,
+    DEPLOYMENT,
+    ENTRA_APPLICATION,
+    ENTRA_APPLICATION_PASSWORD,
+    ENTRA_CREDENTIAL,
+    ENTRA_FLEXIBLE_CREDENTIAL,
+    ENTRA_SERVICE_PRINCIPAL,
+    ENTRA_SERVICE_PRINCIPAL_PASSWORD,
+    IDENTITY_CREDENTIAL,
+    PIM_ELIGIBILITY,
+    PROJECT,
+    ROLE_ASSIGNMENT,
+    USER_ASSIGNED_IDENTITY,
+    VAULT,
+)
 from components.catalogue.roles import (
     ASSIGNABLE_ROLES,
     FORBIDDEN_NAME_PREFIX,
@@ -27,29 +44,9 @@ from components.catalogue.roles import (
 )
 
 # Type tokens the rules look at.
-ACCOUNT = "azure-native:cognitiveservices:Account"
-PROJECT = "azure-native:cognitiveservices:Project"
-DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
-VAULT = "azure-native:keyvault:Vault"
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
-USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
-IDENTITY_FEDERATED_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
-ENTRA_APPLICATION = "azuread:index/application:Application"
-ENTRA_SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
-ENTRA_FEDERATED_CREDENTIAL = (
-    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
-)
-ENTRA_FLEXIBLE_FEDERATED_CREDENTIAL = (
-    "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential"
-)
-ENTRA_APPLICATION_PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
-ENTRA_SERVICE_PRINCIPAL_PASSWORD = "azuread:index/servicePrincipalPassword:ServicePrincipalPassword"
 
 GRANT_TYPES = frozenset({ROLE_ASSIGNMENT, PIM_ELIGIBILITY})
-FEDERATED_CREDENTIAL_TYPES = frozenset(
-    {IDENTITY_FEDERATED_CREDENTIAL, ENTRA_FEDERATED_CREDENTIAL, ENTRA_FLEXIBLE_FEDERATED_CREDENTIAL}
-)
+FEDERATED_CREDENTIAL_TYPES = frozenset({IDENTITY_CREDENTIAL, ENTRA_CREDENTIAL, ENTRA_FLEXIBLE_CREDENTIAL})
 # Identities an application runs as (or deploys with); system-assigned identities of projects are not among them.
 APPLICATION_IDENTITY_TYPES = frozenset({USER_ASSIGNED_IDENTITY, ENTRA_SERVICE_PRINCIPAL})
 
@@ -71,7 +68,6 @@ APP_IDENTITY_SCOPE_PATTERN = re.compile(
     r"|/providers/Microsoft\.Insights/components/[^/]+(?:/|$)",
     re.IGNORECASE,
 )
-APP_INSIGHTS = "azure-native:applicationinsights:Component"
 APP_IDENTITY_SCOPE_TYPES = frozenset({PROJECT, VAULT, APP_INSIGHTS})
 
 
@@ -281,7 +277,7 @@ def federated_credential_issuer(_type: str, props: Mapping[str, Any], _env: str)
 
 
 def federated_credential_audience(type_token: str, props: Mapping[str, Any], _env: str) -> list[str]:
-    if type_token == ENTRA_FLEXIBLE_FEDERATED_CREDENTIAL:
+    if type_token == ENTRA_FLEXIBLE_CREDENTIAL:
         audience = props.get("audience")
         if audience == TOKEN_EXCHANGE_AUDIENCE:
             return []
@@ -293,7 +289,7 @@ def federated_credential_audience(type_token: str, props: Mapping[str, Any], _en
 
 
 def federated_credential_environment_subject(type_token: str, props: Mapping[str, Any], environment: str) -> list[str]:
-    if type_token == ENTRA_FLEXIBLE_FEDERATED_CREDENTIAL:
+    if type_token == ENTRA_FLEXIBLE_CREDENTIAL:
         issuer = props.get("issuer")
         if isinstance(issuer, str) and "githubusercontent" in issuer.lower():
             return [

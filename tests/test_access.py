@@ -12,6 +12,7 @@ import pytest
 
 from components import access
 from components.catalogue import roles
+from components.catalogue.resource_types import PIM_ELIGIBILITY, ROLE_ASSIGNMENT
 from components.catalogue.roles import ForbiddenRoleError, Role, require_assignable
 from components.rbac import Principal, Scope, assignment_name
 from offline.render import Registration, RenderError, Rendering, render
@@ -26,8 +27,6 @@ OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 # Learn, built-in roles (Monitor): publishes telemetry to Application Insights under Entra auth.
 MONITORING_METRICS_PUBLISHER = "3913510d-42f4-4e42-8a64-420c390055eb"
 
-ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
 DEVELOPERS_ROLE_ON_PROJECTS = {"dev": FOUNDRY_PROJECT_MANAGER, "staging": FOUNDRY_USER, "prod": READER}
 
 Grant = tuple[str, str, str, str]  # (principal, role GUID, scope, principal type)
@@ -88,18 +87,18 @@ def rendered_grants(rendering: Rendering) -> set[Grant]:
     principals, scopes = principal_labels(rendering), scope_labels(rendering)
     return {
         (principals[r.input("principalId")], role_guid(r), scopes[r.input("scope")], r.input("principalType"))
-        for r in rendering.of_type(ASSIGNMENT)
+        for r in rendering.of_type(ROLE_ASSIGNMENT)
     }
 
 
 def test_role_model_is_exactly_the_reviewed_list(stack: Rendering) -> None:
     projects = [p.input("projectName") for p in stack.of_type("azure-native:cognitiveservices:Project")]
     assert rendered_grants(stack) == expected_standing_grants(stack.stack, projects)
-    assert len(stack.of_type(ASSIGNMENT)) == len(expected_standing_grants(stack.stack, projects))
+    assert len(stack.of_type(ROLE_ASSIGNMENT)) == len(expected_standing_grants(stack.stack, projects))
 
 
 def test_roles_are_referenced_by_full_role_definition_id(stack: Rendering) -> None:
-    for registration in stack.of_type(ASSIGNMENT) + stack.of_type(ELIGIBILITY):
+    for registration in stack.of_type(ROLE_ASSIGNMENT) + stack.of_type(PIM_ELIGIBILITY):
         subscription = stack.exports["githubActionsVariables"]["AZURE_SUBSCRIPTION_ID"]
         assert registration.input("roleDefinitionId") == (
             f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{role_guid(registration)}"
@@ -108,21 +107,21 @@ def test_roles_are_referenced_by_full_role_definition_id(stack: Rendering) -> No
 
 def test_no_standing_owner_roles_in_prod(rendered: dict[str, Rendering]) -> None:
     prod = rendered["prod"]
-    standing = {role_guid(r) for r in prod.of_type(ASSIGNMENT)}
+    standing = {role_guid(r) for r in prod.of_type(ROLE_ASSIGNMENT)}
     assert not standing & {FOUNDRY_ACCOUNT_OWNER, FOUNDRY_OWNER, OWNER}
 
 
 def test_the_main_program_makes_no_eligibility_the_pipeline_could_not_create(stack: Rendering) -> None:
     """PIM requests are the PIM phase's (`pim/`, tests/pim/): the deployer lacks roleEligibilityScheduleRequests/write."""
-    assert stack.of_type(ELIGIBILITY) == []
+    assert stack.of_type(PIM_ELIGIBILITY) == []
     assert (
         access.eligible_grants("prod") and not access.eligible_grants("dev") and not access.eligible_grants("staging")
     )
 
 
 def test_assignment_names_are_deterministic_unique_uuids() -> None:
-    first = {r.name: r.input("roleAssignmentName") for r in render("prod").of_type(ASSIGNMENT)}
-    second = {r.name: r.input("roleAssignmentName") for r in render("prod").of_type(ASSIGNMENT)}
+    first = {r.name: r.input("roleAssignmentName") for r in render("prod").of_type(ROLE_ASSIGNMENT)}
+    second = {r.name: r.input("roleAssignmentName") for r in render("prod").of_type(ROLE_ASSIGNMENT)}
     assert first == second
     assert len(set(first.values())) == len(first)
     for name in first.values():
@@ -131,7 +130,8 @@ def test_assignment_names_are_deterministic_unique_uuids() -> None:
 
 def test_assignment_names_differ_between_environments(rendered: dict[str, Rendering]) -> None:
     names = [
-        {r.input("roleAssignmentName") for r in rendered[s].of_type(ASSIGNMENT)} for s in ("dev", "staging", "prod")
+        {r.input("roleAssignmentName") for r in rendered[s].of_type(ROLE_ASSIGNMENT)}
+        for s in ("dev", "staging", "prod")
     ]
     assert not names[0] & names[1] and not names[0] & names[2] and not names[1] & names[2]
 
@@ -166,7 +166,7 @@ def test_a_forbidden_role_in_the_model_stops_the_program(monkeypatch: pytest.Mon
     assert isinstance(failure.value.cause, ForbiddenRoleError)
     assert "'Contributor'" in str(failure.value.cause)
     assert not [
-        r for r in failure.value.registrations if r.type == ASSIGNMENT and role_guid(r) == roles.CONTRIBUTOR.guid
+        r for r in failure.value.registrations if r.type == ROLE_ASSIGNMENT and role_guid(r) == roles.CONTRIBUTOR.guid
     ]
 
 

@@ -11,11 +11,10 @@ import itertools
 
 import pytest
 
+from components.catalogue.resource_types import ACCOUNT, PRIVATE_ENDPOINT
 from offline.render import Registration, Rendering, render
 from tests.conftest import settings_of
 
-ACCOUNT = "azure-native:cognitiveservices:Account"
-PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 # The kinds of account write, in the order the program chains them.
 ORDERED_KINDS = (
     "azure-native:cognitiveservices:Project",

@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 
+from components.catalogue.resource_types import CONNECTION, PROJECT
 from components.settings import ConfigError
 from components.settings.core import other_environment_token
 from offline.render import FAKE_SUBSCRIPTION_ID, RenderError, Rendering, render
 from tests.config_checks import refused_config_problem
 from tests.conftest import STACKS
 
-CONNECTION = "azure-native:cognitiveservices:ProjectConnection"
-PROJECT = "azure-native:cognitiveservices:Project"
 SUB = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}"
 
 

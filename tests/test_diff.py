@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from components.catalogue.resource_types import ACCOUNT, PIM_ELIGIBILITY
 from offline import plan
 from offline.diff import (
     ABSENT,
@@ -31,9 +32,7 @@ FORMATS = ("table", "markdown", "json", "csv")
 VNET = "azure-native:network:VirtualNetwork"
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 WEB_APP = "azure-native:web:WebApp"
-ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
-ACCOUNT = "azure-native:cognitiveservices:Account"
-ELIGIBILITY_KEY = f"{{env}}-platformAdmins-foundry-account-owner [{ELIGIBILITY}]"
+ELIGIBILITY_KEY = f"{{env}}-platformAdmins-foundry-account-owner [{PIM_ELIGIBILITY}]"
 SYNTHETIC = "test:index:Thing"
 
 
@@ -177,7 +176,7 @@ def test_numbers_and_booleans_read_as_in_the_stack_files(
 def test_the_pim_eligibility_only_in_prod_shows_role_principal_and_scope(
     dev_prod: StackDiff, environments: dict[str, Environment], reports: dict[str, StackReport]
 ) -> None:
-    eligibility = environments["prod"].combined.one(ELIGIBILITY)
+    eligibility = environments["prod"].combined.one(PIM_ELIGIBILITY)
     account = environments["prod"].main.one(ACCOUNT)
     role_guid = eligibility.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
     assert eligibility.inputs["scope"].endswith(
@@ -198,7 +197,7 @@ def test_the_pim_eligibility_only_in_prod_shows_role_principal_and_scope(
         lines = printed(dev_prod, reports, fmt).splitlines()
         start = next(i for i, line in enumerate(lines) if "{env}-platformAdmins-foundry-account-owner" in line)
         block = "\n".join(lines[start : start + 12])
-        assert f"[{ELIGIBILITY}]" in block and role_guid in block and "scheduleInfo.expiration.duration" in block
+        assert f"[{PIM_ELIGIBILITY}]" in block and role_guid in block and "scheduleInfo.expiration.duration" in block
         assert "Microsoft.CognitiveServices/accounts/fndry-{env}-{hash}" in block
     document = json.loads(printed(dev_prod, reports, "json"))["diff"]
     assert document["inputsOfResourcesOnlyInRight"][ELIGIBILITY_KEY]["scope"] == inputs["scope"]

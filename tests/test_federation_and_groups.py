@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import yaml
 
+from components.catalogue.resource_types import ENTRA_CREDENTIAL, ENTRA_GROUP, IDENTITY_CREDENTIAL
 from offline.render import FAKE_ADMIN_OBJECT_ID, FAKE_CLIENT_OBJECT_ID, Caller, Rendering, render, stack_file
 from tests.conftest import settings_of
 
-GROUP = "azuread:index/group:Group"
-APP_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
-UAMI_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 AUDIENCES = ["api://AzureADTokenExchange"]
 ALICE = "6f1c2a4e-0d5b-4d0e-9a7c-2b9d8e1f3a10"
@@ -22,7 +20,7 @@ def github_repository(stack: str) -> str:
 
 
 def test_three_security_groups_named_for_the_environment(stack: Rendering) -> None:
-    groups = {g.input("displayName"): g for g in stack.of_type(GROUP)}
+    groups = {g.input("displayName"): g for g in stack.of_type(ENTRA_GROUP)}
     assert sorted(groups) == sorted(
         f"grp-fndry-foundry-{stack.stack}-{suffix}" for suffix in ("developers", "readers", "platform-admins")
     )
@@ -35,14 +33,14 @@ def test_three_security_groups_named_for_the_environment(stack: Rendering) -> No
 
 def test_group_members_and_owners_come_from_config() -> None:
     rendering = render("dev", overrides={"groups": {"developers": {"members": [ALICE], "owners": [BOB]}}})
-    developers = next(g for g in rendering.of_type(GROUP) if g.input("displayName").endswith("-developers"))
+    developers = next(g for g in rendering.of_type(ENTRA_GROUP) if g.input("displayName").endswith("-developers"))
     assert developers.input("members") == [ALICE]
     # The deployer stays an owner so later runs may still manage the group; configured owners come after it.
     assert developers.input("owners") == [settings_of("dev").deployer_object_id, BOB]
 
 
 def entra_owners(rendering: Rendering) -> dict[str, list[str]]:
-    types = (GROUP, "azuread:index/application:Application", "azuread:index/servicePrincipal:ServicePrincipal")
+    types = (ENTRA_GROUP, "azuread:index/application:Application", "azuread:index/servicePrincipal:ServicePrincipal")
     return {r.name: r.input("owners") for r in rendering.resources if r.type in types}
 
 
@@ -65,7 +63,7 @@ def test_a_trial_without_the_pipeline_makes_the_caller_the_owner() -> None:
 
 
 def test_group_object_ids_are_exported(stack: Rendering) -> None:
-    by_suffix = {g.input("displayName").rsplit("-", 1)[-1]: g.state["objectId"] for g in stack.of_type(GROUP)}
+    by_suffix = {g.input("displayName").rsplit("-", 1)[-1]: g.state["objectId"] for g in stack.of_type(ENTRA_GROUP)}
     assert stack.exports["groupObjectIds"] == {
         "developers": by_suffix["developers"],
         "readers": by_suffix["readers"],
@@ -79,7 +77,7 @@ def test_people_are_never_assigned_roles_directly(stack: Rendering) -> None:
 
 
 def test_cicd_trusts_only_this_environments_github_jobs(stack: Rendering) -> None:
-    (credential,) = stack.of_type(APP_CREDENTIAL)
+    (credential,) = stack.of_type(ENTRA_CREDENTIAL)
     assert credential.input("subject") == f"repo:{github_repository(stack.stack)}:environment:{stack.stack}"
     assert credential.input("subject").endswith(f":environment:{stack.stack}")
     assert credential.input("issuer") == GITHUB_ISSUER
@@ -116,7 +114,7 @@ def test_immutable_github_subject_form() -> None:
             }
         },
     )
-    (credential,) = rendering.of_type(APP_CREDENTIAL)
+    (credential,) = rendering.of_type(ENTRA_CREDENTIAL)
     assert credential.input("subject") == "repo:contoso@1234/foundry-platform@98765:environment:staging"
 
 
@@ -140,14 +138,14 @@ def test_extra_credentials_on_the_app_identity_are_created_one_at_a_time() -> No
     ]
     rendering = render("dev", overrides={"federatedCredentials": extras})
     uami = rendering.one("azure-native:managedidentity:UserAssignedIdentity")
-    chain = sorted(rendering.of_type(UAMI_CREDENTIAL), key=lambda r: r.name)
+    chain = sorted(rendering.of_type(IDENTITY_CREDENTIAL), key=lambda r: r.name)
     assert [c.input("subject") for c in chain] == [f"system:serviceaccount:ns:sa{i}" for i in range(3)]
     for credential in chain:
         assert credential.input("resourceName") == uami.input("resourceName")
         assert credential.input("audiences") == AUDIENCES
     assert not [c for c in chain if rendering.depends_on(chain[0], c)]
     assert rendering.depends_on(chain[1], chain[0]) and rendering.depends_on(chain[2], chain[1])
-    ado, github = sorted(rendering.of_type(APP_CREDENTIAL), key=lambda r: r.input("displayName"))
+    ado, github = sorted(rendering.of_type(ENTRA_CREDENTIAL), key=lambda r: r.input("displayName"))
     assert github.input("displayName") == "github-dev"
     assert ado.input("subject") == "sc://contoso/foundry/evals-dev"
     assert rendering.depends_on(ado, github)

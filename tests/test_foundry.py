@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from components.catalogue.resource_types import ACCOUNT, PROJECT
 from offline.render import Rendering
-
-ACCOUNT = "azure-native:cognitiveservices:Account"
-PROJECT = "azure-native:cognitiveservices:Project"
 
 
 def test_exactly_one_aiservices_account_per_stack(stack: Rendering) -> None:

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from components.catalogue.resource_types import ACCOUNT, ENTRA_CREDENTIAL, ENTRA_GROUP
 from offline import plan
 from offline.render import BOOTSTRAP_DIR, BOOTSTRAP_PROJECT, Rendering, render, stack_files
 from offline.report import Environment, build_report
 from offline.siblings import sibling_problems, stack_settings
 from tests.conftest import EXAMPLES, STACKS
-
-ACCOUNT = "azure-native:cognitiveservices:Account"
-GROUP = "azuread:index/group:Group"
-CICD_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +23,7 @@ def test_its_names_come_from_the_stack_and_differ_from_devs(sandbox: Rendering, 
     dev = rendered["dev"]
     account = sandbox.one(ACCOUNT).input("accountName")
     assert account.startswith("fndry-sandbox-") and account != dev.one(ACCOUNT).input("accountName")
-    assert {g.input("displayName") for g in sandbox.of_type(GROUP)} == {
+    assert {g.input("displayName") for g in sandbox.of_type(ENTRA_GROUP)} == {
         f"grp-fndry-foundry-sandbox-{role}" for role in ("developers", "readers", "platform-admins")
     }
     identity = sandbox.one("azure-native:managedidentity:UserAssignedIdentity")
@@ -39,11 +36,11 @@ def test_its_names_come_from_the_stack_and_differ_from_devs(sandbox: Rendering, 
 
 
 def test_its_pipeline_is_its_own_github_environment(sandbox: Rendering) -> None:
-    (credential,) = sandbox.of_type(CICD_CREDENTIAL)
+    (credential,) = sandbox.of_type(ENTRA_CREDENTIAL)
     assert credential.input("subject") == "repo:contoso/foundry-agents:environment:sandbox"
     assert credential.input("displayName") == "github-sandbox"
     bootstrap = render("sandbox", project_dir=BOOTSTRAP_DIR, project_name=BOOTSTRAP_PROJECT)
-    subjects = {c.input("subject") for c in bootstrap.of_type(CICD_CREDENTIAL)}
+    subjects = {c.input("subject") for c in bootstrap.of_type(ENTRA_CREDENTIAL)}
     assert "repo:contoso/foundry-platform:environment:sandbox" in subjects
     assert bootstrap.exports["githubEnvironment"] == "sandbox"
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import uuid
 
+from components.catalogue.resource_types import ROLE_ASSIGNMENT, USER_ASSIGNED_IDENTITY, VAULT
 from offline.render import FAKE_SUBSCRIPTION_ID, Rendering, render
 
-IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
-VAULT = "azure-native:keyvault:Vault"
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 # From Microsoft Learn's built-in roles list (shared/reference/foundry-facts.md), not from the code.
 KEY_VAULT_SECRETS_USER_GUID = "4633458b-17de-408a-b874-0445c86b69e6"
 
 
 def test_one_user_assigned_identity_named_for_the_environment(stack: Rendering) -> None:
-    identity = stack.one(IDENTITY)
+    identity = stack.one(USER_ASSIGNED_IDENTITY)
     assert identity.input("resourceName") == f"id-fndry-{stack.stack}-app"
     assert stack.exports["appIdentityClientId"] == identity.state["clientId"]
     assert stack.exports["appIdentityPrincipalId"] == identity.state["principalId"]
@@ -37,7 +35,7 @@ def test_vault_name_follows_key_vault_rules(stack: Rendering) -> None:
 
 
 def test_app_identity_is_key_vault_secrets_user_on_the_vault_only(stack: Rendering) -> None:
-    identity = stack.one(IDENTITY)
+    identity = stack.one(USER_ASSIGNED_IDENTITY)
     vault = stack.one(VAULT)
     grants = [
         r for r in stack.of_type(ROLE_ASSIGNMENT) if r.input("roleDefinitionId").endswith(KEY_VAULT_SECRETS_USER_GUID)

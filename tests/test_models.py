@@ -7,12 +7,11 @@ from datetime import date
 import pytest
 
 from components.catalogue.models import DEPLOYMENT_SKUS
+from components.catalogue.resource_types import ACCOUNT, DEPLOYMENT
 from offline.render import Registration, Rendering, render
 from tests.config_checks import refused_config_problem
 from tests.conftest import STACKS
 
-ACCOUNT = "azure-native:cognitiveservices:Account"
-DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
 RAI_POLICY = "azure-native:cognitiveservices:RaiPolicy"
 BLOCKLIST = "azure-native:cognitiveservices:RaiBlocklist"
 BLOCKLIST_ITEM = "azure-native:cognitiveservices:RaiBlocklistItem"

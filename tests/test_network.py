@@ -11,16 +11,14 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.catalogue.resource_types import ACCOUNT, PRIVATE_ENDPOINT, VAULT
 from components.environment import FoundryEnvironment, FoundryEnvironmentArgs
 from components.naming import private_endpoint_name
 from components.settings import load_settings
 from offline.render import FAKE_SUBSCRIPTION_ID, Registration, Rendering, render
 from tests.config_checks import refused_config_problem
 
-ACCOUNT = "azure-native:cognitiveservices:Account"
-VAULT = "azure-native:keyvault:Vault"
 VNET = "azure-native:network:VirtualNetwork"
-ENDPOINT = "azure-native:network:PrivateEndpoint"
 ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
 ZONE = "azure-native:privatedns:PrivateZone"
 LINK = "azure-native:privatedns:VirtualNetworkLink"
@@ -46,7 +44,9 @@ SPOKE_SUBNETS = {"privateEndpoint": f"{SPOKE}/subnets/endpoints", "appIntegratio
 
 def endpoint_for(rendering: Rendering, group_id: str) -> Registration:
     found = [
-        e for e in rendering.of_type(ENDPOINT) if e.input("privateLinkServiceConnections")[0]["groupIds"] == [group_id]
+        e
+        for e in rendering.of_type(PRIVATE_ENDPOINT)
+        if e.input("privateLinkServiceConnections")[0]["groupIds"] == [group_id]
     ]
     assert len(found) == 1, group_id
     return found[0]
@@ -71,7 +71,7 @@ def zone_name_of(zone_id: str) -> str:
 # -- prod's real stack file --------------------------------------------------------------------------------
 def test_prod_has_one_endpoint_each_for_account_and_vault(rendered: dict[str, Rendering]) -> None:
     prod = rendered["prod"]
-    assert len(prod.of_type(ENDPOINT)) == 2
+    assert len(prod.of_type(PRIVATE_ENDPOINT)) == 2
     account, vault = prod.one(ACCOUNT), prod.one(VAULT)
     vnet = prod.one(VNET)
     for group_id, target in (("account", account), ("vault", vault)):
@@ -164,7 +164,7 @@ def test_network_resources_are_children_of_the_network_components(rendered: dict
     endpoints = prod.one("foundry-platform:index:PrivateEndpoints")
     for type_token in (VNET, ZONE, LINK):
         assert all(r.parent == network.urn for r in prod.of_type(type_token)), type_token
-    for type_token in (ENDPOINT, ZONE_GROUP):
+    for type_token in (PRIVATE_ENDPOINT, ZONE_GROUP):
         assert all(r.parent == endpoints.urn for r in prod.of_type(type_token)), type_token
 
 
@@ -381,4 +381,4 @@ def test_bad_network_config_fails_naming_the_key_with_nothing_registered(
 def test_staging_may_go_private_with_its_own_default_range() -> None:
     staging = render("staging", overrides={"networkAccess": "private"})
     assert staging.one(VNET).input("addressSpace") == {"addressPrefixes": ["10.41.0.0/22"]}
-    assert len(staging.of_type(ENDPOINT)) == 2
+    assert len(staging.of_type(PRIVATE_ENDPOINT)) == 2

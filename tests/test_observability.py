@@ -9,16 +9,12 @@ from typing import Any
 
 import pytest
 
+from components.catalogue.resource_types import ACCOUNT, APP_INSIGHTS, CONNECTION, PROJECT, VAULT
 from components.settings import ConfigError
 from offline.render import Registration, RenderError, Rendering, render
 
-ACCOUNT = "azure-native:cognitiveservices:Account"
-PROJECT = "azure-native:cognitiveservices:Project"
-VAULT = "azure-native:keyvault:Vault"
 WORKSPACE = "azure-native:operationalinsights:Workspace"
-APP_INSIGHTS = "azure-native:applicationinsights:Component"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
-CONNECTION = "azure-native:cognitiveservices:ProjectConnection"
 
 
 def test_one_workspace_per_environment(stack: Rendering) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from components.catalogue.resource_types import DEPLOYMENT
 from components.settings.base import ConfigModel
 from offline import plan
 from offline.registrations import Rendering
@@ -21,7 +22,6 @@ from offline.settings_view import FROM_DEFAULT, FROM_FILE, FROM_PROGRAM, Project
 from offline.siblings import stack_settings
 
 STACKS = ("dev", "staging", "prod")
-DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,21 @@ from typing import Any
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
+from components.catalogue.resource_types import (
+    ACCOUNT,
+    DEPLOYMENT,
+    ENTRA_APPLICATION,
+    ENTRA_APPLICATION_PASSWORD,
+    ENTRA_CREDENTIAL,
+    ENTRA_SERVICE_PRINCIPAL,
+    ENTRA_SERVICE_PRINCIPAL_PASSWORD,
+    IDENTITY_CREDENTIAL,
+    PIM_ELIGIBILITY,
+    PROJECT,
+    ROLE_ASSIGNMENT,
+    USER_ASSIGNED_IDENTITY,
+    VAULT,
+)
 from policy.rules import (
     POLICY_NAMES,
     RESOURCE_RULES,
@@ -20,20 +35,6 @@ from policy.rules import (
     environment_of,
     stack_of_urn,
 )
-
-ACCOUNT = "azure-native:cognitiveservices:Account"
-PROJECT = "azure-native:cognitiveservices:Project"
-VAULT = "azure-native:keyvault:Vault"
-DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
-ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
-UAMI = "azure-native:managedidentity:UserAssignedIdentity"
-MI_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
-APP = "azuread:index/application:Application"
-SP = "azuread:index/servicePrincipal:ServicePrincipal"
-APP_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
-APP_PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
-SP_PASSWORD = "azuread:index/servicePrincipalPassword:ServicePrincipalPassword"
 
 SUB = "/subscriptions/00000000-0000-4000-8000-000000000001"
 GROUP_PATH = f"{SUB}/resourceGroups/rg-x-prod"
@@ -157,7 +158,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
             {**GOOD_ASSIGNMENT, "roleDefinitionId": role(guid)},
             name,
         )
-        for kind in (ASSIGNMENT, ELIGIBILITY)
+        for kind in (ROLE_ASSIGNMENT, PIM_ELIGIBILITY)
         for guid, name in (
             (OWNER, "'Owner'"),
             (CONTRIBUTOR, "'Contributor'"),
@@ -174,7 +175,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
     ],
     (
         "role-by-guid",
-        ASSIGNMENT,
+        ROLE_ASSIGNMENT,
         "dev",
         GOOD_ASSIGNMENT,
         {**GOOD_ASSIGNMENT, "roleDefinitionId": "Foundry User"},
@@ -182,7 +183,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "role-by-guid",
-        ELIGIBILITY,
+        PIM_ELIGIBILITY,
         "prod",
         {"roleDefinitionId": f"/providers/Microsoft.Authorization/roleDefinitions/{FOUNDRY_USER}"},
         {"roleDefinitionId": FOUNDRY_USER},
@@ -190,7 +191,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "no-direct-human-assignment",
-        ASSIGNMENT,
+        ROLE_ASSIGNMENT,
         "dev",
         {**GOOD_ASSIGNMENT, "principalType": "Group"},
         {**GOOD_ASSIGNMENT, "principalType": "User"},
@@ -198,7 +199,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "no-direct-human-assignment",
-        ASSIGNMENT,
+        ROLE_ASSIGNMENT,
         "dev",
         GOOD_ASSIGNMENT,
         {k: v for k, v in GOOD_ASSIGNMENT.items() if k != "principalType"},
@@ -206,7 +207,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "federated-credential-issuer",
-        APP_CREDENTIAL,
+        ENTRA_CREDENTIAL,
         "prod",
         GOOD_GITHUB,
         {**GOOD_GITHUB, "issuer": GITHUB + "/"},
@@ -214,7 +215,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "federated-credential-issuer",
-        MI_CREDENTIAL,
+        IDENTITY_CREDENTIAL,
         "dev",
         {"issuer": "https://oidc.aks.example/x/", "subject": "system:serviceaccount:a:b", "audiences": [AUDIENCE]},
         {"issuer": "http://oidc.aks.example/x/", "subject": "system:serviceaccount:a:b", "audiences": [AUDIENCE]},
@@ -222,7 +223,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "federated-credential-audience",
-        APP_CREDENTIAL,
+        ENTRA_CREDENTIAL,
         "prod",
         GOOD_GITHUB,
         {**GOOD_GITHUB, "audiences": [AUDIENCE, "api://other"]},
@@ -230,7 +231,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "federated-credential-audience",
-        MI_CREDENTIAL,
+        IDENTITY_CREDENTIAL,
         "dev",
         {"issuer": "https://oidc.aks.example/x/", "subject": "s", "audiences": [AUDIENCE]},
         {"issuer": "https://oidc.aks.example/x/", "subject": "s"},
@@ -238,7 +239,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "federated-credential-environment-subject",
-        APP_CREDENTIAL,
+        ENTRA_CREDENTIAL,
         "prod",
         {**GOOD_GITHUB, "subject": "repo:contoso@123/agents@456:environment:prod"},
         {**GOOD_GITHUB, "subject": "repo:contoso/agents:environment:dev"},
@@ -246,7 +247,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "federated-credential-environment-subject",
-        MI_CREDENTIAL,
+        IDENTITY_CREDENTIAL,
         "staging",
         {**GOOD_GITHUB, "subject": "repo:contoso/agents:environment:staging"},
         {**GOOD_GITHUB, "subject": "repo:contoso/agents:ref:refs/heads/main"},
@@ -254,16 +255,16 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "no-client-secrets-in-prod",
-        APP,
+        ENTRA_APPLICATION,
         "prod",
         {"displayName": "sp-x-prod-cicd"},
         {"displayName": "sp-x-prod-cicd", "password": {"displayName": "bootstrap"}},
         "declares a password",
     ),
-    ("no-client-secrets-in-prod", APP_PASSWORD, "dev", {"applicationId": "/applications/x"}, {}, ""),
+    ("no-client-secrets-in-prod", ENTRA_APPLICATION_PASSWORD, "dev", {"applicationId": "/applications/x"}, {}, ""),
     (
         "no-client-secrets-in-prod",
-        SP_PASSWORD,
+        ENTRA_SERVICE_PRINCIPAL_PASSWORD,
         "staging",
         {"servicePrincipalId": "/servicePrincipals/x"},
         {},
@@ -308,7 +309,7 @@ def test_every_policy_has_a_passing_and_a_failing_case() -> None:
 def test_prod_only_rules_do_not_apply_elsewhere() -> None:
     open_account = with_properties(GOOD_ACCOUNT, publicNetworkAccess="Enabled", networkAcls={"defaultAction": "Allow"})
     assert rule("prod-public-network-access-disabled").evaluate(ACCOUNT, open_account, "dev") == []
-    assert rule("no-client-secrets-in-prod").evaluate(APP_PASSWORD, {}, "staging") == []
+    assert rule("no-client-secrets-in-prod").evaluate(ENTRA_APPLICATION_PASSWORD, {}, "staging") == []
 
 
 def test_rules_ignore_other_types() -> None:
@@ -318,7 +319,7 @@ def test_rules_ignore_other_types() -> None:
 
 def test_non_github_credentials_need_no_environment_subject() -> None:
     aks = {"issuer": "https://oidc.aks.example/x/", "subject": "system:serviceaccount:a:b", "audiences": [AUDIENCE]}
-    assert rule("federated-credential-environment-subject").evaluate(MI_CREDENTIAL, aks, "prod") == []
+    assert rule("federated-credential-environment-subject").evaluate(IDENTITY_CREDENTIAL, aks, "prod") == []
 
 
 def test_environment_comes_from_the_tag_then_the_stack() -> None:
@@ -326,11 +327,11 @@ def test_environment_comes_from_the_tag_then_the_stack() -> None:
     assert environment_of({"displayName": "sp"}, "staging") == "staging"
     # An untagged resource of a stack not named after a tier: prod's rules, and the stack's own GitHub environment.
     assert environment_of({"displayName": "sp"}, "sandbox") == "sandbox"
-    assert rule("no-client-secrets-in-prod").evaluate(APP_PASSWORD, {}, "sandbox")
-    assert rule("no-client-secrets-in-prod").evaluate(APP_PASSWORD, {}, "dev") == []
+    assert rule("no-client-secrets-in-prod").evaluate(ENTRA_APPLICATION_PASSWORD, {}, "sandbox")
+    assert rule("no-client-secrets-in-prod").evaluate(ENTRA_APPLICATION_PASSWORD, {}, "dev") == []
     sandbox = {"issuer": GITHUB, "subject": "repo:contoso/foundry-agents:environment:sandbox", "audiences": [AUDIENCE]}
-    assert rule("federated-credential-environment-subject").evaluate(APP_CREDENTIAL, sandbox, "sandbox") == []
-    assert rule("federated-credential-environment-subject").evaluate(APP_CREDENTIAL, sandbox, "dev")
+    assert rule("federated-credential-environment-subject").evaluate(ENTRA_CREDENTIAL, sandbox, "sandbox") == []
+    assert rule("federated-credential-environment-subject").evaluate(ENTRA_CREDENTIAL, sandbox, "dev")
     assert stack_of_urn("urn:pulumi:prod::foundry-platform::azuread:index/group:Group::prod-groups-readers") == "prod"
 
 
@@ -338,11 +339,11 @@ def test_rules_read_policy_sdk_proxies_and_surface_unknowns() -> None:
     """The engine hands Mapping/Sequence proxies, not dicts and lists; an unknown value raises (the SDK then
     skips that check during preview) instead of passing silently."""
     proxied = unknown_checking_proxy(GOOD_GITHUB | {"audiences": [AUDIENCE]})
-    assert rule("federated-credential-audience").evaluate(APP_CREDENTIAL, proxied, "prod") == []
-    assert rule("federated-credential-environment-subject").evaluate(APP_CREDENTIAL, proxied, "prod") == []
+    assert rule("federated-credential-audience").evaluate(ENTRA_CREDENTIAL, proxied, "prod") == []
+    assert rule("federated-credential-environment-subject").evaluate(ENTRA_CREDENTIAL, proxied, "prod") == []
     unknown = unknown_checking_proxy({**GOOD_GITHUB, "subject": UNKNOWN_STRING_VALUE})
     with pytest.raises(UnknownValueError):
-        rule("federated-credential-environment-subject").evaluate(APP_CREDENTIAL, unknown, "prod")
+        rule("federated-credential-environment-subject").evaluate(ENTRA_CREDENTIAL, unknown, "prod")
 
 
 # --- the stack rule: application identities not above project scope ---------------------------------------
@@ -360,8 +361,8 @@ APP_INSIGHTS_ID = f"{GROUP_PATH}/providers/Microsoft.Insights/components/appi-x-
 
 def resources_with(*grants: ResourceView) -> list[ResourceView]:
     return [
-        ResourceView(UAMI_URN, UAMI, {"principalId": "uami-principal"}, {}),
-        ResourceView(SP_URN, SP, {"objectId": "sp-object"}, {}),
+        ResourceView(UAMI_URN, USER_ASSIGNED_IDENTITY, {"principalId": "uami-principal"}, {}),
+        ResourceView(SP_URN, ENTRA_SERVICE_PRINCIPAL, {"objectId": "sp-object"}, {}),
         ResourceView(PROJECT_URN, PROJECT, {"identity": {"principalId": PROJECT_IDENTITY_PRINCIPAL}}, {}),
         ResourceView(ACCOUNT_URN, ACCOUNT, {}, {}),
         ResourceView(VAULT_URN, VAULT, {}, {}),
@@ -370,7 +371,7 @@ def resources_with(*grants: ResourceView) -> list[ResourceView]:
     ]
 
 
-def grant(name: str, principal_from: str, scope_from: str, scope: str, kind: str = ASSIGNMENT) -> ResourceView:
+def grant(name: str, principal_from: str, scope_from: str, scope: str, kind: str = ROLE_ASSIGNMENT) -> ResourceView:
     return ResourceView(
         f"{STACK}{kind}::{name}",
         kind,
@@ -399,7 +400,7 @@ def test_app_identities_on_projects_and_vaults_pass() -> None:
 def test_app_identities_above_project_scope_fail() -> None:
     resources = resources_with(
         grant("app-user-on-account", UAMI_URN, ACCOUNT_URN, ACCOUNT_ID),
-        grant("cicd-eligible-on-account", SP_URN, ACCOUNT_URN, ACCOUNT_ID, kind=ELIGIBILITY),
+        grant("cicd-eligible-on-account", SP_URN, ACCOUNT_URN, ACCOUNT_ID, kind=PIM_ELIGIBILITY),
     )
     assert sorted(app_scope_violations(resources)) == ["app-user-on-account", "cicd-eligible-on-account"]
 
@@ -407,17 +408,23 @@ def test_app_identities_above_project_scope_fail() -> None:
 def test_app_identity_grant_with_literal_values_is_judged_by_value() -> None:
     """No property dependencies (ids written as literals): the principal id and scope string decide."""
     on_group = ResourceView(
-        f"{STACK}{ASSIGNMENT}::literal-rg", ASSIGNMENT, {"principalId": "uami-principal", "scope": GROUP_PATH}, {}
+        f"{STACK}{ROLE_ASSIGNMENT}::literal-rg",
+        ROLE_ASSIGNMENT,
+        {"principalId": "uami-principal", "scope": GROUP_PATH},
+        {},
     )
     on_project = ResourceView(
-        f"{STACK}{ASSIGNMENT}::literal-project", ASSIGNMENT, {"principalId": "sp-object", "scope": f"{PROJECT_ID}/"}, {}
+        f"{STACK}{ROLE_ASSIGNMENT}::literal-project",
+        ROLE_ASSIGNMENT,
+        {"principalId": "sp-object", "scope": f"{PROJECT_ID}/"},
+        {},
     )
     someone_else = ResourceView(
-        f"{STACK}{ASSIGNMENT}::other", ASSIGNMENT, {"principalId": "a-group", "scope": GROUP_PATH}, {}
+        f"{STACK}{ROLE_ASSIGNMENT}::other", ROLE_ASSIGNMENT, {"principalId": "a-group", "scope": GROUP_PATH}, {}
     )
     on_app_insights = ResourceView(
-        f"{STACK}{ASSIGNMENT}::literal-appi",
-        ASSIGNMENT,
+        f"{STACK}{ROLE_ASSIGNMENT}::literal-appi",
+        ROLE_ASSIGNMENT,
         {"principalId": "uami-principal", "scope": APP_INSIGHTS_ID},
         {},
     )

@@ -29,6 +29,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from components.catalogue.resource_types import (
+    ENTRA_APP_ROLE_ASSIGNMENT,
+    ENTRA_APPLICATION,
+    ENTRA_CREDENTIAL,
+    ENTRA_GROUP,
+    ENTRA_GROUP_MEMBER,
+    ENTRA_SERVICE_PRINCIPAL,
+    PIM_ELIGIBILITY,
+    RESOURCE_GROUP,
+    ROLE_ASSIGNMENT,
+)
 from offline.arm import ARM_TYPES
 from offline.registrations import Registration
 
@@ -79,15 +90,6 @@ GRAPH_OPERATIONS: dict[str, str] = {
     "appRoleAssignments.grantGraph": "POST /servicePrincipals/{Microsoft Graph}/appRoleAssignedTo",
 }
 
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
-RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
-ENTRA_APPLICATION = "azuread:index/application:Application"
-ENTRA_SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
-ENTRA_GROUP = "azuread:index/group:Group"
-ENTRA_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
-ENTRA_APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
-ENTRA_GROUP_MEMBER = "azuread:index/groupMember:GroupMember"
 
 SUBNET_JOIN = "Microsoft.Network/virtualNetworks/subnets/join/action"
 ASSIGN_IDENTITY = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"

@@ -9,13 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bootstrap.catalogue import ADMINISTRATORS, DEPLOYER_GRAPH_PERMISSIONS, PREVIEW_GRAPH_PERMISSIONS
+from components.catalogue.resource_types import ENTRA_APP_ROLE_ASSIGNMENT, ENTRA_SERVICE_PRINCIPAL, ROLE_ASSIGNMENT
 from offline.registrations import Registration, Rendering
 from offline.rights.catalogue import GRAPH_OPERATIONS
 from offline.rights.roles import RoleDefinition, definition, definition_named
 
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
-SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
 ALL, OWNED = "every object", "objects it owns"
 APPLICATION_OPERATIONS: tuple[str, ...] = (
     "applications.create",
@@ -122,14 +120,14 @@ def _assignments_to(rendering: Rendering, object_id: str) -> tuple[AzureGrant, .
 def _graph_permissions_of(rendering: Rendering, object_id: str) -> tuple[str, ...]:
     return tuple(
         _GRAPH_PERMISSION_NAMES[str(a.inputs.get("appRoleId"))]
-        for a in rendering.of_type(APP_ROLE_ASSIGNMENT)
+        for a in rendering.of_type(ENTRA_APP_ROLE_ASSIGNMENT)
         if str(a.inputs.get("principalObjectId")).lower() == object_id.lower()
     )
 
 
 def _service_principal(bootstrap: Rendering, client_id_output: str) -> Registration:
     client_id = bootstrap.exports[client_id_output]
-    return next(sp for sp in bootstrap.of_type(SERVICE_PRINCIPAL) if sp.inputs.get("clientId") == client_id)
+    return next(sp for sp in bootstrap.of_type(ENTRA_SERVICE_PRINCIPAL) if sp.inputs.get("clientId") == client_id)
 
 
 def pipeline_identity(bootstrap: Rendering, client_id_output: str, label: str, owner_id: str | None) -> Holder:

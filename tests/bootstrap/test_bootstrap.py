@@ -9,23 +9,25 @@ import pytest
 
 from bootstrap import catalogue
 from components.catalogue import roles
+from components.catalogue.resource_types import (
+    ENTRA_APP_ROLE_ASSIGNMENT,
+    ENTRA_APPLICATION,
+    ENTRA_CREDENTIAL,
+    ENTRA_SERVICE_PRINCIPAL,
+    PIM_ELIGIBILITY,
+    RESOURCE_GROUP,
+    ROLE_ASSIGNMENT,
+    VAULT,
+)
 from components.catalogue.roles import Role
 from offline.render import FAKE_SUBSCRIPTION_ID, Registration, Rendering
 from tests.bootstrap.conftest import render_bootstrap
 from tests.config_checks import refused_config_problem
 
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
-APPLICATION = "azuread:index/application:Application"
-SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
-CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
-APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 CONTAINER = "azure-native:storage:BlobContainer"
-VAULT = "azure-native:keyvault:Vault"
 KEY = "azure-native:keyvault:Key"
-RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 
 # Role GUIDs from Microsoft Learn's built-in roles list (shared/reference/foundry-facts.md and the Storage
 # roles page), written out here instead of imported from the code under test.
@@ -121,8 +123,8 @@ def test_deployer_and_preview_grants_are_exactly_these(boot: Rendering) -> None:
     containers = {r.input("containerName"): r for r in boot.of_type(CONTAINER)}
     state = containers["pulumi-state"]
     key = boot.one(KEY)
-    deployer_sp = next(r for r in boot.of_type(SERVICE_PRINCIPAL) if r.name.endswith("deployer-sp"))
-    preview_sp = next(r for r in boot.of_type(SERVICE_PRINCIPAL) if r.name.endswith("preview-sp"))
+    deployer_sp = next(r for r in boot.of_type(ENTRA_SERVICE_PRINCIPAL) if r.name.endswith("deployer-sp"))
+    preview_sp = next(r for r in boot.of_type(ENTRA_SERVICE_PRINCIPAL) if r.name.endswith("preview-sp"))
     expected = {
         "deployer-contributor": (deployer_sp, CONTRIBUTOR, environment_group.id),
         "deployer-rbac-admin": (deployer_sp, RBAC_ADMINISTRATOR, environment_group.id),
@@ -162,13 +164,13 @@ def test_deployer_and_preview_grants_are_exactly_these(boot: Rendering) -> None:
 
 
 def test_federated_subjects_per_environment_are_exact(boot: Rendering) -> None:
-    credentials = {r.name.split("-", 1)[1]: r for r in boot.of_type(CREDENTIAL)}
+    credentials = {r.name.split("-", 1)[1]: r for r in boot.of_type(ENTRA_CREDENTIAL)}
     assert set(credentials) == {f"deployer-github-environment-{boot.stack}", "preview-github-pull-request"}
     deployer = credentials[f"deployer-github-environment-{boot.stack}"]
     preview = credentials["preview-github-pull-request"]
     assert deployer.input("subject") == f"repo:contoso/foundry-platform:environment:{boot.stack}"
     assert preview.input("subject") == "repo:contoso/foundry-platform:pull_request"
-    applications = {r.name.split("-", 1)[1]: r for r in boot.of_type(APPLICATION)}
+    applications = {r.name.split("-", 1)[1]: r for r in boot.of_type(ENTRA_APPLICATION)}
     assert deployer.input("applicationId") == applications["deployer-app"].id
     assert preview.input("applicationId") == applications["preview-app"].id
     for credential in credentials.values():
@@ -187,7 +189,7 @@ def test_immutable_subject_format() -> None:
         "repositoryId": "98765",
     }
     boot = render_bootstrap("staging", overrides={"github": github})
-    subjects = {r.input("subject") for r in boot.of_type(CREDENTIAL)}
+    subjects = {r.input("subject") for r in boot.of_type(ENTRA_CREDENTIAL)}
     assert subjects == {
         "repo:contoso@1234/foundry-platform@98765:environment:staging",
         "repo:contoso@1234/foundry-platform@98765:pull_request",
@@ -198,27 +200,27 @@ def test_nobody_owns_the_pipeline_identities(boot: Rendering) -> None:
     """An owner of the deployer's app registration could add a secret to it and act as the deployer: the
     administrator who runs the bootstrap manages both apps through directory roles, and the azuread provider
     removes it from the owners it starts with (no `owners` listed)."""
-    for resource in boot.of_type(APPLICATION) + boot.of_type(SERVICE_PRINCIPAL):
+    for resource in boot.of_type(ENTRA_APPLICATION) + boot.of_type(ENTRA_SERVICE_PRINCIPAL):
         assert resource.input("owners") == [], resource.name
     assert boot.caller is not None and not boot.caller.graph_rights_owned_only
 
 
 def test_applications_have_no_password_and_no_certificate(boot: Rendering) -> None:
-    for application in boot.of_type(APPLICATION):
+    for application in boot.of_type(ENTRA_APPLICATION):
         assert "password" not in application.inputs
         assert "keyCredentials" not in application.inputs
         assert application.input("signInAudience") == "AzureADMyOrg"
     types = {r.type for r in boot.resources}
     assert not {t for t in types if "Password" in t or "Certificate" in t}
-    for principal in boot.of_type(SERVICE_PRINCIPAL):
+    for principal in boot.of_type(ENTRA_SERVICE_PRINCIPAL):
         assert principal.input("appRoleAssignmentRequired") is True
 
 
 def graph_permissions_of(boot: Rendering, principal_suffix: str) -> set[str]:
-    principal = next(r for r in boot.of_type(SERVICE_PRINCIPAL) if r.name.endswith(principal_suffix))
+    principal = next(r for r in boot.of_type(ENTRA_SERVICE_PRINCIPAL) if r.name.endswith(principal_suffix))
     return {
         p.input("appRoleId")
-        for p in boot.of_type(APP_ROLE_ASSIGNMENT)
+        for p in boot.of_type(ENTRA_APP_ROLE_ASSIGNMENT)
         if p.input("principalObjectId") == principal.state["objectId"]
     }
 
@@ -227,7 +229,7 @@ def test_graph_permissions_are_exactly_what_each_identity_needs(boot: Rendering)
     assert graph_permissions_of(boot, "deployer-sp") == GRAPH_PERMISSIONS
     # The preview reader reads app registrations only: `pulumi preview` runs the duplicate-name lookup.
     assert graph_permissions_of(boot, "preview-sp") == {APPLICATION_READ_ALL}
-    assert len(boot.of_type(APP_ROLE_ASSIGNMENT)) == len(GRAPH_PERMISSIONS) + 1
+    assert len(boot.of_type(ENTRA_APP_ROLE_ASSIGNMENT)) == len(GRAPH_PERMISSIONS) + 1
 
 
 def test_state_storage_is_entra_only_versioned_and_recoverable(boot: Rendering) -> None:

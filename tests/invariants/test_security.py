@@ -3,6 +3,7 @@ derived from each stack's own settings, so that an adopter's edits keep these gr
 
 from __future__ import annotations
 
+from components.catalogue.resource_types import ENTRA_CREDENTIAL, ROLE_ASSIGNMENT
 from components.catalogue.secrets import secret_shape
 from offline.report import build_report
 from tests.invariants.conftest import Stack
@@ -11,8 +12,6 @@ from tests.invariants.conftest import Stack
 FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
 FOUNDRY_PROJECT_MANAGER = "eadc314b-1a2d-4efa-be10-5d325db5065e"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-CICD_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
 
 
 def test_every_policy_passes_and_every_identity_holds_its_rights(stack: Stack) -> None:
@@ -59,22 +58,22 @@ def test_the_app_and_the_pipeline_get_their_role_on_every_project(stack: Stack) 
     main = stack.environment.main
     projects = {p.name for p in stack.settings.projects}
     by_role: dict[str, set[str]] = {}
-    for assignment in main.of_type(ASSIGNMENT):
+    for assignment in main.of_type(ROLE_ASSIGNMENT):
         scope = str(assignment.input("scope"))
         if "/projects/" in scope:
             role = str(assignment.input("roleDefinitionId")).rsplit("/", 1)[-1]
             by_role.setdefault(role, set()).add(scope.rsplit("/projects/", 1)[-1])
     assert by_role.get(FOUNDRY_USER, set()) >= projects
     assert by_role.get(FOUNDRY_PROJECT_MANAGER, set()) >= projects
-    assert {a.input("principalType") for a in main.of_type(ASSIGNMENT)} <= {"ServicePrincipal", "Group"}
+    assert {a.input("principalType") for a in main.of_type(ROLE_ASSIGNMENT)} <= {"ServicePrincipal", "Group"}
 
 
 def test_the_pipelines_trust_only_this_stacks_github_environment(stack: Stack) -> None:
     settings, main = stack.settings, stack.environment.main
-    github = [c for c in main.of_type(CICD_CREDENTIAL) if c.input("issuer") == GITHUB_ISSUER]
+    github = [c for c in main.of_type(ENTRA_CREDENTIAL) if c.input("issuer") == GITHUB_ISSUER]
     assert [c.input("subject") for c in github] == [settings.github.environment_subject(settings.instance)]
     if stack.bootstrap is not None and stack.environment.bootstrap is not None:
-        deploy = {c.input("subject") for c in stack.environment.bootstrap.of_type(CICD_CREDENTIAL)}
+        deploy = {c.input("subject") for c in stack.environment.bootstrap.of_type(ENTRA_CREDENTIAL)}
         assert stack.bootstrap.deploy_subject in deploy
         assert stack.bootstrap.deploy_subject.endswith(f":environment:{settings.instance}")
 

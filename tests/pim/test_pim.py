@@ -8,12 +8,12 @@ from datetime import date, datetime
 
 import pytest
 
+from components.catalogue.resource_types import PIM_ELIGIBILITY
 from components.settings import ConfigError
 from offline.render import PIM_DIR, PIM_PROJECT, Rendering, render, stack_config
 from pim.settings import main_stack_reference
 from tests.config_checks import refused_config_problem
 
-ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
 FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"  # Learn, built-in roles (AI + machine learning)
 
 
@@ -40,7 +40,7 @@ def window_of(stack: str) -> dict[str, str]:
 def test_platform_admins_are_eligible_on_the_account_the_main_stack_made(
     prod_pim: Rendering, rendered: dict[str, Rendering]
 ) -> None:
-    (eligibility,) = prod_pim.of_type(ELIGIBILITY)
+    (eligibility,) = prod_pim.of_type(PIM_ELIGIBILITY)
     main = rendered["prod"]
     assert eligibility.input("principalId") == main.exports["groupObjectIds"]["platformAdmins"]
     assert eligibility.input("scope") == main.exports["accountId"]
@@ -50,7 +50,7 @@ def test_platform_admins_are_eligible_on_the_account_the_main_stack_made(
 
 def test_the_window_is_sent_as_start_and_duration(prod_pim: Rendering) -> None:
     """azure-native's PIM resource sends `duration` and `type` and drops `endDateTime`: an end date would be lost."""
-    (eligibility,) = prod_pim.of_type(ELIGIBILITY)
+    (eligibility,) = prod_pim.of_type(PIM_ELIGIBILITY)
     window = window_of("prod")
     days = (datetime.fromisoformat(window["expiresOn"]) - datetime.fromisoformat(window["startsOn"])).days
     assert eligibility.input("scheduleInfo") == {
@@ -62,18 +62,18 @@ def test_the_window_is_sent_as_start_and_duration(prod_pim: Rendering) -> None:
 def test_a_change_replaces_it_deleting_first(prod_pim: Rendering) -> None:
     """An eligibility request cannot be updated, and azure-native refuses to create one while a schedule for the same
     principal and role exists: every input replaces it, and the old one goes first."""
-    (eligibility,) = prod_pim.of_type(ELIGIBILITY)
+    (eligibility,) = prod_pim.of_type(PIM_ELIGIBILITY)
     assert eligibility.replace_on_changes == ["*"]
     assert eligibility.delete_before_replace is True
 
 
 def test_the_phase_makes_nothing_else(prod_pim: Rendering) -> None:
-    assert [r.type for r in prod_pim.resources if r.custom] == [ELIGIBILITY]
+    assert [r.type for r in prod_pim.resources if r.custom] == [PIM_ELIGIBILITY]
 
 
 def test_an_eligibility_follows_the_main_stack(rendered: dict[str, Rendering]) -> None:
     other = render("prod", overrides={"namePrefix": "contoso"})
-    (eligibility,) = render_pim(other).of_type(ELIGIBILITY)
+    (eligibility,) = render_pim(other).of_type(PIM_ELIGIBILITY)
     assert eligibility.input("scope") == other.exports["accountId"] != rendered["prod"].exports["accountId"]
     assert "/accounts/contoso-prod-" in eligibility.input("scope")
 
@@ -170,7 +170,7 @@ def test_two_eligible_groups_on_one_account_are_two_requests(rendered: dict[str,
                 schedule_info={"expiration": {"type": "AfterDuration", "duration": "P30D"}},
             )
 
-    ids = {r.id for r in render("prod", program=two).of_type(ELIGIBILITY)}
+    ids = {r.id for r in render("prod", program=two).of_type(PIM_ELIGIBILITY)}
     assert len(ids) == 2
 
 
@@ -189,7 +189,7 @@ def test_an_ending_window_is_announced_and_an_ended_one_refused(rendered: dict[s
 
 def test_a_window_in_another_time_zone_is_sent_in_utc_and_a_leap_day_is_a_day(rendered: dict[str, Rendering]) -> None:
     window = eligibility_window("2027-12-01T09:30:00+01:00", "2028-02-29T17:00:00-05:00")
-    (eligibility,) = render_pim(rendered["prod"], window).of_type(ELIGIBILITY)
+    (eligibility,) = render_pim(rendered["prod"], window).of_type(PIM_ELIGIBILITY)
     # 2027-12-01 08:30 UTC to 2028-02-29 22:00 UTC: 90 days and 13.5 hours (2028 is a leap year).
     assert eligibility.input("scheduleInfo") == {
         "startDateTime": "2027-12-01T08:30:00Z",

@@ -1,0 +1,33 @@
+"""The Pulumi type tokens of the resources the programs declare, named once: the policy pack, the offline harness
+(strict Azure rules, rights, rehearsal, inventory, report) and the tests that look resources up by type read them
+from here."""
+
+from __future__ import annotations
+
+# azure-native
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+ACCOUNT = "azure-native:cognitiveservices:Account"
+PROJECT = "azure-native:cognitiveservices:Project"
+DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
+CONNECTION = "azure-native:cognitiveservices:ProjectConnection"
+VAULT = "azure-native:keyvault:Vault"
+APP_INSIGHTS = "azure-native:applicationinsights:Component"
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
+USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+IDENTITY_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
+
+# azuread (Entra ID)
+ENTRA_APPLICATION = "azuread:index/application:Application"
+ENTRA_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+ENTRA_FLEXIBLE_CREDENTIAL = (
+    "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential"
+)
+ENTRA_APPLICATION_PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
+ENTRA_SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
+ENTRA_SERVICE_PRINCIPAL_PASSWORD = "azuread:index/servicePrincipalPassword:ServicePrincipalPassword"
+ENTRA_APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
+ENTRA_GROUP = "azuread:index/group:Group"
+ENTRA_GROUP_MEMBER = "azuread:index/groupMember:GroupMember"
+ENTRA_USER = "azuread:index/user:User"
