@@ -79,7 +79,15 @@ class DeliveryFoundation(pulumi.ComponentResource):
                 display_name=f"sp-{s.name_prefix}-platform-{s.instance}-preview",
                 description=f"Runs `pulumi preview --stack {s.instance}` for pull requests of {repository}; read-only.",
                 subjects=(
-                    FederatedSubject("github-pull-request", s.preview_subject, f"Pull-request jobs of {repository}"),
+                    FederatedSubject(
+                        f"github-environment-{s.preview_environment}"
+                        if s.preview_environment
+                        else "github-pull-request",
+                        s.preview_subject,
+                        f"Jobs of {repository} in its GitHub environment '{s.preview_environment}'"
+                        if s.preview_environment
+                        else f"Pull-request jobs of {repository}",
+                    ),
                 ),
             ),
             child,
@@ -153,6 +161,7 @@ class DeliveryFoundation(pulumi.ComponentResource):
             "deployerSubject": s.deploy_subject,
             "previewClientId": self.preview.application.client_id,
             "previewSubject": s.preview_subject,
+            "previewEnvironment": s.preview_environment,
             "stateBackendUrl": s.state_backend_url,
             # Who may read and write both containers and use the key besides the deployer (None: nobody).
             "stateAdministratorsGroup": s.state_administrators_group,

@@ -108,9 +108,18 @@ class BootstrapSettings(NamedEnvironment):
         return self.github.environment_subject(self.instance)
 
     @property
+    def preview_environment(self) -> str | None:
+        """The GitHub environment prod's previews run in (`<stack>-preview`, protected by required reviewers):
+        reading prod's state means reading its secrets, so not every pull request may. None outside prod: those
+        previews run for every same-repository pull request."""
+        return f"{self.instance}-preview" if self.environment == "prod" else None
+
+    @property
     def preview_subject(self) -> str:
-        """The OIDC subject of a pull-request workflow job that declares no environment."""
-        return self.github.pull_request_subject()
+        """The OIDC subject the preview reader trusts: its protected GitHub environment in prod, else a
+        pull-request job that declares no environment."""
+        environment = self.preview_environment
+        return self.github.environment_subject(environment) if environment else self.github.pull_request_subject()
 
     @property
     def state_backend_url(self) -> str:

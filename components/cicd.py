@@ -15,13 +15,15 @@ from components.catalogue import federation
 from components.entra import FederatedCredential, federated_application, federated_credentials
 from components.rbac import Principal
 from components.settings import Placement
-from components.settings.access import GITHUB_CREDENTIAL, ExtraCredential, GitHubConfig
+from components.settings.access import GITHUB_CREDENTIAL, PLATFORM_CREDENTIAL, ExtraCredential, GitHubConfig
 
 
 @dataclass(frozen=True)
 class CiCdIdentityArgs:
     placement: Placement
     github: GitHubConfig
+    # The platform repository, whose deploy job runs the smoke test as this identity (none: no such credential).
+    platform: GitHubConfig | None
     # Credentials beyond the GitHub one (federatedCredentials with identity cicd).
     credentials: tuple[ExtraCredential, ...]
     # The pipeline's deployer. With Application.ReadWrite.OwnedBy it may create the service principal and the
@@ -44,18 +46,31 @@ class CiCdIdentity(pulumi.ComponentResource):
             self, name, display_name, [args.deployer_object_id]
         )
         repository = f"{github.owner}/{github.repository}"
-        github_job = FederatedCredential(
-            f"{name}-github-{place.instance}",
-            GITHUB_CREDENTIAL.format(environment=place.instance),
-            federation.GITHUB_ACTIONS_ISSUER,
-            github.environment_subject(place.instance),
-            f"GitHub Actions jobs in the '{place.instance}' environment of {repository}",
-        )
-        extras = [
+        trusted = [
+            FederatedCredential(
+                f"{name}-github-{place.instance}",
+                GITHUB_CREDENTIAL.format(environment=place.instance),
+                federation.GITHUB_ACTIONS_ISSUER,
+                github.environment_subject(place.instance),
+                f"GitHub Actions jobs in the '{place.instance}' environment of {repository}",
+            )
+        ]
+        if args.platform is not None:
+            platform = args.platform
+            trusted.append(
+                FederatedCredential(
+                    f"{name}-platform-{place.instance}",
+                    PLATFORM_CREDENTIAL.format(environment=place.instance),
+                    federation.GITHUB_ACTIONS_ISSUER,
+                    platform.environment_subject(place.instance),
+                    f"The smoke test of the '{place.instance}' deploy job in {platform.owner}/{platform.repository}",
+                )
+            )
+        trusted += [
             FederatedCredential(f"{name}-{extra.name}", extra.name, extra.issuer, extra.subject)
             for extra in args.credentials
         ]
-        self.credentials = federated_credentials(self, self.application, [github_job, *extras])
+        self.credentials = federated_credentials(self, self.application, trusted)
         self.principal = Principal(
             key=f"service-principal:{display_name}",
             display_name=display_name,

@@ -105,7 +105,9 @@ class FoundryEnvironment(pulumi.ComponentResource):
             client.object_id.apply(lambda caller: warn_if_not_the_deployer(caller, settings.deployer_object_id))
         self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(place, settings.groups, entra_owner), child)
         self.cicd = CiCdIdentity(
-            f"{name}-cicd", CiCdIdentityArgs(place, settings.github, cicd_credentials, entra_owner), child
+            f"{name}-cicd",
+            CiCdIdentityArgs(place, settings.github, settings.platform_repository, cicd_credentials, entra_owner),
+            child,
         )
         # Every write under the account joins one chain (the account takes one at a time), in this order:
         # projects, guardrails, deployments, connections, private endpoint. The connections come after the
@@ -194,6 +196,8 @@ class FoundryEnvironment(pulumi.ComponentResource):
 
         self.outputs: dict[str, pulumi.Input[object]] = {
             "environment": settings.environment,
+            # What the post-deploy smoke test expects: private addresses in private mode.
+            "networkAccess": settings.network_access,
             "resourceGroupName": settings.resource_group_name,
             "accountName": self.foundry.account.name,
             # What the PIM phase (`pim/`) makes its eligibilities on.

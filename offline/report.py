@@ -9,7 +9,7 @@ from typing import Any
 
 from components.catalogue.resource_types import ENTRA_APPLICATION
 from offline.formats import Section, as_written
-from offline.inventory import Inventory, build_inventory
+from offline.inventory import CredentialEntry, Inventory, build_inventory
 from offline.registrations import Registration, Rendering, direct_dependencies
 from offline.rehearsal import Rehearsal, ReplacementProfile, replacement_profile
 from offline.render import with_phases
@@ -70,6 +70,17 @@ class StackReport:
     replacements: tuple[ReplacementProfile, ...] = ()
     rehearsals: tuple[Rehearsal, ...] = field(default_factory=tuple)
     settings: tuple[ProjectSettings, ...] = ()
+    # The bootstrap's federated credentials (the deployer's and the preview reader's): with the main stack's, every
+    # subject that can sign in to Azure for this environment.
+    pipeline_credentials: tuple[CredentialEntry, ...] = ()
+
+    @property
+    def trusted_credentials(self) -> tuple[tuple[str, CredentialEntry], ...]:
+        """(project, credential) of every federated credential that can sign in for this environment."""
+        return (
+            *(("main", c) for c in self.inventory.credentials),
+            *(("bootstrap", c) for c in self.pipeline_credentials),
+        )
 
     @property
     def violations(self) -> list[Violation]:
@@ -91,6 +102,7 @@ class StackReport:
             "settings": settings_dict(self.settings),
             "warnings": list(self.warnings),
             "inventory": self.inventory.to_dict(),
+            "trustedSubjects": [{"project": project, **asdict(c)} for project, c in self.trusted_credentials],
             "policies": [
                 {
                     "policy": v.policy,
@@ -150,11 +162,11 @@ class StackReport:
                 ),
             ),
             Section(
-                "Federated credentials",
-                ("Identity", "Kind", "Credential", "Issuer", "Subject", "Audiences"),
+                "Federated credentials (every subject that can sign in for this environment)",
+                ("Project", "Identity", "Kind", "Credential", "Issuer", "Subject", "Audiences"),
                 tuple(
-                    (c.identity, c.identity_kind, c.name, c.issuer, c.subject, ", ".join(c.audiences))
-                    for c in inventory.credentials
+                    (project, c.identity, c.identity_kind, c.name, c.issuer, c.subject, ", ".join(c.audiences))
+                    for project, c in self.trusted_credentials
                 ),
             ),
             Section(
@@ -260,10 +272,11 @@ class StackReport:
                 "section": "federated-credential",
                 "name": c.identity,
                 "kind": c.identity_kind,
+                "scope": project,
                 "detail": f"{c.name}: issuer {c.issuer} subject {c.subject} audiences {' '.join(c.audiences)}",
                 "urn": c.urn,
             }
-            for c in self.inventory.credentials
+            for project, c in self.trusted_credentials
         ]
         rows += [
             {
@@ -428,4 +441,5 @@ def build_report(environment: Environment, rehearsals: tuple[Rehearsal, ...] = (
         replacements=replacement_profile(with_phases(combined, environment.bootstrap)),
         rehearsals=rehearsals,
         settings=environment.settings,
+        pipeline_credentials=build_inventory(environment.bootstrap).credentials if environment.bootstrap else (),
     )

@@ -152,6 +152,16 @@ def agreement_problems(main: Settings, bootstrap: BootstrapSettings) -> list[str
             "the bootstrap's resourceGroupName, the group its deployer may deploy into",
         ),
     )
+    if main.platform_repository is not None:
+        pairs += (
+            (
+                "platformRepository",
+                main.platform_repository.model_dump(by_alias=True, exclude_none=True),
+                bootstrap.github.model_dump(by_alias=True, exclude_none=True),
+                "the bootstrap's github, the repository whose deploy job signs in as the CI/CD identity for the smoke "
+                "test (with the same subject format and ids)",
+            ),
+        )
     found = [
         f"stack {stack}: " + problem(key, mine, f"bootstrap/Pulumi.{stack}.yaml has {theirs!r}: {why}")
         for key, mine, theirs, why in pairs

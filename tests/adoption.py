@@ -23,6 +23,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN, BOOTSTRAP = "foundry-platform:", "foundry-platform-bootstrap:"
+PLATFORM = {
+    "owner": "acme-corp",
+    "repository": "acme-platform",
+    "subjectFormat": "immutable",
+    "ownerId": "51234567",
+    "repositoryId": "998877665",
+}
 
 
 def _edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
@@ -36,7 +43,9 @@ def _edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
 def _main_stack(stack: str) -> Callable[[dict[str, Any]], None]:
     def change(config: dict[str, Any]) -> None:
         config[MAIN + "namePrefix"] = "acme"
-        config[MAIN + "github"] = {"owner": "acme-corp", "repository": "acme-agents"}
+        config[MAIN + "github"] = {"owner": "acme-corp", "repository": "acme-agents", "subjectFormat": "classic"}
+        # A repository created since 2026-07-15: GitHub sends immutable subjects.
+        config[MAIN + "platformRepository"] = PLATFORM
         config[MAIN + "existingResourceGroup"] = f"rg-acme-{stack}"
         config[MAIN + "projects"] = [{"name": "agents"}, {"name": "evals"}, {"name": "research"}]
         config[MAIN + "modelDeployments"] = [
@@ -52,7 +61,7 @@ def _main_stack(stack: str) -> Callable[[dict[str, Any]], None]:
 
 def _bootstrap(config: dict[str, Any]) -> None:
     config[BOOTSTRAP + "namePrefix"] = "acme"
-    config[BOOTSTRAP + "github"] = {"owner": "acme-corp", "repository": "acme-platform"}
+    config[BOOTSTRAP + "github"] = PLATFORM
 
 
 def adopt(project: Path) -> None:

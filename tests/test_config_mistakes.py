@@ -96,7 +96,7 @@ MISTAKES: dict[str, list[tuple[str, dict[str, Any], str, str]]] = {
             "dev",
             {"federatedCredentials": [credential("x", "https://oidc.example", "GitHub-Dev")]},
             "federatedCredentials[0].name",
-            "the program names the GitHub credential so",
+            "the program names its GitHub credentials so",
         ),
         (
             "dev",

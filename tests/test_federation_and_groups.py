@@ -14,8 +14,8 @@ ALICE = "6f1c2a4e-0d5b-4d0e-9a7c-2b9d8e1f3a10"
 BOB = "9b2e7c1d-3f4a-4b6c-8d0e-1a2b3c4d5e6f"
 
 
-def github_repository(stack: str) -> str:
-    config = yaml.safe_load(stack_file(stack).read_text())["config"]["foundry-platform:github"]
+def github_repository(stack: str, key: str = "github") -> str:
+    config = yaml.safe_load(stack_file(stack).read_text())["config"][f"foundry-platform:{key}"]
     return f"{config['owner']}/{config['repository']}"
 
 
@@ -77,13 +77,19 @@ def test_people_are_never_assigned_roles_directly(stack: Rendering) -> None:
 
 
 def test_cicd_trusts_only_this_environments_github_jobs(stack: Rendering) -> None:
-    (credential,) = stack.of_type(ENTRA_CREDENTIAL)
-    assert credential.input("subject") == f"repo:{github_repository(stack.stack)}:environment:{stack.stack}"
-    assert credential.input("subject").endswith(f":environment:{stack.stack}")
-    assert credential.input("issuer") == GITHUB_ISSUER
-    assert credential.input("audiences") == AUDIENCES
+    credentials = {c.input("displayName"): c for c in stack.of_type(ENTRA_CREDENTIAL)}
+    assert set(credentials) == {f"github-{stack.stack}", f"platform-{stack.stack}"}
+    agents, platform = credentials[f"github-{stack.stack}"], credentials[f"platform-{stack.stack}"]
+    assert agents.input("subject") == f"repo:{github_repository(stack.stack)}:environment:{stack.stack}"
+    # The platform repository's deploy job of this stack, for its smoke test (the deployer holds no data-plane role).
+    assert platform.input("subject") == (
+        f"repo:{github_repository(stack.stack, 'platformRepository')}:environment:{stack.stack}"
+    )
     application = stack.one("azuread:index/application:Application")
-    assert credential.input("applicationId") == application.state["id"]
+    for credential in credentials.values():
+        assert credential.input("issuer") == GITHUB_ISSUER
+        assert credential.input("audiences") == AUDIENCES
+        assert credential.input("applicationId") == application.state["id"]
 
 
 def test_cicd_has_no_password_or_certificate(stack: Rendering) -> None:
@@ -107,15 +113,15 @@ def test_immutable_github_subject_form() -> None:
         overrides={
             "github": {
                 "owner": "contoso",
-                "repository": "foundry-platform",
+                "repository": "foundry-agents",
                 "subjectFormat": "immutable",
                 "ownerId": 1234,
                 "repositoryId": "98765",
             }
         },
     )
-    (credential,) = rendering.of_type(ENTRA_CREDENTIAL)
-    assert credential.input("subject") == "repo:contoso@1234/foundry-platform@98765:environment:staging"
+    subjects = {c.input("displayName"): c.input("subject") for c in rendering.of_type(ENTRA_CREDENTIAL)}
+    assert subjects["github-staging"] == "repo:contoso@1234/foundry-agents@98765:environment:staging"
 
 
 def test_extra_credentials_on_the_app_identity_are_created_one_at_a_time() -> None:
@@ -145,7 +151,8 @@ def test_extra_credentials_on_the_app_identity_are_created_one_at_a_time() -> No
         assert credential.input("audiences") == AUDIENCES
     assert not [c for c in chain if rendering.depends_on(chain[0], c)]
     assert rendering.depends_on(chain[1], chain[0]) and rendering.depends_on(chain[2], chain[1])
-    ado, github = sorted(rendering.of_type(ENTRA_CREDENTIAL), key=lambda r: r.input("displayName"))
-    assert github.input("displayName") == "github-dev"
+    ado, github, platform = sorted(rendering.of_type(ENTRA_CREDENTIAL), key=lambda r: r.input("displayName"))
+    assert (github.input("displayName"), platform.input("displayName")) == ("github-dev", "platform-dev")
     assert ado.input("subject") == "sc://contoso/foundry/evals-dev"
-    assert rendering.depends_on(ado, github)
+    # One at a time on the application: the program's own credentials first, then the extra one.
+    assert rendering.depends_on(platform, github) and rendering.depends_on(ado, platform)

@@ -36,9 +36,11 @@ def test_its_names_come_from_the_stack_and_differ_from_devs(sandbox: Rendering, 
 
 
 def test_its_pipeline_is_its_own_github_environment(sandbox: Rendering) -> None:
-    (credential,) = sandbox.of_type(ENTRA_CREDENTIAL)
-    assert credential.input("subject") == "repo:contoso/foundry-agents:environment:sandbox"
-    assert credential.input("displayName") == "github-sandbox"
+    subjects = {c.input("displayName"): c.input("subject") for c in sandbox.of_type(ENTRA_CREDENTIAL)}
+    assert subjects == {
+        "github-sandbox": "repo:contoso/foundry-agents:environment:sandbox",
+        "platform-sandbox": "repo:contoso/foundry-platform:environment:sandbox",
+    }
     bootstrap = render("sandbox", project_dir=BOOTSTRAP_DIR, project_name=BOOTSTRAP_PROJECT)
     subjects = {c.input("subject") for c in bootstrap.of_type(ENTRA_CREDENTIAL)}
     assert "repo:contoso/foundry-platform:environment:sandbox" in subjects

@@ -17,9 +17,11 @@ from components.catalogue.resource_types import DEPLOYMENT
 from components.settings.base import ConfigModel
 from offline import plan
 from offline.registrations import Rendering
+from offline.render import render
 from offline.report import ENTRA, SECRET, Environment, StackReport, build_report
 from offline.settings_view import FROM_DEFAULT, FROM_FILE, FROM_PROGRAM, ProjectSettings, read, settings_sections
 from offline.siblings import stack_settings
+from tests.conftest import render_bootstrap
 
 STACKS = ("dev", "staging", "prod")
 
@@ -241,3 +243,36 @@ def test_a_prod_tier_stack_without_its_pim_phase_is_warned_about(environments: d
     ]
     dev = environments["dev"]
     assert dev.pim is None and not [w for w in build_report(dev).warnings if "pim/" in w]
+
+
+def test_immutable_subjects_are_exact_in_both_projects_and_printed_by_the_plan(
+    environments: dict[str, Environment], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    platform = {
+        "owner": "contoso",
+        "repository": "foundry-platform",
+        "subjectFormat": "immutable",
+        "ownerId": "1234",
+        "repositoryId": "98765",
+    }
+    agents = {**platform, "repository": "foundry-agents", "repositoryId": "55555"}
+    main = render("prod", overrides={"github": agents, "platformRepository": platform})
+    bootstrap = render_bootstrap("prod", overrides={"github": platform})
+    report = build_report(Environment(main, environments["prod"].pim, bootstrap))
+    subjects = {(project, c.identity, c.subject) for project, c in report.trusted_credentials}
+    assert subjects == {
+        ("main", "sp-fndry-foundry-prod-cicd", "repo:contoso@1234/foundry-agents@55555:environment:prod"),
+        ("main", "sp-fndry-foundry-prod-cicd", "repo:contoso@1234/foundry-platform@98765:environment:prod"),
+        ("bootstrap", "sp-fndry-platform-prod-deployer", "repo:contoso@1234/foundry-platform@98765:environment:prod"),
+        (
+            "bootstrap",
+            "sp-fndry-platform-prod-preview",
+            "repo:contoso@1234/foundry-platform@98765:environment:prod-preview",
+        ),
+    }
+    printed = json.loads(plan.format_reports([report], "json"))["stacks"][0]["trustedSubjects"]
+    assert {(s["project"], s["subject"]) for s in printed} == {(p, subject) for p, _, subject in subjects}
+    monkeypatch.setenv("COLUMNS", "400")  # wide enough that no cell wraps
+    table = plan.format_reports([report], "table")
+    for project, identity, subject in subjects:
+        assert re.search(rf"(?m)^{project}\s+{identity}\s.*\s{re.escape(subject)}\s", table), subject

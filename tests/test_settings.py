@@ -9,7 +9,10 @@ from offline.render import render
 from tests.config_checks import refused_config_problem
 
 # The least a stack must configure (structured values arrive as JSON, as the Pulumi engine passes them).
-REQUIRED = {"namePrefix": "contoso", "github": '{"owner": "contoso", "repository": "foundry-platform"}'}
+REQUIRED = {
+    "namePrefix": "contoso",
+    "github": '{"owner": "contoso", "repository": "foundry-agents", "subjectFormat": "classic"}',
+}
 PROD_REQUIRED = REQUIRED
 
 BAD_CONFIG = [
@@ -47,7 +50,20 @@ BAD_CONFIG = [
     ("dev", {"tags": "owner=me"}, "tags", "'owner=me'"),
     ("dev", {"existingResourceGroup": "rg-ends-with-dot."}, "existingResourceGroup", "'rg-ends-with-dot.'"),
     ("dev", {"github": None}, "github", "(not set)"),
-    ("dev", {"github": {"owner": "contoso", "repository": "bad repo"}}, "github.repository", "'bad repo'"),
+    (
+        "dev",
+        {"github": {"owner": "contoso", "repository": "bad repo", "subjectFormat": "classic"}},
+        "github.repository",
+        "'bad repo'",
+    ),
+    ("dev", {"github": {"owner": "contoso", "repository": "agents"}}, "github.subjectFormat", "(not set)"),
+    (
+        "dev",
+        {"platformRepository": {"owner": "Contoso", "repository": "Foundry-Agents", "subjectFormat": "classic"}},
+        "platformRepository",
+        '"repository": "Foundry-Agents"',
+    ),
+    ("dev", {"platformRepository": None}, "platformRepository", "(not set)"),
     (
         "dev",
         {"github": {"owner": "contoso", "repository": "r", "subjectFormat": "immutable"}},
@@ -88,7 +104,7 @@ BAD_CONFIG = [
         {
             "federatedCredentials": [
                 {"name": f"c{i:02}", "identity": "cicd", "issuer": "https://oidc.example", "subject": f"s{i}"}
-                for i in range(20)
+                for i in range(19)  # with the program's two (the agents' and the platform's GitHub jobs): 21
             ]
         },
         "federatedCredentials",

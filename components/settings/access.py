@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, ValidationInfo, field_validator, model_validator
@@ -37,18 +37,38 @@ GITHUB_ISSUER = re.compile(re.escape(federation.GITHUB_ACTIONS_ISSUER) + r"(/[A-
 
 
 class GitHubConfig(ConfigModel):
-    """The repository whose workflows deploy this environment, and the form of its OIDC subjects."""
+    """A GitHub repository whose workflows sign in to Azure, and the form of the OIDC subjects GitHub gives them."""
 
     owner: GitHubOwner
     """The user or organisation that owns the repository."""
     repository: GitHubRepository
     """The repository's name."""
-    subject_format: Literal["classic", "immutable"] = "classic"
-    """`classic`: `repo:OWNER/REPO:...`; `immutable`: `repo:OWNER@OWNER_ID/REPO@REPO_ID:...` (needs both ids)."""
+    subject_format: Literal["classic", "immutable"]
+    """The form of the `sub` claim GitHub puts in this repository's OIDC tokens, stated, never assumed:
+    `immutable` (`repo:OWNER@OWNER_ID/REPO@REPO_ID:...`, needs both ids) is GitHub's default for repositories
+    created, renamed or transferred since 2026-07-15; `classic` (`repo:OWNER/REPO:...`) for older ones. The
+    runbook (docs/runbook.md) reads the real claim."""
     owner_id: NumericId | None = None
     """GitHub's numeric id of the owner (immutable subjects only)."""
     repository_id: NumericId | None = None
     """GitHub's numeric id of the repository (immutable subjects only)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _format_stated(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "subjectFormat" not in data and "subject_format" not in data:
+            refuse(
+                "required: the form of this repository's OIDC subjects, 'immutable' (with ownerId and repositoryId; "
+                "GitHub's default for repositories created, renamed or transferred since 2026-07-15) or 'classic'; "
+                "docs/runbook.md shows how to read the claim GitHub sends",
+                at=".subjectFormat",
+                value=None,
+            )
+        return data
+
+    def same_repository(self, other: GitHubConfig) -> bool:
+        """The same repository, as GitHub compares names (case-insensitively)."""
+        return (self.owner.lower(), self.repository.lower()) == (other.owner.lower(), other.repository.lower())
 
     @model_validator(mode="after")
     def _ids_match_format(self) -> GitHubConfig:
@@ -149,26 +169,36 @@ def _github_subject_problem(credential: ExtraCredential, github: GitHubConfig, e
 
 # The name of the built-in GitHub credential on the CI/CD app registration: per stack, like its GitHub environment.
 GITHUB_CREDENTIAL = "github-{environment}"
+# The CI/CD identity's credential for the platform repository's deploy job (the post-deploy smoke test).
+PLATFORM_CREDENTIAL = "platform-{environment}"
 
 
-def check_credentials(credentials: tuple[ExtraCredential, ...], github: GitHubConfig, info: ValidationInfo) -> None:
+def check_credentials(
+    credentials: tuple[ExtraCredential, ...],
+    github: GitHubConfig,
+    platform: GitHubConfig | None,
+    info: ValidationInfo,
+) -> None:
     """Across `federatedCredentials`: GitHub subjects of this repository and environment only; names and
-    issuer+subject unique per identity (the built-in GitHub credential included); Entra's 20 per identity.
+    issuer+subject unique per identity (the built-in GitHub credentials included); Entra's 20 per identity.
     The GitHub environment is the stack's name, as in the workflows (`environment: <stack>`)."""
     environment = context(info).stack
-    builtin = GITHUB_CREDENTIAL.format(environment=environment)
+    builtins = {GITHUB_CREDENTIAL.format(environment=environment)}
     pairs = {("cicd", federation.GITHUB_ACTIONS_ISSUER, github.environment_subject(environment))}
+    if platform is not None:
+        builtins.add(PLATFORM_CREDENTIAL.format(environment=environment))
+        pairs.add(("cicd", federation.GITHUB_ACTIONS_ISSUER, platform.environment_subject(environment)))
     for index, credential in enumerate(credentials):
         key = f"federatedCredentials[{index}]"
         why = _github_subject_problem(credential, github, environment) if credential.from_github else None
         if why is not None:
             report(info, f"{key}.subject", credential.subject, why)
-        if credential.name.lower() == builtin:
+        if credential.name.lower() in builtins:
             report(
                 info,
                 f"{key}.name",
                 credential.name,
-                "the program names the GitHub credential so (compared case-insensitively)",
+                "the program names its GitHub credentials so (compared case-insensitively)",
             )
         pair = (credential.identity, credential.issuer, credential.subject)
         if pair in pairs:
@@ -179,7 +209,7 @@ def check_credentials(credentials: tuple[ExtraCredential, ...], github: GitHubCo
                 "issuer+subject must be unique per identity (the CI/CD identity already trusts this stack's GitHub environment)",
             )
         pairs.add(pair)
-    for identity, builtin in (("app", 0), ("cicd", 1)):
+    for identity, builtin in (("app", 0), ("cicd", len(builtins))):
         count = builtin + sum(1 for c in credentials if c.identity == identity)
         if count > federation.MAX_CREDENTIALS_PER_IDENTITY:
             report(

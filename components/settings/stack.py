@@ -119,6 +119,10 @@ class Settings(core.NamedEnvironment):
     deployer_object_id: DeployerId | None = None
     """The pipeline deployer's service principal (bootstrap output deployerObjectId); required with
     existingResourceGroup: it owns the Entra objects it manages, whoever runs `pulumi up`."""
+    platform_repository: GitHubConfig | None = None
+    """The platform repository, exactly as the bootstrap's `github`: the CI/CD identity also trusts its GitHub
+    environment named after the stack, so that the deploy job's smoke test (scripts/smoke_test.py) calls the
+    projects as an identity with a data-plane role (the deployer has none). Required with existingResourceGroup."""
     custom_subdomain: Annotated[core.Subdomain, AfterValidator(core.own_environment_only)] | None = None
     """The Foundry resource's globally unique name and subdomain; default `<prefix>-<stack>-<hash>`."""
     network_access: Annotated[NetworkAccess, ByEnvironment("public", "public", "private")] = filled_in()
@@ -161,6 +165,22 @@ class Settings(core.NamedEnvironment):
             )
         return value
 
+    @field_validator("platform_repository", mode="after")
+    @classmethod
+    def _the_pipelines_own(cls, value: GitHubConfig | None, info: ValidationInfo) -> GitHubConfig | None:
+        if value is None and info.data.get("existing_resource_group"):
+            refuse(
+                "required with existingResourceGroup (a stack the pipeline deploys): the platform repository, as in "
+                "bootstrap/Pulumi.<stack>.yaml's github, whose deploy job runs the smoke test as the CI/CD identity"
+            )
+        github = info.data.get("github")
+        if value is not None and github is not None and value.same_repository(github):
+            refuse(
+                "the platform repository (whose workflows run pulumi up) must differ from github, the application "
+                "repository (whose workflows deploy agents)"
+            )
+        return value
+
     @field_validator("network_access", mode="after")
     @classmethod
     def _prod_is_private(cls, mode: str, info: ValidationInfo) -> str:
@@ -175,7 +195,7 @@ class Settings(core.NamedEnvironment):
     @classmethod
     def _federation_rules(cls, credentials: tuple[ExtraCredential, ...], info: ValidationInfo) -> Any:
         if "github" in info.data:
-            check_credentials(credentials, info.data["github"], info)
+            check_credentials(credentials, info.data["github"], info.data.get("platform_repository"), info)
         return credentials
 
     @field_validator("network", mode="before")

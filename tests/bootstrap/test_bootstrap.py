@@ -164,12 +164,21 @@ def test_deployer_and_preview_grants_are_exactly_these(boot: Rendering) -> None:
 
 
 def test_federated_subjects_per_environment_are_exact(boot: Rendering) -> None:
+    # Prod's previews read prod's state (and so its secrets): only jobs in the protected `prod-preview` environment.
+    preview_name, preview_subject = (
+        (
+            f"preview-github-environment-{boot.stack}-preview",
+            f"repo:contoso/foundry-platform:environment:{boot.stack}-preview",
+        )
+        if boot.stack == "prod"
+        else ("preview-github-pull-request", "repo:contoso/foundry-platform:pull_request")
+    )
     credentials = {r.name.split("-", 1)[1]: r for r in boot.of_type(ENTRA_CREDENTIAL)}
-    assert set(credentials) == {f"deployer-github-environment-{boot.stack}", "preview-github-pull-request"}
+    assert set(credentials) == {f"deployer-github-environment-{boot.stack}", preview_name}
     deployer = credentials[f"deployer-github-environment-{boot.stack}"]
-    preview = credentials["preview-github-pull-request"]
+    preview = credentials[preview_name]
     assert deployer.input("subject") == f"repo:contoso/foundry-platform:environment:{boot.stack}"
-    assert preview.input("subject") == "repo:contoso/foundry-platform:pull_request"
+    assert preview.input("subject") == preview_subject
     applications = {r.name.split("-", 1)[1]: r for r in boot.of_type(ENTRA_APPLICATION)}
     assert deployer.input("applicationId") == applications["deployer-app"].id
     assert preview.input("applicationId") == applications["preview-app"].id

@@ -71,11 +71,22 @@ def test_the_app_and_the_pipeline_get_their_role_on_every_project(stack: Stack) 
 def test_the_pipelines_trust_only_this_stacks_github_environment(stack: Stack) -> None:
     settings, main = stack.settings, stack.environment.main
     github = [c for c in main.of_type(ENTRA_CREDENTIAL) if c.input("issuer") == GITHUB_ISSUER]
-    assert [c.input("subject") for c in github] == [settings.github.environment_subject(settings.instance)]
+    # The application repository's jobs in this stack's GitHub environment, and the platform repository's deploy
+    # job of this stack (its smoke test): nothing else, no branch, tag or pull request.
+    trusted = [settings.github.environment_subject(settings.instance)]
+    if settings.platform_repository is not None:
+        trusted.append(settings.platform_repository.environment_subject(settings.instance))
+    assert [c.input("subject") for c in github] == trusted
     if stack.bootstrap is not None and stack.environment.bootstrap is not None:
-        deploy = {c.input("subject") for c in stack.environment.bootstrap.of_type(ENTRA_CREDENTIAL)}
-        assert stack.bootstrap.deploy_subject in deploy
-        assert stack.bootstrap.deploy_subject.endswith(f":environment:{settings.instance}")
+        bootstrap = stack.bootstrap
+        subjects = {c.input("subject") for c in stack.environment.bootstrap.of_type(ENTRA_CREDENTIAL)}
+        assert subjects == {bootstrap.deploy_subject, bootstrap.preview_subject}
+        assert bootstrap.deploy_subject.endswith(f":environment:{settings.instance}")
+        # Reading prod's state means reading its secrets: prod's previews only from a protected environment.
+        if settings.environment == "prod":
+            assert bootstrap.preview_subject.endswith(f":environment:{settings.instance}-preview")
+        if settings.platform_repository is not None:
+            assert settings.platform_repository.environment_subject(settings.instance) == bootstrap.deploy_subject
 
 
 def test_the_deployer_owns_every_group(stack: Stack) -> None:
