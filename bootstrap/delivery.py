@@ -7,7 +7,9 @@
   and the two Microsoft Graph permissions the main program's Entra objects need,
 - the preview reader: Reader on the environment's group, read-only blob access to the stack state, the
   secrets key (a preview decrypts the stack's secrets to compare them),
-- optionally, the state administrators' group: the bootstrap's own state and the secrets key.
+- optionally, the state administrators' group: the bootstrap's own state and the secrets key,
+- optionally (never in prod), a group of people who may preview the stack from a laptop: what the preview reader
+  holds on Azure, for a group.
 """
 
 from __future__ import annotations
@@ -124,6 +126,20 @@ class DeliveryFoundation(pulumi.ComponentResource):
                 ("admins-bootstrap", admins, catalogue.STORAGE_BLOB_DATA_CONTRIBUTOR, state.bootstrap_scope, None),
                 ("admins-key", admins, catalogue.KEY_VAULT_CRYPTO_USER, state.key_scope, None),
             ]
+        if s.local_preview_group:
+            # Laptop previews: what the CI preview reader holds, given to a group of people instead of a workload.
+            previewers = Principal(
+                key=f"entra-group:{s.local_preview_group}",
+                display_name="local preview group",
+                kind="Entra security group",
+                principal_type="Group",
+                object_id=s.local_preview_group,
+            )
+            grants += [
+                ("local-preview-reader", previewers, READER, environment_scope, None),
+                ("local-preview-state", previewers, catalogue.STORAGE_BLOB_DATA_READER, state.state_scope, None),
+                ("local-preview-key", previewers, catalogue.KEY_VAULT_CRYPTO_USER, state.key_scope, None),
+            ]
         self.assignments = {
             label: grant(f"{name}-{label}", principal, role, scope, subscription_id, child, condition)
             for label, principal, role, scope, condition in grants
@@ -165,6 +181,8 @@ class DeliveryFoundation(pulumi.ComponentResource):
             "stateBackendUrl": s.state_backend_url,
             # Who may read and write both containers and use the key besides the deployer (None: nobody).
             "stateAdministratorsGroup": s.state_administrators_group,
+            # Who may run `pulumi preview` of this stack from a laptop (None: nobody; never in prod).
+            "localPreviewGroup": s.local_preview_group,
             "bootstrapBackendUrl": s.bootstrap_backend_url,
             "secretsProvider": s.secrets_provider,
         }

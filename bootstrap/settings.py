@@ -58,6 +58,11 @@ class BootstrapSettings(NamedEnvironment):
     """The key that encrypts the stacks' secrets."""
     state_administrators_group: GroupId | None = None
     """An Entra group whose members administer the state (break-glass), by object id."""
+    local_preview_group: GroupId | None = None
+    """An Entra group whose members may run `pulumi preview --stack <stack>` from a laptop, by object id: Reader on
+    the environment's group, read access to the stack state and use of the secrets key (so they can read the
+    stack's secrets). Usually the main stack's developers group (its output groupObjectIds.developers), set after
+    the main stack's first deploy. Not in prod: prod previews run only in CI."""
     protect_resources: Protection = filled_in()
     """Pulumi `protect` on the state account, its containers and the key; prod allows only true."""
 
@@ -87,6 +92,16 @@ class BootstrapSettings(NamedEnvironment):
     def _apart_from_the_state(cls, value: str, info: ValidationInfo) -> str:
         if value == info.data.get("state_container"):
             refuse("must differ from stateContainer: the deployer may write the stack state but not the bootstrap's")
+        return value
+
+    @field_validator("local_preview_group", mode="after")
+    @classmethod
+    def _never_prod(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and context(info).environment == "prod":
+            refuse(
+                "prod allows none: reading prod's state means reading its secrets, so prod previews run only in CI "
+                "(the protected <stack>-preview environment)"
+            )
         return value
 
     @field_validator("state_retention_days", mode="after")

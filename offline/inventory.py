@@ -9,6 +9,7 @@ are turned from ARM ids into words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -193,8 +194,15 @@ def _resolve_principal(grant: Registration, index: Mapping[str, PrincipalInfo], 
         source = next((r for r in rendering.resources if r.urn == urn), None)
         if source is not None:
             return PrincipalInfo(f"principal of {source.type}", source.name, str(principal_id or ""), source.urn)
-    kind = "user (person)" if grant.inputs.get("principalType") == "User" else "principal not declared here"
-    return PrincipalInfo(kind, str(principal_id), str(principal_id), "")
+    principal_type = grant.inputs.get("principalType")
+    if principal_type == "User":
+        return PrincipalInfo("user (person)", str(principal_id), str(principal_id), "")
+    # An object id from the stack file (e.g. the state administrators' group): named by the assignment's description,
+    # which the program writes as "<role> for <principal> (<project>)" (components/rbac.py).
+    named = re.fullmatch(r".+? for (?P<name>.+) \([^)]*\)", str(grant.inputs.get("description", "")))
+    kind = f"{'Entra group' if principal_type == 'Group' else 'principal'} named in the stack file"
+    display = f"{named['name']}, {principal_id}" if named else str(principal_id)
+    return PrincipalInfo(kind, display, str(principal_id), "")
 
 
 def _role(grant: Registration) -> tuple[str, str]:

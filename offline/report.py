@@ -9,7 +9,7 @@ from typing import Any
 
 from components.catalogue.resource_types import ENTRA_APPLICATION
 from offline.formats import Section, as_written
-from offline.inventory import CredentialEntry, Inventory, build_inventory
+from offline.inventory import AccessEntry, CredentialEntry, Inventory, build_inventory
 from offline.registrations import Registration, Rendering, direct_dependencies
 from offline.rehearsal import Rehearsal, ReplacementProfile, replacement_profile
 from offline.render import with_phases
@@ -73,6 +73,8 @@ class StackReport:
     # The bootstrap's federated credentials (the deployer's and the preview reader's): with the main stack's, every
     # subject that can sign in to Azure for this environment.
     pipeline_credentials: tuple[CredentialEntry, ...] = ()
+    # What the bootstrap grants (the deployer, the preview reader, state administrators, local previewers).
+    pipeline_access: tuple[AccessEntry, ...] = ()
 
     @property
     def trusted_credentials(self) -> tuple[tuple[str, CredentialEntry], ...]:
@@ -102,6 +104,7 @@ class StackReport:
             "settings": settings_dict(self.settings),
             "warnings": list(self.warnings),
             "inventory": self.inventory.to_dict(),
+            "bootstrapAccess": [asdict(e) for e in self.pipeline_access],
             "trustedSubjects": [{"project": project, **asdict(c)} for project, c in self.trusted_credentials],
             "policies": [
                 {
@@ -151,6 +154,15 @@ class StackReport:
                 tuple(
                     (e.principal.display_name, e.principal.kind, e.role_name, e.role_guid, e.scope, e.access)
                     for e in inventory.access
+                ),
+            ),
+            Section(
+                "Access granted by the bootstrap (delivery: deployer, preview reader, state administrators, local "
+                "previewers)",
+                ("Principal", "Kind", "Role", "Role GUID", "Scope", "Access"),
+                tuple(
+                    (e.principal.display_name, e.principal.kind, e.role_name, e.role_guid, e.scope, e.access)
+                    for e in self.pipeline_access
                 ),
             ),
             Section(
@@ -431,6 +443,7 @@ def build_report(environment: Environment, rehearsals: tuple[Rehearsal, ...] = (
             f"no pim/Pulumi.{environment.stack}.yaml: in prod nobody holds Foundry Account Owner standing, and without "
             "the PIM phase the platform admins are not eligible for it either"
         )
+    pipeline = build_inventory(environment.bootstrap) if environment.bootstrap else None
     return StackReport(
         stack=environment.stack,
         tree=resource_tree(combined),
@@ -441,5 +454,6 @@ def build_report(environment: Environment, rehearsals: tuple[Rehearsal, ...] = (
         replacements=replacement_profile(with_phases(combined, environment.bootstrap)),
         rehearsals=rehearsals,
         settings=environment.settings,
-        pipeline_credentials=build_inventory(environment.bootstrap).credentials if environment.bootstrap else (),
+        pipeline_credentials=pipeline.credentials if pipeline else (),
+        pipeline_access=pipeline.access if pipeline else (),
     )

@@ -276,3 +276,21 @@ def test_immutable_subjects_are_exact_in_both_projects_and_printed_by_the_plan(
     table = plan.format_reports([report], "table")
     for project, identity, subject in subjects:
         assert re.search(rf"(?m)^{project}\s+{identity}\s.*\s{re.escape(subject)}\s", table), subject
+
+
+def test_the_plan_shows_who_may_preview_from_a_laptop(environments: dict[str, Environment]) -> None:
+    group = "8b1f2c3d-4e5f-4a6b-9c7d-0e1f2a3b4c5d"
+    dev = environments["dev"]
+    bootstrap = render_bootstrap("dev", overrides={"localPreviewGroup": group})
+    report = build_report(Environment(dev.main, dev.pim, bootstrap))
+    shown = {(e.role_name, e.scope) for e in report.pipeline_access if e.principal.object_id == group}
+    assert {e.principal.display_name for e in report.pipeline_access if e.principal.object_id == group} == {
+        f"local preview group, {group}"
+    }
+    reader = {
+        (e.role_name, e.scope)
+        for e in report.pipeline_access
+        if e.principal.display_name == "sp-fndry-platform-dev-preview"
+    }
+    assert shown == reader and len(shown) == 3
+    assert not [e for e in build_report(dev).pipeline_access if e.principal.object_id == group]

@@ -348,3 +348,40 @@ def test_condition_guids_are_well_formed() -> None:
     condition = catalogue.assignable_roles_condition("dev")
     for guids in condition_lists(condition).values():
         assert all(re.fullmatch(GUID, g) for g in guids)
+
+
+PREVIEWERS = "8b1f2c3d-4e5f-4a6b-9c7d-0e1f2a3b4c5d"
+
+
+def test_a_local_preview_group_gets_exactly_what_a_preview_reads() -> None:
+    boot = render_bootstrap("dev", overrides={"localPreviewGroup": PREVIEWERS})
+    granted = {
+        a.name.removeprefix("dev-"): (a.input("roleDefinitionId").rsplit("/", 1)[-1], a.input("scope"))
+        for a in boot.of_type(ROLE_ASSIGNMENT)
+        if a.input("principalId") == PREVIEWERS
+    }
+    preview = {
+        a.name.removeprefix("dev-preview-"): (a.input("roleDefinitionId").rsplit("/", 1)[-1], a.input("scope"))
+        for a in boot.of_type(ROLE_ASSIGNMENT)
+        if a.name.startswith("dev-preview-")
+    }
+    # The same roles at the same scopes as the CI preview reader: the environment's group, the state, the key.
+    assert granted == {f"local-preview-{label}": grant for label, grant in preview.items()}
+    assert {role for role, _ in granted.values()} == {
+        roles.READER.guid,
+        catalogue.STORAGE_BLOB_DATA_READER.guid,
+        catalogue.KEY_VAULT_CRYPTO_USER.guid,
+    }
+    assert all(
+        a.input("principalType") == "Group"
+        for a in boot.of_type(ROLE_ASSIGNMENT)
+        if a.input("principalId") == PREVIEWERS
+    )
+    assert boot.exports["localPreviewGroup"] == PREVIEWERS
+
+
+def test_nobody_previews_prod_from_a_laptop() -> None:
+    problem = refused_config_problem(
+        lambda: render_bootstrap("prod", overrides={"localPreviewGroup": PREVIEWERS}), "localPreviewGroup"
+    )
+    assert "prod allows none: reading prod's state means reading its secrets" in problem
