@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GitHub side of delivery, from the bootstrap's outputs (README, "First-time set-up", step 6; docs/github-setup.md).
+# The GitHub side of delivery, from the bootstrap's outputs (docs/runbook.md, step 8; docs/github-setup.md).
 #
 #   bash scripts/github-setup.sh --repo OWNER/REPO --outputs-dir DIR \
 #       [--stacks dev,staging,prod] [--reviewers user1,team:org/team] [--dry-run]

@@ -1,6 +1,7 @@
-"""The README's table of who holds which rights, written from what the rights check evaluates, so the two agree.
+"""The table of who holds which rights (docs/access-model.md), written from what the rights check evaluates, so
+the two agree.
 
-    venv/bin/python -m offline.rights.docs     # prints the table; tests/test_docs.py checks the README holds it
+    venv/bin/python -m offline.rights.docs     # prints the table; tests/test_docs.py checks docs/access-model.md holds it
 
 The pipeline identities are read from a rendering of the bootstrap (their role assignments and Graph
 permissions), the administrators from `bootstrap.catalogue.ADMINISTRATORS`; environment names and hashes become
