@@ -1,4 +1,5 @@
-"""Fixed values of the delivery bootstrap: the roles it may grant, the ABAC condition, Microsoft Graph ids.
+"""Fixed values of the delivery bootstrap: the roles it may grant, the ABAC condition, Microsoft Graph ids, and the
+runner network's GitHub and Bastion facts.
 
 Role GUIDs reuse the main program's catalogue (`components.catalogue.roles`) wherever the role is already
 there; the storage and key roles only the bootstrap needs are added here with the same `Role` type.
@@ -91,6 +92,40 @@ PREVIEW_GRAPH_PERMISSIONS: tuple[GraphPermission, ...] = (
         "name (GET /applications?$filter), which a service principal without any Graph permission is refused",
     ),
 )
+
+
+# -- the runner network (key runnerNetwork, bootstrap/runners.py) ----------------------------------------------------
+# Regions whose subnets GitHub-hosted runners can use through Azure private networking, as Azure spells region names
+# (GitHub docs, "Troubleshooting Azure private network configurations for GitHub-hosted runners in your
+# organization", Supported regions, GitHub.com: https://docs.github.com/en/organizations/managing-organization-settings/
+# troubleshooting-azure-private-network-configurations-for-github-hosted-runners-in-your-organization). GHE.com with
+# data residency has other regions; this list is GitHub.com's.
+GITHUB_HOSTED_RUNNER_REGIONS: tuple[str, ...] = (
+    "australiaeast", "brazilsouth", "canadacentral", "canadaeast", "centralus", "eastasia", "eastus", "eastus2",
+    "francecentral", "germanywestcentral", "japaneast", "koreacentral", "northcentralus", "northeurope", "norwayeast",
+    "southcentralus", "southeastasia", "southindia", "swedencentral", "switzerlandnorth", "uksouth", "westus",
+    "westus2", "westus3",
+)  # fmt: skip
+
+# The Azure resource that hands a delegated subnet to GitHub Actions: type, API version and properties as GitHub's
+# own set-up script creates it (`az resource create --resource-type GitHub.Network/networkSettings --api-version
+# 2024-04-02 --properties {subnetId, businessId}`; GitHub docs, "Configuring private networking for GitHub-hosted
+# runners in your organization"). The resource provider adds the tag `GitHubId` on creation: the id the
+# organization's network configuration in GitHub asks for (same page: "The GitHubId hash value returned in the
+# payload ... is the network settings resource ID").
+GITHUB_NETWORK_NAMESPACE = "GitHub.Network"
+GITHUB_NETWORK_SETTINGS_TYPE = "networkSettings"
+GITHUB_NETWORK_SETTINGS_API_VERSION = "2024-04-02"
+GITHUB_ID_TAG = "GitHubId"
+
+# Azure Bastion for administrators. Basic: a dedicated host (two instances) reaching VMs in its VNet and in peered
+# VNets, sessions in the Azure portal only; Standard adds native-client sessions, tunnelling and IP-based
+# connections, which this access path does not need, and a Basic host can be upgraded in place later but a Standard
+# one not downgraded; the Developer tier has no VNet peering (Learn, "About Azure Bastion configuration settings",
+# SKUs and Upgrade a SKU; MicrosoftDocs/azure-docs articles/bastion/configuration-settings.md, upgrade-sku.md).
+BASTION_SKU = "Basic"
+# Bastion's public IP: Standard SKU, static (same page, Public IP address).
+BASTION_PUBLIC_IP_SKU = "Standard"
 
 
 @dataclass(frozen=True)

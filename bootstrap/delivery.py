@@ -9,7 +9,9 @@
   secrets key (a preview decrypts the stack's secrets to compare them),
 - optionally, the state administrators' group: the bootstrap's own state and the secrets key,
 - optionally (never in prod), a group of people who may preview the stack from a laptop: what the preview reader
-  holds on Azure, for a group.
+  holds on Azure, for a group,
+- optionally, the runner network (`RunnerNetwork`, bootstrap/runners.py) in the environment's resource group, where
+  the main stack peers it with its VNet.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pulumi_azure_native import authorization, resources
 from bootstrap import catalogue
 from bootstrap.access import grant
 from bootstrap.identities import FederatedSubject, GitHubIdentity, GitHubIdentityArgs
+from bootstrap.runners import RunnerNetwork, RunnerNetworkArgs
 from bootstrap.settings import BootstrapSettings
 from bootstrap.state import StateBackend, StateBackendArgs
 from components.catalogue.roles import CONTRIBUTOR, RBAC_ADMINISTRATOR, READER, Role
@@ -186,4 +189,13 @@ class DeliveryFoundation(pulumi.ComponentResource):
             "bootstrapBackendUrl": s.bootstrap_backend_url,
             "secretsProvider": s.secrets_provider,
         }
+        # In the environment's group, not the delivery group: the main stack's deployer, Contributor there, peers this
+        # network with the environment's VNet and links the private DNS zones to it. Its outputs exist only with it.
+        self.runners = (
+            RunnerNetwork(f"{name}-runners", RunnerNetworkArgs(s, s.runner_network, environment_group.name), child)
+            if s.runner_network is not None
+            else None
+        )
+        if self.runners is not None:
+            self.outputs.update(self.runners.outputs)
         self.register_outputs(self.outputs)

@@ -37,6 +37,9 @@ REQUIRED_PROVIDERS: dict[str, str] = {
     "Microsoft.App (Learn, Foundry Agent Service, 'use a virtual network' how-to)",
     "Microsoft.AlertsManagement": "Application Insights creates its Failure Anomalies alert rule there; without it "
     "that rule's deployment fails beside the component",
+    "GitHub.Network": "the bootstrap's runner network with GitHub-hosted runners (runnerNetwork.kind github-hosted): "
+    "its GitHub.Network/networkSettings resource and the subnet delegated to it (GitHub docs, 'Configuring private "
+    "networking for GitHub-hosted runners in your organization', which registers it first)",
 }
 
 # Registered in every subscription from the start (Learn, "Resource providers for Azure services").

@@ -6,15 +6,31 @@ the rest say where the state backend lives. Same rules: every problem at once, n
 
 from __future__ import annotations
 
-from typing import Annotated
+import ipaddress
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
 
+from bootstrap.catalogue import GITHUB_HOSTED_RUNNER_REGIONS
 from components import naming
-from components.settings.access import GitHubConfig
-from components.settings.base import GroupId, Number, Pattern, context, derived, filled_in, refuse, report
+from components.catalogue import subnets
+from components.settings.access import GitHubConfig, NumericId
+from components.settings.base import (
+    ByEnvironment,
+    ConfigModel,
+    Flag,
+    GroupId,
+    Number,
+    Pattern,
+    context,
+    derived,
+    filled_in,
+    refuse,
+    report,
+)
 from components.settings.core import KeyVaultName, NamedEnvironment, Protection, ResourceGroupName, own_environment_only
 from components.settings.loading import load
+from components.settings.network import DEFAULT_ADDRESS_SPACES, Cidr
 
 PROJECT = "foundry-platform-bootstrap"
 PROD_MIN_RETENTION_DAYS = 30
@@ -28,6 +44,88 @@ Container = Annotated[
     ),
 ]
 OwnGroup = Annotated[ResourceGroupName, AfterValidator(own_environment_only)]
+
+RunnerKind = Literal["github-hosted", "self-hosted"]
+# The runner network's default range per environment: next to, never inside, the main stack's default
+# network.addressSpace of the same tier (components/settings/network.py DEFAULT_ADDRESS_SPACES: 10.40.0.0/22 prod,
+# 10.41.0.0/22 staging, 10.42.0.0/22 dev), because Azure peers only VNets whose ranges do not overlap (Learn, "Create,
+# change, or delete a virtual network peering", Requirements and constraints).
+RUNNER_ADDRESS_SPACES: dict[str, str] = {"prod": "10.40.4.0/24", "staging": "10.41.4.0/24", "dev": "10.42.4.0/24"}
+# The runner subnet is the range's first half and Bastion's subnet its last /26, so the range must hold both: /25.
+RUNNER_MAX_PREFIX_LENGTH = 25
+
+
+class RunnerNetworkConfig(ConfigModel):
+    """A network inside Azure for the pipeline's runners, created in the environment's resource group, which the
+    main stack peers with its own VNet (network.runnerVnetId) so that the runners reach private endpoints."""
+
+    kind: RunnerKind
+    """`github-hosted`: GitHub-hosted runners joined to Azure private networking (a subnet delegated to
+    GitHub.Network/networkSettings and that resource; GitHub Team or Enterprise plan). `self-hosted`: a subnet for
+    your own runner VMs or scale set."""
+    address_space: Annotated[
+        Cidr,
+        ByEnvironment(RUNNER_ADDRESS_SPACES["dev"], RUNNER_ADDRESS_SPACES["staging"], RUNNER_ADDRESS_SPACES["prod"]),
+    ] = filled_in()
+    """The runner VNet's range, /25 or larger: the runner subnet is its first half, Bastion's subnet its last /26.
+    Default per environment: dev 10.42.4.0/24, staging 10.41.4.0/24, prod 10.40.4.0/24, apart from the main
+    stack's default network.addressSpace, since peered VNets may not overlap."""
+    github_database_id: NumericId | None = None
+    """The GitHub organization's numeric databaseId (GitHub.Network/networkSettings' businessId), with
+    `github-hosted` only: `gh api graphql -f query='query($login:String!){organization(login:$login){databaseId}}'
+    -f login=<org>`."""
+    bastion: Flag = False
+    """An administrator access path: Azure Bastion (Basic SKU) in the runner VNet, reaching VMs there and in the
+    peered environment VNet from the Azure portal."""
+
+    @field_validator("address_space", mode="after")
+    @classmethod
+    def _fits_and_stays_apart(cls, value: str, info: ValidationInfo) -> str:
+        network = ipaddress.IPv4Network(value)
+        if network.prefixlen > RUNNER_MAX_PREFIX_LENGTH:
+            refuse(
+                f"allowed: a /{RUNNER_MAX_PREFIX_LENGTH} or larger range: the runner subnet takes its first half, "
+                "Azure Bastion's subnet its last /26"
+            )
+        environment = context(info).environment
+        main = DEFAULT_ADDRESS_SPACES[environment]
+        if network.overlaps(ipaddress.IPv4Network(main)):
+            refuse(
+                f"allowed: a range apart from {environment}'s default network.addressSpace '{main}' (Azure peers only "
+                f"VNets whose ranges do not overlap), e.g. the default '{RUNNER_ADDRESS_SPACES[environment]}'"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _database_id_with_github_hosted(self) -> RunnerNetworkConfig:
+        if self.kind == "github-hosted" and self.github_database_id is None:
+            refuse(
+                "required with kind 'github-hosted': the organization's numeric databaseId, "
+                "`gh api graphql -f query='query($login:String!){organization(login:$login){databaseId}}' -f login=<org>`",
+                at=".githubDatabaseId",
+                value=None,
+            )
+        if self.kind == "self-hosted" and self.github_database_id is not None:
+            refuse(
+                "only used with kind 'github-hosted' (self-hosted runners need no GitHub.Network resource); remove it",
+                at=".githubDatabaseId",
+                value=self.github_database_id,
+            )
+        return self
+
+    @property
+    def runner_subnet(self) -> str:
+        """The runner subnet's prefix: the first half of the range."""
+        return str(next(ipaddress.IPv4Network(self.address_space).subnets(prefixlen_diff=1)))
+
+    @property
+    def bastion_subnet(self) -> str:
+        """AzureBastionSubnet's prefix: the last /26 of the range (Bastion needs a /26 or larger)."""
+        network = ipaddress.IPv4Network(self.address_space)
+        size = 2 ** (32 - subnets.BASTION_MAX_PREFIX_LENGTH)
+        return str(
+            ipaddress.IPv4Network((int(network.broadcast_address) + 1 - size, subnets.BASTION_MAX_PREFIX_LENGTH))
+        )
 
 
 class BootstrapSettings(NamedEnvironment):
@@ -63,6 +161,10 @@ class BootstrapSettings(NamedEnvironment):
     the environment's group, read access to the stack state and use of the secrets key (so they can read the
     stack's secrets). Usually the main stack's developers group (its output groupObjectIds.developers), set after
     the main stack's first deploy. Not in prod: prod previews run only in CI."""
+    runner_network: RunnerNetworkConfig | None = None
+    """A network for the pipeline's runners in the environment's resource group (docs/runner-network.md), which the
+    main stack peers with its VNet (network.runnerVnetId): prod refuses public traffic, so its deploy job and smoke
+    test need runners inside. Off by default."""
     protect_resources: Protection = filled_in()
     """Pulumi `protect` on the state account, its containers and the key; prod allows only true."""
 
@@ -101,6 +203,27 @@ class BootstrapSettings(NamedEnvironment):
             refuse(
                 "prod allows none: reading prod's state means reading its secrets, so prod previews run only in CI "
                 "(the protected <stack>-preview environment)"
+            )
+        return value
+
+    @field_validator("runner_network", mode="after")
+    @classmethod
+    def _runners_where_github_has_them(
+        cls, value: RunnerNetworkConfig | None, info: ValidationInfo
+    ) -> RunnerNetworkConfig | None:
+        location = info.data.get("location")
+        known = location is not None  # an invalid location is reported on its own key
+        if (
+            value is not None
+            and value.kind == "github-hosted"
+            and known
+            and location not in GITHUB_HOSTED_RUNNER_REGIONS
+        ):
+            refuse(
+                f"in location {location!r} allowed: 'self-hosted'; GitHub-hosted runners use Azure private networking "
+                "only in " + ", ".join(GITHUB_HOSTED_RUNNER_REGIONS),
+                at=".kind",
+                value=value.kind,
             )
         return value
 
@@ -147,6 +270,10 @@ class BootstrapSettings(NamedEnvironment):
     @property
     def secrets_provider(self) -> str:
         return f"azurekeyvault://{self.state_key_vault}.vault.azure.net/keys/{self.secrets_key_name}"
+
+    @property
+    def runner_vnet_name(self) -> str:
+        return f"{naming.virtual_network_name(self.name_prefix, self.instance)}-runners"
 
     @property
     def resource_tags(self) -> dict[str, str]:

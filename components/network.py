@@ -1,7 +1,8 @@
 """Network isolation for a private environment: the VNet (or existing subnets), private DNS and private endpoints.
 
 Two components, because the Foundry account sits between them: `PrivateNetwork` (VNet, subnets, DNS zones and
-their links) exists before the account, which may inject its agent runtime into one of its subnets;
+their links, and with `network.runnerVnetId` the peering with the pipeline runners' VNet and the zones' links to it)
+exists before the account, which may inject its agent runtime into one of its subnets;
 `PrivateEndpoints` (one endpoint each for the account and the vault, with their DNS zone groups) comes after
 the account and everything that must finish on it first. Nothing here is created in public mode.
 """
@@ -35,6 +36,16 @@ def _vnet_name_of(vnet_id: str) -> str:
     return vnet_id.rsplit("/", 1)[-1]
 
 
+def _group_of(resource_id: str) -> str:
+    """The resource group in an ARM id (`/subscriptions/<id>/resourceGroups/<group>/...`)."""
+    parts = resource_id.split("/")
+    return parts[[part.lower() for part in parts].index("resourcegroups") + 1]
+
+
+# Names Azure allows a peering (1-80 characters; Learn, "Naming rules and restrictions for Azure resources").
+PEERING_NAME_MAX = 80
+
+
 @dataclass(frozen=True)
 class PrivateNetworkArgs:
     placement: Placement
@@ -51,7 +62,8 @@ class PrivateNetwork(pulumi.ComponentResource):
     agent_subnet_id: pulumi.Output[str] | None
     zones: dict[str, privatedns.PrivateZone]  # zone name -> zone this program created
     zone_ids: dict[str, pulumi.Output[str]]  # zone name -> id, created or existing, for every catalogue zone
-    zone_links: list[privatedns.VirtualNetworkLink]
+    zone_links: list[privatedns.VirtualNetworkLink]  # every link of a created zone, the runner VNet's included
+    peerings: list[net.VirtualNetworkPeering]  # with network.runnerVnetId: to the runner VNet, then back
 
     def __init__(self, name: str, args: PrivateNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:PrivateNetwork", name, None, opts)
@@ -158,6 +170,10 @@ class PrivateNetwork(pulumi.ComponentResource):
                     )
                 )
 
+        self.peerings = []
+        if network.runner_vnet_id is not None and self.vnet is not None:
+            self._reach_runners(name, args, network.runner_vnet_id, self.vnet)
+
         self.register_outputs(
             {
                 "privateEndpointSubnetId": self.private_endpoint_subnet_id,
@@ -165,6 +181,78 @@ class PrivateNetwork(pulumi.ComponentResource):
                 "privateDnsZoneIds": self.zone_ids,
             }
         )
+
+    def _reach_runners(
+        self, name: str, args: PrivateNetworkArgs, runner_vnet_id: str, vnet: net.VirtualNetwork
+    ) -> None:
+        """Peer the environment's VNet with the pipeline runners' VNet (the bootstrap's, in the same resource group)
+        both ways, and link every zone created here to it, so that runners there reach the private endpoints and
+        resolve their names to them.
+
+        Azure peers two VNets only with a peering on each side (Learn, "Create, change, or delete a virtual network
+        peering": the link is established once both are Connected); names in a peered VNet do not resolve through
+        it, hence the zone links (same page, Requirements and constraints). Only virtual network access is allowed:
+        no forwarded traffic, no gateway transit. One operation at a time on either VNet, because Azure refuses a
+        peering while a VNet it refers to is still updating (ReferencedResourceNotProvisioned;
+        terraform-provider-azurerm issue 2605, pull request 3392): the peering waits for the VNet and its own zone
+        links, the way back for the peering, the runner VNet's links for both.
+        """
+        place = args.placement
+        vnet_name = naming.virtual_network_name(place.name_prefix, place.instance)
+        runner_name = _vnet_name_of(runner_vnet_id)
+
+        def peer(
+            resource_name: str,
+            peering_name: str,
+            vnet_name_input: pulumi.Input[str],
+            group: pulumi.Input[str],
+            remote_id: pulumi.Input[str],
+            after: list[pulumi.Resource],
+        ) -> net.VirtualNetworkPeering:
+            return net.VirtualNetworkPeering(
+                resource_name,
+                virtual_network_peering_name=naming.bounded_name("to-{}", peering_name, PEERING_NAME_MAX),
+                virtual_network_name=vnet_name_input,
+                resource_group_name=group,
+                remote_virtual_network={"id": remote_id},
+                allow_virtual_network_access=True,
+                allow_forwarded_traffic=False,
+                allow_gateway_transit=False,
+                use_remote_gateways=False,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+            )
+
+        to_runners = peer(
+            f"{name}-peering-to-runners",
+            runner_name,
+            vnet.name,
+            args.resource_group_name,
+            runner_vnet_id,
+            [vnet, *self.zone_links],
+        )
+        # The runner VNet's own group, as its id says: the bootstrap puts it in the environment's group, where the
+        # deployer may write; anywhere else the offline rights check reports the missing actions.
+        from_runners = peer(
+            f"{name}-peering-from-runners", vnet_name, runner_name, _group_of(runner_vnet_id), vnet.id, [to_runners]
+        )
+        self.peerings = [to_runners, from_runners]
+        for zone in dns_zones.ALL_ZONES:
+            created = self.zones.get(zone.name)
+            if created is None:
+                continue  # an existing zone (network.existingDnsZoneIds): linked where it is managed
+            self.zone_links.append(
+                privatedns.VirtualNetworkLink(
+                    f"{name}-link-{zone.key}-runners",
+                    virtual_network_link_name=f"link-{runner_name}",
+                    private_zone_name=created.name,
+                    resource_group_name=args.resource_group_name,
+                    location=DNS_ZONE_LOCATION,
+                    virtual_network={"id": runner_vnet_id},
+                    registration_enabled=False,
+                    tags=place.tags,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[from_runners]),
+                )
+            )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ azure-native 3.29 uses and that provider's replacement list.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,23 @@ class ArmType:
     name_format: tuple[str, str, str] | None = None
     # The provider always generates the name (no input sets it); azure-native then replaces create-first.
     generated_name: bool = False
+    # A generic resource (azure-native:resources:Resource) states its type in its inputs: (namespace input, type
+    # input, parent path input). `arm_type` is then a placeholder; `for_inputs` gives the resource's own type.
+    type_inputs: tuple[str, str, str] | None = None
+
+    def for_inputs(self, inputs: Mapping[str, Any]) -> ArmType:
+        """This type as a resource with these inputs has it: itself, or a generic resource's concrete type."""
+        if self.type_inputs is None:
+            return self
+        namespace_input, type_input, parent_input = self.type_inputs
+        namespace, kind = str(inputs.get(namespace_input) or ""), str(inputs.get(type_input) or "")
+        if inputs.get(parent_input) or not namespace or not kind or "/" in kind:
+            raise UnknownArmTypeError(
+                f"{self.token} with {namespace_input}={namespace!r}, {type_input}={kind!r}, {parent_input}="
+                f"{inputs.get(parent_input)!r}: the offline harness knows generic resources only as top-level "
+                "resources of a resource group; extend offline/arm.py (ArmType.for_inputs) for this one"
+            )
+        return dataclasses.replace(self, arm_type=f"{namespace}/{kind}", type_inputs=None)
 
     @property
     def namespace(self) -> str:
@@ -51,6 +69,8 @@ class ArmType:
 
     def resource_id(self, subscription_id: str, inputs: Mapping[str, Any], auto_name: str = "") -> str:
         """Its ARM id; a name segment the inputs leave out is `auto_name` (azure-native names it itself then)."""
+        if self.type_inputs is not None:
+            return self.for_inputs(inputs).resource_id(subscription_id, inputs, auto_name)
         types = self.arm_type.split("/")[1:]
         names = [n[1:] if n.startswith("=") else str(inputs.get(n) or auto_name) for n in self.name_inputs]
         tail = "/".join(f"{t}/{n}" for t, n in zip(types, names, strict=True))
@@ -62,6 +82,18 @@ class ArmType:
 
 
 _COGNITIVE = "Microsoft.CognitiveServices/accounts"
+# Learn, "Naming rules and restrictions for Azure resources", Microsoft.Network (MicrosoftDocs/azure-docs
+# articles/azure-resource-manager/management/resource-name-rules.md): network security groups, public IP addresses,
+# virtual network peerings and the like take 1-80 alphanumerics, '_', '.' and '-', starting with an alphanumeric and
+# ending with an alphanumeric or '_'; virtual networks the same in 2-64.
+_NETWORK_NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9_.-]{0,78}[a-zA-Z0-9_])?"
+_NETWORK_RULE = "1-80 letters, digits, '_', '.' and '-', starting with a letter or digit, ending with one or '_'"
+
+
+def _network_name(name_input: str) -> tuple[str, str, str]:
+    return (name_input, _NETWORK_NAME, _NETWORK_RULE)
+
+
 ARM_TYPES: dict[str, ArmType] = {
     t.token: t
     for t in (
@@ -176,6 +208,50 @@ ARM_TYPES: dict[str, ArmType] = {
             "Microsoft.Network/virtualNetworks",
             ("virtualNetworkName",),
             replace_inputs=("location",),
+            name_format=(
+                "virtualNetworkName",
+                r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}[a-zA-Z0-9_]",
+                "2-64 letters, digits, '_', '.' and '-', starting with a letter or digit, ending with one or '_'",
+            ),
+        ),
+        ArmType(
+            # Both sides of a peering: one on each VNet, each naming the other as its remote network.
+            "azure-native:network:VirtualNetworkPeering",
+            "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+            ("virtualNetworkName", "virtualNetworkPeeringName"),
+            name_format=_network_name("virtualNetworkPeeringName"),
+        ),
+        ArmType(
+            "azure-native:network:NetworkSecurityGroup",
+            "Microsoft.Network/networkSecurityGroups",
+            ("networkSecurityGroupName",),
+            replace_inputs=("location",),
+            name_format=_network_name("networkSecurityGroupName"),
+        ),
+        ArmType(
+            "azure-native:network:PublicIPAddress",
+            "Microsoft.Network/publicIPAddresses",
+            ("publicIpAddressName",),
+            replace_inputs=("location",),
+            name_format=_network_name("publicIpAddressName"),
+        ),
+        ArmType(
+            "azure-native:network:BastionHost",
+            "Microsoft.Network/bastionHosts",
+            ("bastionHostName",),
+            replace_inputs=("location",),
+            name_format=_network_name("bastionHostName"),
+        ),
+        ArmType(
+            # The generic resource, for types azure-native has no typed resource for (GitHub.Network/networkSettings).
+            # Every segment of its REST path is a path parameter (PUT /subscriptions/{}/resourcegroups/{}/providers/
+            # {resourceProviderNamespace}/{parentResourcePath}/{resourceType}/{resourceName}; Pulumi registry,
+            # azure-native resources.Resource, Import), so changing any of them is another resource.
+            "azure-native:resources:Resource",
+            "<resourceProviderNamespace>/<resourceType>",
+            ("resourceName",),
+            replace_inputs=("resourceProviderNamespace", "parentResourcePath", "resourceType", "location"),
+            type_inputs=("resourceProviderNamespace", "resourceType", "parentResourcePath"),
         ),
         ArmType(
             "azure-native:network:PrivateEndpoint",
@@ -251,6 +327,11 @@ def arm_type_of(token: str) -> ArmType:
             "(ARM type, name inputs, replacing inputs) and to the rights catalogue before using it"
         )
     return found
+
+
+def arm_type_for(token: str, inputs: Mapping[str, Any]) -> ArmType:
+    """The ARM type of a resource with these inputs: a generic resource's own (see `ArmType.for_inputs`)."""
+    return arm_type_of(token).for_inputs(inputs)
 
 
 def is_child_of(child_id: str, parent_id: str) -> bool:

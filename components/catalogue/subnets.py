@@ -18,3 +18,14 @@ PRIVATE_ENDPOINT_MAX_PREFIX_LENGTH = 29  # Azure keeps 5 addresses of every subn
 
 # The private (RFC 1918) ranges; Foundry agent subnet injection accepts only addresses from these.
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+
+# -- the bootstrap's runner network (bootstrap/runners.py) -------------------------------------------------------
+# GitHub-hosted runners with Azure private networking need their subnet delegated to this service (GitHub docs,
+# "Configuring private networking for GitHub-hosted runners in your organization": `az network vnet subnet update
+# --delegations GitHub.Network/networkSettings`).
+GITHUB_RUNNER_DELEGATION = "GitHub.Network/networkSettings"
+RUNNER_SUBNET_NAME = "snet-runners"
+# Azure Bastion's subnet must have exactly this name and be a /26 or larger (Learn, "About Azure Bastion
+# configuration settings", Azure Bastion subnet; MicrosoftDocs/azure-docs articles/bastion/configuration-settings.md).
+BASTION_SUBNET_NAME = "AzureBastionSubnet"
+BASTION_MAX_PREFIX_LENGTH = 26

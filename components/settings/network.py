@@ -3,8 +3,9 @@
 Either the program creates a VNet (`addressSpace`, `subnets`) or it uses subnets that already exist in a
 hub-and-spoke network (`useExistingSubnets: true` + `existingSubnetIds`). Private DNS zones are created and
 linked, except those given in `existingDnsZoneIds` (zones managed centrally in a hub), which are used as they
-are. In public mode nothing here applies and setting the key is an error, so a forgotten `networkAccess`
-never looks like a private environment.
+are. With `runnerVnetId` (the bootstrap's runner network) the program's VNet is peered with it both ways and the
+zones it creates are linked to it too. In public mode nothing here applies and setting the key is an error, so a
+forgotten `networkAccess` never looks like a private environment.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from components.catalogue import dns_zones, subnets
 from components.catalogue.roles import GUID_PATTERN
-from components.settings.base import ConfigModel, Flag, Pattern, context, empty_section, refuse, report
+from components.settings.base import ConfigModel, Flag, Pattern, context, empty_section, refuse, report, warn
 from components.settings.core import own_environment_only
 
 KEY = "network"
@@ -38,9 +39,16 @@ _PROVIDER = rf"/subscriptions/{GUID_PATTERN}/resourceGroups/{_GROUP}/providers/M
 _FORM = "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/"
 SUBNET_ID_FORM = _FORM + "virtualNetworks/<vnet>/subnets/<subnet>"
 ZONE_ID_FORM = _FORM + "privateDnsZones/<zone>"
+VNET_ID_FORM = _FORM + "virtualNetworks/<vnet>"
 _SUBNET_ID = rf"(?i){_PROVIDER}/virtualNetworks/[-\w.]{{2,64}}/subnets/[-\w.]{{1,80}}"
 SubnetId = Annotated[
     str, Pattern(_SUBNET_ID, 40, 600, f"a subnet's ARM id, {SUBNET_ID_FORM}"), AfterValidator(own_environment_only)
+]
+_VNET_ID = rf"(?i){_PROVIDER}/virtualNetworks/[-\w.]{{2,64}}"
+VnetId = Annotated[
+    str,
+    Pattern(_VNET_ID, 40, 600, f"a virtual network's ARM id, {VNET_ID_FORM}"),
+    AfterValidator(own_environment_only),
 ]
 
 
@@ -131,6 +139,11 @@ class NetworkConfig(ConfigModel):
     trusted_azure_services: Flag = False
     """Let Azure's trusted services (Foundry Tools, Azure Machine Learning, AI Search) past the account's network
     rules with their own identity (`networkAcls.bypass: AzureServices`). Off: nothing here needs it."""
+    runner_vnet_id: VnetId | None = None
+    """The pipeline runners' VNet (the bootstrap's output runnerVnetId), in this environment's resource group:
+    peered both ways with the environment's VNet, and every private DNS zone the program creates linked to it, so
+    that the deploy job's runners reach and resolve the private endpoints (docs/runner-network.md). Not with
+    useExistingSubnets."""
 
     @property
     def wanted(self) -> tuple[str, ...]:
@@ -191,6 +204,20 @@ class NetworkConfig(ConfigModel):
             report(info, f"{KEY}.{key}", value, allowed)
 
         given = self.model_dump(by_alias=True, exclude_none=True)
+        if self.runner_vnet_id is not None and self.use_existing_subnets:
+            say(
+                "runnerVnetId",
+                self.runner_vnet_id,
+                "not used with network.useExistingSubnets: true (the program creates no VNet to peer); peer the "
+                "runner VNet with your hub and link the hub's zones to it there, or remove it",
+            )
+        elif self.runner_vnet_id is not None and self.zone_ids:
+            warn(
+                info,
+                f"{KEY}.runnerVnetId",
+                "the zones in network.existingDnsZoneIds are not linked to the runner VNet by this program; link them "
+                "where they are managed, or the runners resolve those names publicly",
+            )
         for part in ("subnets", "existingSubnetIds"):
             if "agent" in given.get(part, {}) and not self.agent_subnet_injection:
                 say(

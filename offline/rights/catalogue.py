@@ -13,6 +13,14 @@ resources a write refers to (403 LinkedAuthorizationFailed otherwise), from Lear
   integration subnet ("App Service virtual network integration", Permissions);
 - diagnostic setting: `workspaces/sharedKeys/action` (and read) on the Log Analytics workspace it sends to
   ("Manage access to Log Analytics workspaces", example 3);
+- virtual network peering: `virtualNetworks/peer/action` on the remote network, besides `virtualNetworkPeerings/write`
+  on its own ("Create, change, or delete a virtual network peering", Permissions);
+- virtual network whose subnets name a network security group: `networkSecurityGroups/join/action` on it ("Create,
+  change, or delete a network security group", Permissions: associate it to a subnet);
+- Bastion host: `subnets/join/action` on AzureBastionSubnet and `publicIPAddresses/join/action` on its public IP
+  ("Create, change, or delete a public IP address", Permissions: associate it to a resource);
+- GitHub.Network/networkSettings: `subnets/join/action` on the delegated subnet it puts its service association link
+  on (inferred: GitHub's instructions ask for Network Contributor to delegate the subnet, without naming actions);
 - Foundry account injecting its agent runtime into a subnet: `subnets/join/action` (inferred: every subnet
   injection is checked so; not documented for this one);
 - a role assignment is checked with the request's role and principal type, which a condition may limit.
@@ -40,7 +48,7 @@ from components.catalogue.resource_types import (
     RESOURCE_GROUP,
     ROLE_ASSIGNMENT,
 )
-from offline.arm import ARM_TYPES
+from offline.arm import ARM_TYPES, arm_type_for
 from offline.registrations import Registration
 
 Operation = Literal["write", "delete"]
@@ -92,6 +100,10 @@ GRAPH_OPERATIONS: dict[str, str] = {
 
 
 SUBNET_JOIN = "Microsoft.Network/virtualNetworks/subnets/join/action"
+VNET_PEER = "Microsoft.Network/virtualNetworks/peer/action"
+NSG_JOIN = "Microsoft.Network/networkSecurityGroups/join/action"
+PUBLIC_IP_JOIN = "Microsoft.Network/publicIPAddresses/join/action"
+GITHUB_NETWORK_SETTINGS = "GitHub.Network/networkSettings"
 ASSIGN_IDENTITY = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"
 
 
@@ -100,7 +112,7 @@ def _role_guid(definition_id: Any) -> str:
 
 
 def _arm_needs(resource: Registration, operation: Operation, subscription_scope: str) -> list[ArmNeed]:
-    arm = ARM_TYPES[resource.type]
+    arm = arm_type_for(resource.type, resource.inputs)
     inputs = resource.inputs
     verb = "write" if operation == "write" else "delete"
     scope = str(inputs.get(arm.scope_input)) if arm.scope_input else resource.id
@@ -190,6 +202,38 @@ def _linked_needs(resource: Registration) -> list[ArmNeed]:
                     documented=False,
                 )
             )
+    elif kind == "azure-native:network:VirtualNetworkPeering":
+        remote = str(inputs.get("remoteVirtualNetwork", {}).get("id"))
+        needs.append(ArmNeed(VNET_PEER, remote, "this network is peered with that one"))
+    elif kind == "azure-native:network:VirtualNetwork":
+        groups = [
+            str(subnet["networkSecurityGroup"]["id"])
+            for subnet in inputs.get("subnets", [])
+            if isinstance(subnet.get("networkSecurityGroup"), dict)
+        ]
+        for group in dict.fromkeys(groups):
+            needs.append(ArmNeed(NSG_JOIN, group, "a subnet of this network is associated with this security group"))
+    elif kind == "azure-native:network:BastionHost":
+        for configuration in inputs.get("ipConfigurations", []):
+            needs.append(
+                ArmNeed(SUBNET_JOIN, str(configuration.get("subnet", {}).get("id")), "Bastion joins this subnet")
+            )
+            needs.append(
+                ArmNeed(
+                    PUBLIC_IP_JOIN,
+                    str(configuration.get("publicIPAddress", {}).get("id")),
+                    "Bastion is reached through this public IP",
+                )
+            )
+    elif arm_type_for(kind, inputs).arm_type == GITHUB_NETWORK_SETTINGS:
+        needs.append(
+            ArmNeed(
+                SUBNET_JOIN,
+                str(inputs.get("properties", {}).get("subnetId")),
+                "GitHub Actions' runners are placed in this delegated subnet (its service association link)",
+                documented=False,
+            )
+        )
     elif kind == "azure-native:monitor:DiagnosticSetting" and inputs.get("workspaceId"):
         workspace = str(inputs.get("workspaceId"))
         needs.append(
