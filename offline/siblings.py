@@ -167,6 +167,7 @@ def agreement_problems(main: Settings, bootstrap: BootstrapSettings) -> list[str
         for key, mine, theirs, why in pairs
         if mine != theirs
     ]
+    found += _runner_problems(main, bootstrap)
     application, platform = (f"{g.owner}/{g.repository}".lower() for g in (main.github, bootstrap.github))
     if application == platform:
         # Both identities would trust repo:<owner>/<repo>:environment:<stack>: a job that deploys agents could sign
@@ -179,6 +180,49 @@ def agreement_problems(main: Settings, bootstrap: BootstrapSettings) -> list[str
                 f"bootstrap/Pulumi.{stack}.yaml names the same repository: the application repository (whose "
                 "workflows deploy agents) and the platform repository (whose workflows run pulumi up) must differ, "
                 "or the agents' workflows could sign in as the deployer",
+            )
+        )
+    return found
+
+
+def _runner_problems(main: Settings, bootstrap: BootstrapSettings) -> list[str]:
+    """The bootstrap's runner network and the stack's network must fit together: peered VNets may not overlap
+    (Azure refuses the peering), the stack peers with its own bootstrap's runner VNet, and a private stack whose
+    bootstrap made runners peers with them (or its deploy job's smoke test cannot reach the private endpoints)."""
+    stack, runners, network = main.instance, bootstrap.runner_network, main.network
+    where = f"bootstrap/Pulumi.{stack}.yaml"
+    found: list[str] = []
+    if runners is not None and network is not None and network.creates_vnet:
+        for space in network.address_space:
+            if _overlap(runners.address_space, space):
+                found.append(
+                    f"stack {stack}: "
+                    + problem(
+                        "network.addressSpace",
+                        space,
+                        f"{where} has runnerNetwork.addressSpace {runners.address_space!r}: peered VNets may not "
+                        "overlap (Azure refuses the peering)",
+                    )
+                )
+    runner_vnet_id = network.runner_vnet_id if network is not None else None
+    expected = (
+        f"/resourceGroups/{bootstrap.resource_group_name}/providers/Microsoft.Network/virtualNetworks/"
+        f"{bootstrap.runner_vnet_name}"
+    )
+    if runner_vnet_id is not None and (runners is None or not runner_vnet_id.lower().endswith(expected.lower())):
+        made = f"makes {expected.rsplit('/', 1)[-1]} in {bootstrap.resource_group_name}" if runners else "makes none"
+        found.append(
+            f"stack {stack}: "
+            + problem("network.runnerVnetId", runner_vnet_id, f"{where} {made}: peer with the stack's own runners")
+        )
+    if runners is not None and main.is_private and runner_vnet_id is None:
+        found.append(
+            f"stack {stack}: "
+            + problem(
+                "network.runnerVnetId",
+                None,
+                f"{where} makes runners ({bootstrap.runner_vnet_name}): set it to that VNet's id (bootstrap output "
+                "runnerVnetId), or the deploy job's smoke test cannot reach the private endpoints",
             )
         )
     return found

@@ -3,12 +3,16 @@ own): none of it in the real stack files, and each kind of sharing named by both
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from bootstrap.settings import PROJECT as BOOTSTRAP_PROJECT
+from bootstrap.settings import BootstrapSettings
+from components.settings.loading import parse
 from offline import plan
-from offline.render import stack_names
+from offline.render import BOOTSTRAP_DIR, FAKE_SUBSCRIPTION_ID, stack_config, stack_names
 from offline.siblings import agreement_problems, bootstrap_settings, sibling_problems, stack_settings
 from tests.conftest import STACKS
 
@@ -125,3 +129,36 @@ def test_the_smoke_tests_repository_is_the_bootstraps() -> None:
     (problem,) = agreement_problems(stack_settings("dev", {"platformRepository": immutable}), bootstrap)
     assert problem.startswith("stack dev: platformRepository: ")
     assert "the bootstrap's github, the repository whose deploy job signs in as the CI/CD identity" in problem
+
+
+def bootstrap_with_runners(stack: str, runners: dict[str, object]) -> BootstrapSettings:
+    config = {**stack_config(stack, BOOTSTRAP_DIR), f"{BOOTSTRAP_PROJECT}:runnerNetwork": json.dumps(runners)}
+    return parse(BootstrapSettings, BOOTSTRAP_PROJECT, config, stack)[0]
+
+
+def runner_vnet_id(bootstrap: BootstrapSettings) -> str:
+    return (
+        f"/subscriptions/{FAKE_SUBSCRIPTION_ID}/resourceGroups/{bootstrap.resource_group_name}"
+        f"/providers/Microsoft.Network/virtualNetworks/{bootstrap.runner_vnet_name}"
+    )
+
+
+def test_a_private_stack_peers_with_its_own_bootstraps_runners_and_apart_from_them() -> None:
+    bootstrap = bootstrap_with_runners("prod", {"kind": "self-hosted"})
+    own = runner_vnet_id(bootstrap)
+    assert agreement_problems(stack_settings("prod", {"network": {"runnerVnetId": own}}), bootstrap) == []
+    (missing,) = agreement_problems(stack_settings("prod"), bootstrap)
+    assert missing.startswith("stack prod: network.runnerVnetId: (not set) is not allowed;")
+    assert f"makes runners ({bootstrap.runner_vnet_name})" in missing
+    elsewhere = own.replace(bootstrap.resource_group_name, "rg-fndry-prod-hub")
+    (wrong,) = agreement_problems(stack_settings("prod", {"network": {"runnerVnetId": elsewhere}}), bootstrap)
+    assert wrong.startswith(f"stack prod: network.runnerVnetId: '{elsewhere}' is not allowed;")
+    runners = bootstrap.runner_network
+    assert runners is not None
+    overlapping = stack_settings("prod", {"network": {"addressSpace": runners.address_space, "runnerVnetId": own}})
+    problems = agreement_problems(overlapping, bootstrap)
+    assert any(
+        p.startswith(f"stack prod: network.addressSpace: '{runners.address_space}' is not allowed;")
+        and "peered VNets may not overlap" in p
+        for p in problems
+    )

@@ -5,15 +5,17 @@ from __future__ import annotations
 import pytest
 
 from bootstrap.providers import ALWAYS_REGISTERED, REQUIRED_PROVIDERS, commands, main
-from offline.arm import ARM_TYPES
+from offline.arm import ARM_TYPES, arm_type_for
 from offline.render import Rendering, render, render_pim_phase
+from tests.bootstrap.conftest import render_bootstrap
 
 VIRTUAL_NETWORK = "azure-native:network:VirtualNetwork"
 
 
 def namespaces_of(rendering: Rendering) -> set[str]:
     """Every resource provider a rendering needs: each resource's, and each subnet delegation's."""
-    found = {ARM_TYPES[r.type].namespace for r in rendering.resources if r.custom and r.type in ARM_TYPES}
+    # A generic resource (the runner network's GitHub.Network/networkSettings) takes its type from its inputs.
+    found = {arm_type_for(r.type, r.inputs).namespace for r in rendering.resources if r.custom and r.type in ARM_TYPES}
     for network in rendering.of_type(VIRTUAL_NETWORK):
         for subnet in network.inputs.get("subnets", []):
             found |= {d["serviceName"].split("/", 1)[0] for d in subnet.get("delegations", [])}
@@ -36,7 +38,10 @@ def everything(
 ) -> list[Rendering]:
     pim = render_pim_phase(rendered["prod"])
     assert pim is not None
-    return [*rendered.values(), *bootstrapped.values(), every_feature, pim]
+    runners = render_bootstrap(
+        "prod", overrides={"runnerNetwork": {"kind": "github-hosted", "githubDatabaseId": "123456"}}
+    )
+    return [*rendered.values(), *bootstrapped.values(), every_feature, pim, runners]
 
 
 def test_the_list_covers_every_namespace_rendered(everything: list[Rendering]) -> None:
@@ -46,7 +51,7 @@ def test_the_list_covers_every_namespace_rendered(everything: list[Rendering]) -
 
 def test_a_namespace_missing_from_the_list_is_caught(everything: list[Rendering]) -> None:
     # The agent subnet's delegation and the bootstrap's storage account count as much as the resources themselves.
-    for namespace in ("Microsoft.App", "Microsoft.Storage", "Microsoft.CognitiveServices"):
+    for namespace in ("Microsoft.App", "Microsoft.Storage", "Microsoft.CognitiveServices", "GitHub.Network"):
         assert uncovered(everything, set(REQUIRED_PROVIDERS) - {namespace}) == {namespace}
 
 
