@@ -51,8 +51,11 @@ usage_error() {
     usage >&2
     exit 2
 }
-lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
-upper_name() { printf '%s' "$1" | tr '[:lower:]-' '[:upper:]_'; }
+lower() { printf '%s' "${1,,}"; }
+upper_name() {
+    local name=${1^^}
+    printf '%s' "${name//-/_}"
+}
 
 # An environment would run without anyone's approval: the one failure this script exists to prevent.
 unreviewed() { # what why [advice: plan (default) or none]

@@ -119,8 +119,9 @@ def test_the_main_program_makes_no_eligibility_the_pipeline_could_not_create(sta
     )
 
 
-def test_assignment_names_are_deterministic_unique_uuids() -> None:
-    first = {r.name: r.input("roleAssignmentName") for r in render("prod").of_type(ROLE_ASSIGNMENT)}
+def test_assignment_names_are_deterministic_unique_uuids(rendered: dict[str, Rendering]) -> None:
+    # The session's rendering against a fresh one: the same names, whatever else ran in between.
+    first = {r.name: r.input("roleAssignmentName") for r in rendered["prod"].of_type(ROLE_ASSIGNMENT)}
     second = {r.name: r.input("roleAssignmentName") for r in render("prod").of_type(ROLE_ASSIGNMENT)}
     assert first == second
     assert len(set(first.values())) == len(first)

@@ -78,7 +78,8 @@ def endpoint(status: int = 200, body: bytes | None = None) -> Iterator[str]:
     FakeEndpoint.body = json.dumps({"value": jwt({"exp": 2_000_000_000})}).encode() if body is None else body
     FakeEndpoint.seen = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeEndpoint)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to look again (0.5 s by default, in every test).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/token?api-version=2.0"

@@ -145,7 +145,7 @@ def test_diff_in_other_formats(cached_render: None, capsys: pytest.CaptureFixtur
 
 def test_command_runs_as_documented() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "offline.plan", "--stack", "prod", "--format", "json", "--today", "2026-11-28"],
+        [sys.executable, "-m", "offline.plan", "--stack", "dev", "--format", "json", "--today", "2026-11-28"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -153,7 +153,7 @@ def test_command_runs_as_documented() -> None:
     )
     assert result.returncode == 0, result.stderr
     (document,) = json.loads(result.stdout)["stacks"]
-    assert document["passed"] and document["stack"] == "prod"
+    assert document["passed"] and document["stack"] == "dev"
 
 
 def test_normalise_makes_environments_comparable() -> None:

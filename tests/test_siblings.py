@@ -13,6 +13,7 @@ from bootstrap.settings import BootstrapSettings
 from components.settings.loading import parse
 from offline import plan
 from offline.render import BOOTSTRAP_DIR, FAKE_SUBSCRIPTION_ID, stack_config, stack_names
+from offline.report import Environment
 from offline.siblings import agreement_problems, bootstrap_settings, sibling_problems, stack_settings
 from tests.conftest import STACKS
 
@@ -83,12 +84,15 @@ def test_a_second_stack_of_an_environment_has_its_own_group_range_and_deployer()
 
 
 def test_the_plan_exits_2_when_stacks_share(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], environments: dict[str, Environment]
 ) -> None:
     def sharing(stack: str, today: object = None) -> object:
         return stack_settings(stack, SHARED_GROUP if stack in ("dev", "staging") else None)
 
     monkeypatch.setattr(plan, "stack_settings", sharing)
+    # The renderings themselves don't change: the session's (the clash is in the settings).
+    monkeypatch.setattr(plan, "render_environment", lambda stack, today=None: environments[stack])
+    monkeypatch.setattr(plan, "known_stacks", lambda: list(environments))
     assert plan.main(["--stack", "all", "--format", "json"]) == plan.Exit.INPUT
     assert "stacks clash: stack staging: existingResourceGroup: 'rg-foundry-shared'" in capsys.readouterr().err
 

@@ -28,7 +28,7 @@ shift
 method="" path="" input="" fields=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --method | -X) method=$(printf '%s' "$2" | tr '[:lower:]' '[:upper:]'); shift 2 ;;
+    --method | -X) method=${2^^}; shift 2 ;;
     --input) input=$2; shift 2 ;;
     -H | --header) shift 2 ;;
     -f | -F | --field | --raw-field) fields=1; shift 2 ;;
@@ -41,20 +41,22 @@ done
 if [ -z "$method" ]; then
   if [ -n "$input" ] || [ "$fields" = 1 ]; then method=POST; else method=GET; fi
 fi
+# Builtins only from here (no command substitution, no external tool): the script calls gh ~50 times a run.
 body=""
-if [ "$input" = "-" ]; then body=$(cat); fi
+if [ "$input" = "-" ]; then IFS= read -r -d '' body || true; fi
 
-mkdir -p "$dir/calls"
+[ -d "$dir/calls" ] || mkdir "$dir/calls"
 count=0
 if [ -f "$dir/count" ]; then read -r count < "$dir/count"; fi
 count=$((count + 1))
 echo "$count" > "$dir/count"
-printf '%s\n%s\n%s' "$method" "$path" "$body" > "$dir/calls/$(printf '%05d' "$count")"
+printf -v entry '%05d' "$count"
+printf '%s\n%s\n%s' "$method" "$path" "$body" > "$dir/calls/$entry"
 
 route="${method}_${path%%\?*}"
 file="$dir/routes/${route//\//%}"
 if [ -f "$file" ]; then
-  { read -r status; read -r message; answer=$(cat); } < "$file"
+  { read -r status; read -r message; IFS= read -r -d '' answer || true; } < "$file"
 elif [ "$method" = GET ]; then
   status=404 message="Not Found" answer='{"message": "Not Found"}'
 else
