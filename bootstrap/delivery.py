@@ -101,6 +101,12 @@ class DeliveryFoundation(pulumi.ComponentResource):
         deployer = self.deployer.principal
         preview = self.preview.principal
         state = self.state
+        # What a `pulumi preview` reads: the environment's resources, the stack state, and the key for its secrets.
+        previewing: list[tuple[str, Role, Scope]] = [
+            ("reader", READER, environment_scope),
+            ("state", catalogue.STORAGE_BLOB_DATA_READER, state.state_scope),
+            ("key", catalogue.KEY_VAULT_CRYPTO_USER, state.key_scope),
+        ]
         grants: list[tuple[str, Principal, Role, Scope, str | None]] = [
             ("deployer-contributor", deployer, CONTRIBUTOR, environment_scope, None),
             (
@@ -112,18 +118,10 @@ class DeliveryFoundation(pulumi.ComponentResource):
             ),
             ("deployer-state", deployer, catalogue.STORAGE_BLOB_DATA_CONTRIBUTOR, state.state_scope, None),
             ("deployer-key", deployer, catalogue.KEY_VAULT_CRYPTO_USER, state.key_scope, None),
-            ("preview-reader", preview, READER, environment_scope, None),
-            ("preview-state", preview, catalogue.STORAGE_BLOB_DATA_READER, state.state_scope, None),
-            ("preview-key", preview, catalogue.KEY_VAULT_CRYPTO_USER, state.key_scope, None),
+            *((f"preview-{label}", preview, role, scope, None) for label, role, scope in previewing),
         ]
         if s.state_administrators_group:
-            admins = Principal(
-                key=f"entra-group:{s.state_administrators_group}",
-                display_name="state administrators",
-                kind="Entra security group",
-                principal_type="Group",
-                object_id=s.state_administrators_group,
-            )
+            admins = _configured_group(s.state_administrators_group, "state administrators")
             grants += [
                 ("admins-state", admins, catalogue.STORAGE_BLOB_DATA_CONTRIBUTOR, state.state_scope, None),
                 ("admins-bootstrap", admins, catalogue.STORAGE_BLOB_DATA_CONTRIBUTOR, state.bootstrap_scope, None),
@@ -131,18 +129,8 @@ class DeliveryFoundation(pulumi.ComponentResource):
             ]
         if s.local_preview_group:
             # Laptop previews: what the CI preview reader holds, given to a group of people instead of a workload.
-            previewers = Principal(
-                key=f"entra-group:{s.local_preview_group}",
-                display_name="local preview group",
-                kind="Entra security group",
-                principal_type="Group",
-                object_id=s.local_preview_group,
-            )
-            grants += [
-                ("local-preview-reader", previewers, READER, environment_scope, None),
-                ("local-preview-state", previewers, catalogue.STORAGE_BLOB_DATA_READER, state.state_scope, None),
-                ("local-preview-key", previewers, catalogue.KEY_VAULT_CRYPTO_USER, state.key_scope, None),
-            ]
+            previewers = _configured_group(s.local_preview_group, "local preview group")
+            grants += [(f"local-preview-{label}", previewers, role, scope, None) for label, role, scope in previewing]
         self.assignments = {
             label: grant(f"{name}-{label}", principal, role, scope, subscription_id, child, condition)
             for label, principal, role, scope, condition in grants
@@ -199,3 +187,14 @@ class DeliveryFoundation(pulumi.ComponentResource):
         if self.runners is not None:
             self.outputs.update(self.runners.outputs)
         self.register_outputs(self.outputs)
+
+
+def _configured_group(object_id: str, display_name: str) -> Principal:
+    """An Entra group the stack file names by object id (the bootstrap does not create it)."""
+    return Principal(
+        key=f"entra-group:{object_id}",
+        display_name=display_name,
+        kind="Entra security group",
+        principal_type="Group",
+        object_id=object_id,
+    )

@@ -156,18 +156,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             self.zone_ids[zone.name] = created.id
             for vnet_label, linked_vnet_id in linked_vnets:
                 self.zone_links.append(
-                    privatedns.VirtualNetworkLink(
-                        f"{name}-link-{zone.key}-{vnet_label}",
-                        virtual_network_link_name=f"link-{vnet_label}",
-                        private_zone_name=created.name,
-                        resource_group_name=args.resource_group_name,
-                        location=DNS_ZONE_LOCATION,
-                        virtual_network={"id": linked_vnet_id},
-                        # Only the endpoints' zone groups write records; VMs must not auto-register here.
-                        registration_enabled=False,
-                        tags=tags,
-                        opts=pulumi.ResourceOptions(parent=self),
-                    )
+                    self._link(f"{name}-link-{zone.key}-{vnet_label}", vnet_label, created, linked_vnet_id, args)
                 )
 
         self.peerings = []
@@ -180,6 +169,29 @@ class PrivateNetwork(pulumi.ComponentResource):
                 "appIntegrationSubnetId": self.app_integration_subnet_id,
                 "privateDnsZoneIds": self.zone_ids,
             }
+        )
+
+    def _link(
+        self,
+        resource_name: str,
+        vnet_label: str,
+        zone: privatedns.PrivateZone,
+        vnet_id: pulumi.Input[str],
+        args: PrivateNetworkArgs,
+        after: pulumi.Resource | None = None,
+    ) -> privatedns.VirtualNetworkLink:
+        """A zone's link to a VNet whose callers resolve through it."""
+        return privatedns.VirtualNetworkLink(
+            resource_name,
+            virtual_network_link_name=f"link-{vnet_label}",
+            private_zone_name=zone.name,
+            resource_group_name=args.resource_group_name,
+            location=DNS_ZONE_LOCATION,
+            virtual_network={"id": vnet_id},
+            # Only the endpoints' zone groups write records; VMs must not auto-register here.
+            registration_enabled=False,
+            tags=args.placement.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[after] if after else None),
         )
 
     def _reach_runners(
@@ -241,17 +253,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             if created is None:
                 continue  # an existing zone (network.existingDnsZoneIds): linked where it is managed
             self.zone_links.append(
-                privatedns.VirtualNetworkLink(
-                    f"{name}-link-{zone.key}-runners",
-                    virtual_network_link_name=f"link-{runner_name}",
-                    private_zone_name=created.name,
-                    resource_group_name=args.resource_group_name,
-                    location=DNS_ZONE_LOCATION,
-                    virtual_network={"id": runner_vnet_id},
-                    registration_enabled=False,
-                    tags=place.tags,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[from_runners]),
-                )
+                self._link(f"{name}-link-{zone.key}-runners", runner_name, created, runner_vnet_id, args, from_runners)
             )
 
 
