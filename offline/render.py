@@ -7,6 +7,7 @@ type, inputs, parent, dependencies and options. The tests and the offline plan c
 
 from __future__ import annotations
 
+import copy
 import gc
 import json
 import logging
@@ -308,6 +309,57 @@ def render(
             values[full_key] = value if isinstance(value, str) else json.dumps(value)
 
     caller = caller or default_caller(project_name, values)
+    key = (
+        _memory_key(
+            stack, values, project_dir, project_name, today, caller, stack_outputs, strict, recreated, secret_keys
+        )
+        if _memory is not None and program is None
+        else None
+    )
+    if _memory is not None and key is not None and key in _memory:
+        return copy.deepcopy(_memory[key])
+    rendering = _render(
+        stack, values, program, project_dir, project_name, today, caller, stack_outputs, strict, recreated, secret_keys
+    )
+    if _memory is not None and key is not None:
+        _memory[key] = copy.deepcopy(rendering)
+    return rendering
+
+
+# Renders already made, by everything that decides their result: the tests turn it on (`remembering`), so that a
+# configuration rendered by one test (or by the invariant tests from identical stack files) is not rendered again.
+_memory: dict[str, Rendering] | None = None
+
+
+@contextmanager
+def remembering(on: bool = True) -> Iterator[None]:
+    """Answer a render already made from memory (a copy), or (`on=False`) render afresh, for the duration."""
+    global _memory
+    previous = _memory
+    _memory = ({} if previous is None else previous) if on else None
+    try:
+        yield
+    finally:
+        _memory = previous
+
+
+def _memory_key(stack: str, values: Mapping[str, str], *decided_by: Any) -> str:
+    return json.dumps([stack, dict(values), [str(d) for d in decided_by], str(clock.today())], sort_keys=True)
+
+
+def _render(
+    stack: str,
+    values: dict[str, str],
+    program: Callable[[], object] | None,
+    project_dir: Path,
+    project_name: str,
+    today: date | None,
+    caller: Caller,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None,
+    strict: bool,
+    recreated: frozenset[tuple[str, str]],
+    secret_keys: Iterable[str],
+) -> Rendering:
     mocks = AzureMocks(caller.object_id, stack_outputs, recreated)
     monitor = RecordingMonitor(mocks, project_name)
     log = WarningLog()

@@ -22,6 +22,7 @@ from offline.render import (
     BOOTSTRAP_DIR,
     BOOTSTRAP_PROJECT,
     Rendering,
+    remembering,
     render,
     render_pim_phase,
     stack_files,
@@ -47,6 +48,15 @@ def as_of_catalogue_check() -> Iterator[None]:
 def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Plan output as in a CI log, whatever terminal runs the tests (tests of wrapping give their own width)."""
     monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remembered_renders() -> Iterator[None]:
+    """A configuration already rendered in this test process is answered from memory (a copy): many tests, and the
+    invariant tests on stack files identical to the examples, render the same thing. Tests of rendering itself (the
+    same input gives the same names, a patched program fails) render afresh with `remembering(False)`."""
+    with remembering():
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
