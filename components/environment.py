@@ -8,6 +8,7 @@ import pulumi
 from pulumi_azure_native import authorization, resources
 
 from components.access import GROUP_GRANTEES, AccessModel, AccessModelArgs
+from components.catalogue import federation
 from components.cicd import CiCdIdentity, CiCdIdentityArgs
 from components.compute import AppCompute, AppComputeArgs
 from components.connections import ProjectConnections, ProjectConnectionsArgs
@@ -82,7 +83,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
             ),
             child,
         )
-        app_credentials = tuple(c for c in settings.federated_credentials if c.identity == "app")
+        app_credentials = settings.app_credentials
         cicd_credentials = tuple(c for c in settings.federated_credentials if c.identity == "cicd")
         self.app_identity = AppIdentity(
             f"{name}-identity", AppIdentityArgs(place, app_credentials, resource_group_name), child
@@ -223,4 +224,15 @@ class FoundryEnvironment(pulumi.ComponentResource):
         }
         if self.compute is not None:
             self.outputs["webAppName"] = self.compute.app.name
+        if settings.aks_workload_identity is not None:
+            # What the cluster's manifests carry: each service account's annotations, and the pods' label.
+            annotations = {
+                federation.AKS_CLIENT_ID_ANNOTATION: self.app_identity.identity.client_id,
+                federation.AKS_TENANT_ID_ANNOTATION: self.tenant_id,
+            }
+            self.outputs["aksWorkloadIdentity"] = {
+                "serviceAccounts": [f"{a.namespace}/{a.name}" for a in settings.aks_workload_identity.service_accounts],
+                "serviceAccountAnnotations": annotations,
+                "podLabels": {federation.AKS_USE_LABEL: "true"},
+            }
         self.register_outputs(self.outputs)

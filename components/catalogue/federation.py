@@ -31,3 +31,12 @@ def github_pull_request_subject(
     owner: str, repository: str, owner_id: str | None = None, repository_id: str | None = None
 ) -> str:
     return f"repo:{github_repository_claim(owner, repository, owner_id, repository_id)}:pull_request"
+
+
+# AKS workload identity (Learn, "Use Microsoft Entra Workload ID with Azure Kubernetes Service"): a pod's projected
+# service-account token has this subject; the service account names the identity it signs in as by annotation, and
+# pods opt in by label. The cluster's issuer is its OIDC issuer URL (`az aks show --query oidcIssuerProfile.issuerUrl`).
+AKS_SERVICE_ACCOUNT_SUBJECT = "system:serviceaccount:{namespace}:{name}"
+AKS_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
+AKS_TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id"
+AKS_USE_LABEL = "azure.workload.identity/use"

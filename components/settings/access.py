@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, ValidationInfo, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from components.catalogue import federation
 from components.settings.base import ConfigModel, Guid, Pattern, context, empty_section, refuse, report
@@ -93,6 +93,76 @@ class GitHubConfig(ConfigModel):
 
     def pull_request_subject(self) -> str:
         return federation.github_pull_request_subject(self.owner, self.repository, *self.ids)
+
+
+# Kubernetes names: a namespace is an RFC 1123 label, a service account an RFC 1123 subdomain (Kubernetes docs,
+# "Object Names and IDs").
+K8sNamespace = Annotated[
+    str, Pattern(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", 1, 63, "a Kubernetes namespace: lowercase letters, digits, '-'")
+]
+K8sName = Annotated[
+    str,
+    Pattern(
+        r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
+        1,
+        253,
+        "a Kubernetes service account name: lowercase letters, digits, '-' and '.'",
+    ),
+]
+
+
+class ServiceAccount(ConfigModel):
+    namespace: K8sNamespace
+    """The service account's namespace."""
+    name: K8sName
+    """The service account's name."""
+
+    @property
+    def subject(self) -> str:
+        return federation.AKS_SERVICE_ACCOUNT_SUBJECT.format(namespace=self.namespace, name=self.name)
+
+    @property
+    def credential_name(self) -> str:
+        """`aks-<namespace>-<name>`, as Entra allows credential names (letters, digits, '-', '_'; at most 120)."""
+        return f"aks-{self.namespace}-{self.name}".replace(".", "-")[:120]
+
+
+class AksWorkloadIdentity(ConfigModel):
+    """AKS workload identity (design source 1.3): pods of one cluster sign in as the app's user-assigned identity."""
+
+    issuer: Annotated[str, Pattern(r"\S+", 9, 600, "the cluster's https:// OIDC issuer URL")]
+    """The cluster's OIDC issuer URL, exactly: `az aks show -g <rg> -n <cluster> --query oidcIssuerProfile.issuerUrl`."""
+    service_accounts: Annotated[tuple[ServiceAccount, ...], Field(min_length=1)]
+    """The service accounts whose pods may sign in as the app identity, each {namespace, name}; one federated
+    credential each (no wildcards: Entra matches subjects exactly)."""
+
+    @field_validator("issuer", mode="after")
+    @classmethod
+    def _https(cls, issuer: str) -> str:
+        _https_issuer(issuer)
+        return issuer
+
+    @field_validator("service_accounts", mode="after")
+    @classmethod
+    def _each_once(cls, accounts: tuple[ServiceAccount, ...]) -> tuple[ServiceAccount, ...]:
+        names = [account.credential_name.lower() for account in accounts]
+        for index, account in enumerate(accounts):
+            if names[index] in names[:index]:
+                refuse(
+                    "each service account once (their credential names compared case-insensitively)",
+                    at=f"[{index}]",
+                    value=f"{account.namespace}/{account.name}",
+                )
+        return accounts
+
+    def credentials(self) -> tuple[ExtraCredential, ...]:
+        """One federated credential on the app identity per service account."""
+        return tuple(
+            ExtraCredential.model_construct(
+                name=account.credential_name, identity="app", issuer=self.issuer, subject=account.subject
+            )
+            for account in self.service_accounts
+        )
 
 
 class GroupMembership(ConfigModel):

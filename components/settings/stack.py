@@ -10,9 +10,10 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 from pydantic.alias_generators import to_snake
 
 from components import naming
+from components.catalogue import federation
 from components.settings import core
 from components.settings import models as model_keys
-from components.settings.access import ExtraCredential, GitHubConfig, Groups, check_credentials
+from components.settings.access import AksWorkloadIdentity, ExtraCredential, GitHubConfig, Groups, check_credentials
 from components.settings.base import (
     ByEnvironment,
     ConfigModel,
@@ -137,6 +138,9 @@ class Settings(core.NamedEnvironment):
     """Members and owners of the environment's Entra groups."""
     federated_credentials: Annotated[tuple[ExtraCredential, ...], unique_names()] = ()
     """Federated credentials beyond the GitHub one."""
+    aks_workload_identity: AksWorkloadIdentity | None = None
+    """Pods of an AKS cluster sign in as the app's user-assigned identity (workload identity): the cluster's OIDC
+    issuer and the service accounts, one federated credential each. Off unless set."""
     compute: ComputeConfig = empty_section()
     """The application's App Service plan and web app."""
     network: NetworkConfig | None = None
@@ -198,6 +202,30 @@ class Settings(core.NamedEnvironment):
             check_credentials(credentials, info.data["github"], info.data.get("platform_repository"), info)
         return credentials
 
+    @field_validator("aks_workload_identity", mode="after")
+    @classmethod
+    def _room_on_the_identity(cls, aks: AksWorkloadIdentity | None, info: ValidationInfo) -> AksWorkloadIdentity | None:
+        extras = [c for c in info.data.get("federated_credentials", ()) if c.identity == "app"]
+        if aks is None:
+            return aks
+        taken = {c.name.lower() for c in extras}
+        for index, account in enumerate(aks.service_accounts):
+            if account.credential_name.lower() in taken:
+                refuse(
+                    f"its credential name '{account.credential_name}' is taken by federatedCredentials",
+                    at=f".serviceAccounts[{index}]",
+                    value=f"{account.namespace}/{account.name}",
+                )
+        count = len(extras) + len(aks.service_accounts)
+        if count > federation.MAX_CREDENTIALS_PER_IDENTITY:
+            refuse(
+                f"{count} federated credentials on the app identity with federatedCredentials; at most "
+                f"{federation.MAX_CREDENTIALS_PER_IDENTITY} per identity (Entra's limit)",
+                at=".serviceAccounts",
+                value=len(aks.service_accounts),
+            )
+        return aks
+
     @field_validator("network", mode="before")
     @classmethod
     def _private_only(cls, value: Any, info: ValidationInfo) -> Any:
@@ -248,6 +276,12 @@ class Settings(core.NamedEnvironment):
         return self.key_vault.name or naming.key_vault_name(
             self.name_prefix, self.instance, self.environment, self.location
         )
+
+    @property
+    def app_credentials(self) -> tuple[ExtraCredential, ...]:
+        """Every federated credential on the app identity: the configured ones, then the AKS service accounts'."""
+        configured = tuple(c for c in self.federated_credentials if c.identity == "app")
+        return configured + (self.aks_workload_identity.credentials() if self.aks_workload_identity else ())
 
     @property
     def is_private(self) -> bool:
