@@ -29,6 +29,7 @@ from components.catalogue.resource_types import (
 )
 from components.catalogue.roles import role_by_guid
 from offline.render import Registration, Rendering
+from offline.rights.conditions import in_words
 from offline.rights.roles import definition
 from policy.rules import role_guid_of
 
@@ -61,6 +62,7 @@ class AccessEntry:
     scope_id: str
     access: Access
     description: str
+    condition: str = ""  # an ABAC condition on the grant, in words (offline.rights.conditions.in_words)
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,7 @@ def build_inventory(rendering: Rendering) -> Inventory:
                 scope_id=scope_id,
                 access="PIM-eligible" if grant.type == PIM_ELIGIBILITY else "standing",
                 description=str(grant.inputs.get("description") or grant.inputs.get("justification") or ""),
+                condition=in_words(grant.inputs.get("condition")),
             )
         )
 

@@ -159,9 +159,17 @@ class StackReport:
             Section(
                 "Access granted by the bootstrap (delivery: deployer, preview reader, state administrators, local "
                 "previewers)",
-                ("Principal", "Kind", "Role", "Role GUID", "Scope", "Access"),
+                ("Principal", "Kind", "Role", "Role GUID", "Scope", "Access", "Condition"),
                 tuple(
-                    (e.principal.display_name, e.principal.kind, e.role_name, e.role_guid, e.scope, e.access)
+                    (
+                        e.principal.display_name,
+                        e.principal.kind,
+                        e.role_name,
+                        e.role_guid,
+                        e.scope,
+                        e.access,
+                        e.condition or "-",
+                    )
                     for e in self.pipeline_access
                 ),
             ),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from components.access import standing_roles
+from components.settings.core import EnvironmentName
 from offline.inventory import FROM_STACK_FILE, build_inventory, readable_scope
 from offline.render import Rendering, render
 from offline.report import Environment
@@ -180,3 +182,18 @@ def test_an_undeclared_person_is_shown_as_such() -> None:
 )
 def test_scopes_read_as_words(scope: str, readable: str) -> None:
     assert readable_scope(scope) == readable
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_deployers_delegation_reads_as_what_it_allows(
+    stack: EnvironmentName, environments: dict[str, Environment]
+) -> None:
+    bootstrap = environments[stack].bootstrap
+    assert bootstrap is not None
+    (delegation,) = [e for e in build_inventory(bootstrap).access if e.condition]
+    assign, to, remove = (part.split(": ", 1)[1].split(", ") for part in delegation.condition.split("; "))
+    roles = sorted(role.name for role in standing_roles(stack))
+    assert delegation.role_name == "Role Based Access Control Administrator"
+    assert (sorted(assign), to, sorted(remove)) == (roles, ["ServicePrincipal", "Group"], roles)
+    # Prod's deployer may not hand out Foundry Account Owner: in prod it is only ever PIM-eligible.
+    assert ("Foundry Account Owner" in delegation.condition) == (stack != "prod")

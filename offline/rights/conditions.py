@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from components.catalogue.roles import KNOWN_ROLES
 from offline.rights.roles import matches
 
 _TOKEN = re.compile(
@@ -118,3 +119,43 @@ class _Parser:
 def allows(condition: str | None, request: Request) -> bool:
     """True when `condition` (None: no condition) lets `request` through."""
     return True if not condition else _Parser(condition, request).parse()
+
+
+# What a reviewer reads of a role-assignment delegation condition: which roles it lets the holder assign and remove,
+# and to which kinds of principal. Computed by asking the evaluator above about every role the catalogue knows,
+# so the words are what the condition does, not what it was meant to do.
+ASSIGN = "Microsoft.Authorization/roleAssignments/write"
+REMOVE = "Microsoft.Authorization/roleAssignments/delete"
+PRINCIPAL_TYPES = ("ServicePrincipal", "Group", "User", "ForeignGroup", "Device")
+
+
+def in_words(condition: str | None) -> str:
+    """A delegation condition in words, e.g. "may assign only: Foundry User, Reader; to: ServicePrincipal, Group;
+    may remove only: Foundry User, Reader"; "" for no condition."""
+    if not condition:
+        return ""
+
+    def assignable(role_guid: str) -> bool:
+        return any(
+            allows(condition, Request(ASSIGN, {"RoleDefinitionId": role_guid, "PrincipalType": kind}))
+            for kind in PRINCIPAL_TYPES
+        )
+
+    assigns = [role.name for role in KNOWN_ROLES if assignable(role.guid)]
+    kinds = [
+        kind
+        for kind in PRINCIPAL_TYPES
+        if any(
+            allows(condition, Request(ASSIGN, {"RoleDefinitionId": role.guid, "PrincipalType": kind}))
+            for role in KNOWN_ROLES
+        )
+    ]
+    removes = [
+        role.name
+        for role in KNOWN_ROLES
+        if allows(condition, Request(REMOVE, resource={"RoleDefinitionId": role.guid}))
+    ]
+    return (
+        f"may assign only: {', '.join(assigns) or 'none'}; to: {', '.join(kinds) or 'nobody'}; "
+        f"may remove only: {', '.join(removes) or 'none'}"
+    )
