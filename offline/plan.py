@@ -32,6 +32,7 @@ import json
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date
 from enum import IntEnum
 from pathlib import Path
@@ -40,8 +41,9 @@ from components.naming import ENVIRONMENT_CODES
 from components.settings import ConfigError
 from offline import stackfile
 from offline.azure_rules import AzureRefusalError, check_global_names
+from offline.capabilities import PHRASES, who_can
 from offline.diff import diff_stacks, format_diff
-from offline.formats import as_markdown, as_text, wrapped, write_csv
+from offline.formats import Section, as_markdown, as_text, wrapped, write_csv
 from offline.rehearsal import Phase, Rehearsal, rehearse_change, rehearse_from
 from offline.render import (
     BOOTSTRAP_DIR,
@@ -164,6 +166,40 @@ def format_reports(reports: Sequence[StackReport], fmt: str) -> str:
     return "\n".join(out)
 
 
+def format_who_can(phrase: str, reports: Sequence[StackReport], fmt: str) -> str:
+    holders = {report.stack: who_can(phrase, report.all_grants) for report in reports}
+    if fmt == "json":
+        return json.dumps(
+            {"whoCan": phrase, "stacks": {s: [asdict(h) for h in found] for s, found in holders.items()}}, indent=2
+        )
+    if fmt == "csv":
+        rows = (
+            {
+                "stack": s,
+                "section": f"who can {phrase}",
+                "name": h.principal,
+                "kind": h.kind,
+                "role": h.role,
+                "scope": h.scope,
+                "access": h.access,
+                "detail": f"{h.project}; {h.condition or 'no condition'}",
+            }
+            for s, found in holders.items()
+            for h in found
+        )
+        return write_csv(rows)
+    sections = [
+        Section(
+            f"Who can {phrase}: stack {stack}",
+            ("Project", "Principal", "Kind", "Role", "Scope", "Access", "Condition"),
+            tuple((h.project, h.principal, h.kind, h.role, h.scope, h.access, h.condition or "-") for h in found)
+            or (("(nobody)", "-", "-", "-", "-", "-", "-"),),
+        )
+        for stack, found in holders.items()
+    ]
+    return "\n".join(as_markdown(sections) if fmt == "markdown" else as_text(sections))
+
+
 def _render_failure(error: RenderError) -> Exit:
     if isinstance(error.cause, ConfigError):
         return Exit.INPUT
@@ -183,6 +219,12 @@ def _parser(stacks: list[str]) -> argparse.ArgumentParser:
         help="rehearse a config change on the deployed stack (repeatable; 'pim:' or 'bootstrap:' for those projects)",
     )
     parser.add_argument("--before", type=Path, help="rehearse this stack file -> the current one (one stack)")
+    parser.add_argument(
+        "--who-can",
+        choices=PHRASES,
+        metavar="CAPABILITY",
+        help="list who can do this, across the stack's projects: " + "; ".join(PHRASES),
+    )
     parser.add_argument("--today", type=date.fromisoformat, help="check model retirement as of this day (YYYY-MM-DD)")
     parser.add_argument("--debug", action="store_true", help="print the trace of an internal error (exit 4)")
     return parser
@@ -258,7 +300,9 @@ def _run(argv: Sequence[str] | None) -> int:
     except RenderError as error:  # a rehearsed change that the program or Azure refuses
         print(f"the rehearsed change cannot be rendered: {error.cause}", file=sys.stderr)
         return most_severe([*codes, _render_failure(error)])
-    if args.diff and len(reports) == 2:
+    if args.who_can:
+        print(format_who_can(args.who_can, reports, args.format))
+    elif args.diff and len(reports) == 2:
         left, right = environments
         print(format_diff(diff_stacks(left.combined, right.combined, reports[0], reports[1]), reports, args.format))
     elif reports:

@@ -77,6 +77,11 @@ class StackReport:
     pipeline_access: tuple[AccessEntry, ...] = ()
 
     @property
+    def all_grants(self) -> tuple[tuple[str, AccessEntry], ...]:
+        """(project, grant) of every role assignment and eligibility for this environment: main and bootstrap."""
+        return (*(("main", e) for e in self.inventory.access), *(("bootstrap", e) for e in self.pipeline_access))
+
+    @property
     def trusted_credentials(self) -> tuple[tuple[str, CredentialEntry], ...]:
         """(project, credential) of every federated credential that can sign in for this environment."""
         return (

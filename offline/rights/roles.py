@@ -150,9 +150,104 @@ BUILT_IN_ROLES: tuple[RoleDefinition, ...] = (
     ),
 )
 
+# The roles the main program grants, as Learn defines them: the Foundry roles from "Role-based access control for
+# Microsoft Foundry" (azure-ai-docs, ai-foundry/concepts/rbac-foundry.md, 2026; their delegation conditions, which
+# allow assigning only Foundry User, are evaluated where a condition is given: offline/rights/conditions.py), Key
+# Vault Secrets User and Monitoring Metrics Publisher from the built-in roles reference (security.md, monitor.md).
+_FOUNDRY_READS = (
+    "Microsoft.Insights/alertRules/read",
+    "Microsoft.Insights/diagnosticSettings/read",
+    "Microsoft.Insights/logDefinitions/read",
+    "Microsoft.Insights/metricdefinitions/read",
+    "Microsoft.Insights/metrics/read",
+    "Microsoft.ResourceHealth/availabilityStatuses/read",
+    "Microsoft.Resources/deployments/*",
+    "Microsoft.Resources/subscriptions/operationresults/read",
+    "Microsoft.Resources/subscriptions/read",
+    "Microsoft.Resources/subscriptions/resourceGroups/read",
+    "Microsoft.Support/*",
+)
+_FOUNDRY_MANAGEMENT = (
+    "Microsoft.Authorization/*/read",
+    "Microsoft.CognitiveServices/*",
+    "Microsoft.Features/features/read",
+    "Microsoft.Features/providers/features/read",
+    "Microsoft.Features/providers/features/register/action",
+    "Microsoft.Insights/alertRules/*",
+    "Microsoft.Insights/diagnosticSettings/*",
+    "Microsoft.Insights/logDefinitions/read",
+    "Microsoft.Insights/metricdefinitions/read",
+    "Microsoft.Insights/metrics/read",
+    "Microsoft.ResourceHealth/availabilityStatuses/read",
+    "Microsoft.Resources/deployments/*",
+    "Microsoft.Resources/deployments/operations/read",
+    "Microsoft.Resources/subscriptions/operationresults/read",
+    "Microsoft.Resources/subscriptions/read",
+    "Microsoft.Resources/subscriptions/resourcegroups/deployments/*",
+    "Microsoft.Resources/subscriptions/resourceGroups/read",
+    "Microsoft.Support/*",
+)
+_ROLE_ASSIGNMENTS = ("Microsoft.Authorization/roleAssignments/write", "Microsoft.Authorization/roleAssignments/delete")
+GRANTED_ROLES: tuple[RoleDefinition, ...] = (
+    RoleDefinition(
+        "Foundry User",
+        "53ca6127-db72-4b80-b1b0-d745d6d5456d",
+        actions=(
+            "Microsoft.CognitiveServices/*/read",
+            "Microsoft.CognitiveServices/accounts/listkeys/action",
+            *_FOUNDRY_READS,
+        ),
+        data_actions=("Microsoft.CognitiveServices/*",),
+    ),
+    RoleDefinition(
+        "Foundry Project Manager",
+        "eadc314b-1a2d-4efa-be10-5d325db5065e",
+        actions=(
+            *_ROLE_ASSIGNMENTS,
+            "Microsoft.CognitiveServices/accounts/*/read",
+            "Microsoft.CognitiveServices/accounts/projects/*",
+            "Microsoft.CognitiveServices/locations/*/read",
+            "Microsoft.Authorization/*/read",
+            "Microsoft.Insights/alertRules/*",
+            "Microsoft.Resources/deployments/*",
+            "Microsoft.Resources/subscriptions/resourceGroups/read",
+        ),
+        data_actions=("Microsoft.CognitiveServices/*",),
+    ),
+    RoleDefinition(
+        "Foundry Account Owner",
+        "e47c6f54-e4a2-4754-9501-8e0985b135e1",
+        actions=(*_ROLE_ASSIGNMENTS, *_FOUNDRY_MANAGEMENT),
+    ),
+    RoleDefinition(
+        "Foundry Owner",
+        "c883944f-8b7b-4483-af10-35834be79c4a",
+        actions=_FOUNDRY_MANAGEMENT,
+        data_actions=("Microsoft.CognitiveServices/*",),
+    ),
+    RoleDefinition(
+        "Key Vault Secrets User",
+        "4633458b-17de-408a-b874-0445c86b69e6",
+        data_actions=(
+            "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+            "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+        ),
+    ),
+    RoleDefinition(
+        "Monitoring Metrics Publisher",
+        "3913510d-42f4-4e42-8a64-420c390055eb",
+        actions=(
+            "Microsoft.Insights/Register/Action",
+            "Microsoft.Support/*",
+            "Microsoft.Resources/subscriptions/resourceGroups/read",
+        ),
+        data_actions=("Microsoft.Insights/Metrics/Write", "Microsoft.Insights/Telemetry/Write"),
+    ),
+)
+
 
 def definition(guid: str) -> RoleDefinition | None:
-    return next((r for r in BUILT_IN_ROLES if r.guid == guid.lower()), None)
+    return next((r for r in (*BUILT_IN_ROLES, *GRANTED_ROLES) if r.guid == guid.lower()), None)
 
 
 def definition_named(name: str) -> RoleDefinition:
