@@ -10,8 +10,8 @@ are turned from ARM ids into words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from components.catalogue.resource_types import (
@@ -63,6 +63,7 @@ class AccessEntry:
     access: Access
     description: str
     condition: str = ""  # an ABAC condition on the grant, in words (offline.rights.conditions.in_words)
+    authentication: str = ""  # how the principal signs in (`authentication_of`)
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,23 @@ def _list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else []
 
 
+def authentication_of(principal: PrincipalInfo, credentials: Sequence[CredentialEntry]) -> str:
+    """How a principal signs in: the federated credentials it trusts (issuer and exact subject), else by its kind.
+    No principal here holds a password or certificate (the policy pack refuses client secrets in prod)."""
+    trusted = [c for c in credentials if c.identity == principal.display_name]
+    if trusted:
+        return "federated: " + "; ".join(f"{c.subject} from {c.issuer}" for c in trusted)
+    if "system-assigned" in principal.kind:
+        return "managed identity of its resource (nothing to hold or rotate)"
+    if principal.kind == "user-assigned managed identity":
+        return "managed identity, on the compute it is attached to"
+    if "group" in principal.kind:
+        return "its members, each with their own Entra sign-in"
+    if principal.kind == "user (person)":
+        return "their own Entra sign-in"
+    return "no credential declared here"
+
+
 def build_inventory(rendering: Rendering) -> Inventory:
     index = _principal_index(rendering)
     access: list[AccessEntry] = []
@@ -297,6 +315,7 @@ def build_inventory(rendering: Rendering) -> Inventory:
             CredentialEntry(c.urn, name, identity, kind, str(c.inputs.get("issuer", "")), subject, audiences)
         )
 
+    access = [replace(e, authentication=authentication_of(e.principal, credentials)) for e in access]
     access.sort(key=lambda e: (e.principal.kind, e.principal.display_name, e.role_name, e.scope))
     groups.sort(key=lambda g: g.display_name)
     credentials.sort(key=lambda c: (c.identity, c.name))

@@ -155,20 +155,29 @@ class StackReport:
             *settings_sections(self.settings),
             Section(
                 "Access inventory",
-                ("Principal", "Kind", "Role", "Role GUID", "Scope", "Access"),
+                ("Principal", "Kind", "Signs in", "Role", "Role GUID", "Scope", "Access"),
                 tuple(
-                    (e.principal.display_name, e.principal.kind, e.role_name, e.role_guid, e.scope, e.access)
+                    (
+                        e.principal.display_name,
+                        e.principal.kind,
+                        e.authentication,
+                        e.role_name,
+                        e.role_guid,
+                        e.scope,
+                        e.access,
+                    )
                     for e in inventory.access
                 ),
             ),
             Section(
                 "Access granted by the bootstrap (delivery: deployer, preview reader, state administrators, local "
                 "previewers)",
-                ("Principal", "Kind", "Role", "Role GUID", "Scope", "Access", "Condition"),
+                ("Principal", "Kind", "Signs in", "Role", "Role GUID", "Scope", "Access", "Condition"),
                 tuple(
                     (
                         e.principal.display_name,
                         e.principal.kind,
+                        e.authentication,
                         e.role_name,
                         e.role_guid,
                         e.scope,

@@ -9,7 +9,7 @@ from components.access import standing_roles
 from components.settings.core import EnvironmentName
 from offline.inventory import FROM_STACK_FILE, build_inventory, readable_scope
 from offline.render import Rendering, render
-from offline.report import Environment
+from offline.report import Environment, build_report
 from offline.siblings import stack_settings
 from tests.synthetic import (
     ADMINISTRATOR,
@@ -197,3 +197,24 @@ def test_the_deployers_delegation_reads_as_what_it_allows(
     assert (sorted(assign), to, sorted(remove)) == (roles, ["ServicePrincipal", "Group"], roles)
     # Prod's deployer may not hand out Foundry Account Owner: in prod it is only ever PIM-eligible.
     assert ("Foundry Account Owner" in delegation.condition) == (stack != "prod")
+
+
+def test_each_principal_says_how_it_signs_in(environments: dict[str, Environment]) -> None:
+    prod = environments["prod"]
+    report = build_report(prod)
+    signs_in = {e.principal.display_name: e.authentication for _, e in report.all_grants}
+    settings = stack_settings("prod")
+    platform = settings.platform_repository
+    assert platform is not None
+    issuer = "https://token.actions.githubusercontent.com"
+    # Federated identities: exactly the subjects their credentials trust, nothing to hold or rotate.
+    assert signs_in["sp-fndry-foundry-prod-cicd"] == (
+        f"federated: {settings.github.environment_subject('prod')} from {issuer}; "
+        f"{platform.environment_subject('prod')} from {issuer}"
+    )
+    assert signs_in["sp-fndry-platform-prod-preview"] == (
+        f"federated: {platform.environment_subject('prod-preview')} from {issuer}"
+    )
+    assert signs_in["project agents"] == "managed identity of its resource (nothing to hold or rotate)"
+    assert signs_in["grp-fndry-foundry-prod-readers"] == "its members, each with their own Entra sign-in"
+    assert not [who for who, how in signs_in.items() if "secret" in how or how == "no credential declared here"]

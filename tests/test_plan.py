@@ -87,7 +87,7 @@ def test_each_format_prints_inventory_and_verdicts(
         assert vault_grant.scope in out and vault_grant.principal.display_name in out
         assert f"repo:contoso/foundry-agents:environment:{stack_name}" in out
         if fmt == "markdown":
-            assert "| Principal | Kind | Role | Role GUID | Scope | Access |" in out
+            assert "| Principal | Kind | Signs in | Role | Role GUID | Scope | Access |" in out
 
 
 def test_all_stacks_in_one_run(cached_render: None, capsys: pytest.CaptureFixture[str]) -> None:
