@@ -67,6 +67,19 @@ def test_inventory_of_each_environment_is_complete(environments: dict[str, Envir
     )
 
 
+@pytest.mark.parametrize("stack_name", ["dev", "staging", "prod"])
+def test_inventory_of_each_bootstrap_is_complete(environments: dict[str, Environment], stack_name: str) -> None:
+    """The bootstrap too: every grant and credential of the delivery identities and the state administrators."""
+    bootstrap = environments[stack_name].bootstrap
+    assert bootstrap is not None
+    assert_complete(bootstrap)
+    report = build_report(environments[stack_name])
+    assert {e.urn for e in report.pipeline_access} == urns_of(bootstrap, GRANTS)
+    assert {c.urn for c in report.pipeline_credentials} == urns_of(bootstrap, CREDENTIALS)
+    # Principals the bootstrap does not create (the state administrators' group) are named by their grant.
+    assert all(e.principal.display_name != e.principal.object_id for e in report.pipeline_access)
+
+
 def test_principals_roles_and_scopes_are_named(synthetic: Rendering) -> None:
     rows = {
         (e.principal.display_name, e.principal.kind, e.role_name, e.role_guid, e.scope, e.access)
