@@ -27,7 +27,7 @@ from offline.render import (
     render_pim_phase,
     stack_files,
 )
-from offline.report import Environment
+from offline.report import Environment, StackReport, build_report
 from offline.siblings import project_settings, stack_settings
 
 EXAMPLES = Path(__file__).resolve().parent / "examples" / "stacks"
@@ -102,3 +102,9 @@ def stack(request: pytest.FixtureRequest, rendered: dict[str, Rendering]) -> Ren
 def settings_of(stack: str) -> Settings:
     """The validated settings of a stack file, for tests that derive what they expect from the configuration."""
     return stack_settings(stack)
+
+
+@pytest.fixture(scope="session")
+def reports(environments: dict[str, Environment]) -> dict[str, StackReport]:
+    """Each example stack's report, built once for the session: what `offline.plan --stack <stack>` prints."""
+    return {stack: build_report(environment) for stack, environment in environments.items()}

@@ -9,7 +9,7 @@ from components.access import standing_roles
 from components.settings.core import EnvironmentName
 from offline.inventory import FROM_STACK_FILE, build_inventory, readable_scope
 from offline.render import Rendering, render
-from offline.report import Environment, build_report
+from offline.report import Environment, StackReport
 from offline.siblings import stack_settings
 from tests.synthetic import (
     ADMINISTRATOR,
@@ -68,12 +68,14 @@ def test_inventory_of_each_environment_is_complete(environments: dict[str, Envir
 
 
 @pytest.mark.parametrize("stack_name", ["dev", "staging", "prod"])
-def test_inventory_of_each_bootstrap_is_complete(environments: dict[str, Environment], stack_name: str) -> None:
+def test_inventory_of_each_bootstrap_is_complete(
+    environments: dict[str, Environment], reports: dict[str, StackReport], stack_name: str
+) -> None:
     """The bootstrap too: every grant and credential of the delivery identities and the state administrators."""
     bootstrap = environments[stack_name].bootstrap
     assert bootstrap is not None
     assert_complete(bootstrap)
-    report = build_report(environments[stack_name])
+    report = reports[stack_name]
     assert {e.urn for e in report.pipeline_access} == urns_of(bootstrap, GRANTS)
     assert {c.urn for c in report.pipeline_credentials} == urns_of(bootstrap, CREDENTIALS)
     # Principals the bootstrap does not create (the state administrators' group) are named by their grant.
@@ -212,9 +214,8 @@ def test_the_deployers_delegation_reads_as_what_it_allows(
     assert ("Foundry Account Owner" in delegation.condition) == (stack != "prod")
 
 
-def test_each_principal_says_how_it_signs_in(environments: dict[str, Environment]) -> None:
-    prod = environments["prod"]
-    report = build_report(prod)
+def test_each_principal_says_how_it_signs_in(reports: dict[str, StackReport]) -> None:
+    report = reports["prod"]
     signs_in = {e.principal.display_name: e.authentication for _, e in report.all_grants}
     settings = stack_settings("prod")
     platform = settings.platform_repository

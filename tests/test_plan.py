@@ -17,7 +17,7 @@ from offline import plan, stackfile
 from offline.azure_rules import AzureRefusalError, Refusal
 from offline.diff import normalise
 from offline.render import RenderError, Rendering, render
-from offline.report import Environment, build_report, resource_tree
+from offline.report import Environment, StackReport, build_report, resource_tree
 from tests.synthetic import ADMINISTRATOR, violating_program
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +56,7 @@ def test_each_format_prints_inventory_and_verdicts(
     cached_render: None,
     capsys: pytest.CaptureFixture[str],
     environments: dict[str, Environment],
+    reports: dict[str, StackReport],
     stack_name: str,
     fmt: str,
     monkeypatch: pytest.MonkeyPatch,
@@ -63,7 +64,7 @@ def test_each_format_prints_inventory_and_verdicts(
     monkeypatch.setenv("COLUMNS", "400")  # no cell wraps: values are found whole (tests/test_formats.py: wrapping)
     assert plan.main(["--stack", stack_name, "--format", fmt]) == 0
     out = capsys.readouterr().out
-    report = build_report(environments[stack_name])
+    report = reports[stack_name]
     vault_grant = next(e for e in report.inventory.access if e.role_name == "Key Vault Secrets User")
     if fmt == "json":
         (document,) = json.loads(out)["stacks"]

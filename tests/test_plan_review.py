@@ -26,13 +26,6 @@ from tests.conftest import render_bootstrap
 STACKS = ("dev", "staging", "prod")
 
 
-@pytest.fixture(scope="module")
-def reports(environments: dict[str, Environment]) -> dict[str, StackReport]:
-    """Each example stack's report, built once: what `offline.plan --stack <stack>` prints (tests/test_plan.py runs
-    the command itself in every format)."""
-    return {stack: build_report(environment) for stack, environment in environments.items()}
-
-
 def plan_output(reports: dict[str, StackReport], stack: str, fmt: str) -> str:
     return plan.format_reports([reports[stack]], fmt)
 
