@@ -45,27 +45,23 @@ class CiCdIdentity(pulumi.ComponentResource):
         self.application, self.service_principal = federated_application(
             self, name, display_name, [args.deployer_object_id]
         )
-        repository = f"{github.owner}/{github.repository}"
+        # Jobs in this stack's GitHub environment: the application repository's, and the platform repository's deploy
+        # job (its smoke test), each through its own credential.
+        repositories = [(GITHUB_CREDENTIAL, github, "GitHub Actions jobs in the '{stack}' environment of {repo}")]
+        if args.platform is not None:
+            repositories.append(
+                (PLATFORM_CREDENTIAL, args.platform, "The smoke test of the '{stack}' deploy job in {repo}")
+            )
         trusted = [
             FederatedCredential(
-                f"{name}-github-{place.instance}",
-                GITHUB_CREDENTIAL.format(environment=place.instance),
+                f"{name}-{credential_name.format(environment=place.instance)}",
+                credential_name.format(environment=place.instance),
                 federation.GITHUB_ACTIONS_ISSUER,
-                github.environment_subject(place.instance),
-                f"GitHub Actions jobs in the '{place.instance}' environment of {repository}",
+                source.environment_subject(place.instance),
+                about.format(stack=place.instance, repo=f"{source.owner}/{source.repository}"),
             )
+            for credential_name, source, about in repositories
         ]
-        if args.platform is not None:
-            platform = args.platform
-            trusted.append(
-                FederatedCredential(
-                    f"{name}-platform-{place.instance}",
-                    PLATFORM_CREDENTIAL.format(environment=place.instance),
-                    federation.GITHUB_ACTIONS_ISSUER,
-                    platform.environment_subject(place.instance),
-                    f"The smoke test of the '{place.instance}' deploy job in {platform.owner}/{platform.repository}",
-                )
-            )
         trusted += [
             FederatedCredential(f"{name}-{extra.name}", extra.name, extra.issuer, extra.subject)
             for extra in args.credentials

@@ -155,37 +155,14 @@ class StackReport:
             *settings_sections(self.settings),
             Section(
                 "Access inventory",
-                ("Principal", "Kind", "Signs in", "Role", "Role GUID", "Scope", "Access"),
-                tuple(
-                    (
-                        e.principal.display_name,
-                        e.principal.kind,
-                        e.authentication,
-                        e.role_name,
-                        e.role_guid,
-                        e.scope,
-                        e.access,
-                    )
-                    for e in inventory.access
-                ),
+                ACCESS_COLUMNS,
+                tuple(_access_row(e) for e in inventory.access),
             ),
             Section(
                 "Access granted by the bootstrap (delivery: deployer, preview reader, state administrators, local "
                 "previewers)",
-                ("Principal", "Kind", "Signs in", "Role", "Role GUID", "Scope", "Access", "Condition"),
-                tuple(
-                    (
-                        e.principal.display_name,
-                        e.principal.kind,
-                        e.authentication,
-                        e.role_name,
-                        e.role_guid,
-                        e.scope,
-                        e.access,
-                        e.condition or "-",
-                    )
-                    for e in self.pipeline_access
-                ),
+                (*ACCESS_COLUMNS, "Condition"),
+                tuple((*_access_row(e), e.condition or "-") for e in self.pipeline_access),
             ),
             Section(
                 "Entra groups",
@@ -356,6 +333,13 @@ class StackReport:
             for step in rehearsal.steps
         ]
         return rows
+
+
+ACCESS_COLUMNS = ("Principal", "Kind", "Signs in", "Role", "Role GUID", "Scope", "Access")
+
+
+def _access_row(e: AccessEntry) -> tuple[str, ...]:
+    return (e.principal.display_name, e.principal.kind, e.authentication, e.role_name, e.role_guid, e.scope, e.access)
 
 
 ENTRA = "Entra ID (the tenant)"

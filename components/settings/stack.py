@@ -107,6 +107,11 @@ class ModelSettings:
     guardrails: model_keys.GuardrailConfig
 
 
+def _required_when_pipeline_deployed(value: object, info: ValidationInfo, what: str) -> None:
+    if value is None and info.data.get("existing_resource_group"):
+        refuse(f"required with existingResourceGroup (a stack the pipeline deploys): {what}")
+
+
 class Settings(core.NamedEnvironment):
     """One environment's configuration (`foundry-platform:` keys), validated."""
 
@@ -162,21 +167,23 @@ class Settings(core.NamedEnvironment):
     @field_validator("deployer_object_id", mode="after")
     @classmethod
     def _named_when_pipeline_deployed(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and info.data.get("existing_resource_group"):
-            refuse(
-                "required with existingResourceGroup (a stack the pipeline deploys): the object id of the deployer's "
-                "service principal, bootstrap output deployerObjectId; it must own the Entra objects it manages"
-            )
+        _required_when_pipeline_deployed(
+            value,
+            info,
+            "the object id of the deployer's service principal, bootstrap output deployerObjectId; it must own the "
+            "Entra objects it manages",
+        )
         return value
 
     @field_validator("platform_repository", mode="after")
     @classmethod
     def _the_pipelines_own(cls, value: GitHubConfig | None, info: ValidationInfo) -> GitHubConfig | None:
-        if value is None and info.data.get("existing_resource_group"):
-            refuse(
-                "required with existingResourceGroup (a stack the pipeline deploys): the platform repository, as in "
-                "bootstrap/Pulumi.<stack>.yaml's github, whose deploy job runs the smoke test as the CI/CD identity"
-            )
+        _required_when_pipeline_deployed(
+            value,
+            info,
+            "the platform repository, as in bootstrap/Pulumi.<stack>.yaml's github, whose deploy job runs the smoke "
+            "test as the CI/CD identity",
+        )
         github = info.data.get("github")
         if value is not None and github is not None and value.same_repository(github):
             refuse(
