@@ -6,7 +6,7 @@ environment's Entra groups. Elevated roles are standing outside prod and PIM-eli
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,9 +23,12 @@ from components.catalogue.roles import (
 )
 from components.rbac import Principal, Scope, assign_role
 from components.settings import Placement
+from components.settings.access import IdentityPattern
 from components.settings.core import ENVIRONMENTS, EnvironmentName
 
-Grantee = Literal["app identity", "project identities", "CI/CD", "developers", "readers", "platform admins"]
+Grantee = Literal[
+    "app identity", "web app identity", "project identities", "CI/CD", "developers", "readers", "platform admins"
+]
 ScopeKind = Literal["each project", "Foundry resource", "Key Vault", "Application Insights"]
 
 
@@ -36,6 +39,7 @@ class Grant:
     scope: ScopeKind
     environments: tuple[EnvironmentName, ...] = ENVIRONMENTS
     pim_eligible: bool = False  # True: a PIM eligibility, never a standing assignment
+    pattern: IdentityPattern | None = None  # granted only where the stack turns this identity pattern on
 
 
 # fmt: off
@@ -45,6 +49,11 @@ ACCESS_MODEL: tuple[Grant, ...] = (
     # Application Insights has local auth off: sending traces needs an Entra token with this role.
     Grant("app identity",       MONITORING_METRICS_PUBLISHER, "Application Insights"),
     # A project's own identity needs Foundry User on the resource; the portal adds it, the API does not.
+    # Design source 1.1: the web app's own system-assigned identity, when it runs as that instead of the app
+    # identity; the same grants, made after the app (the principal exists only then).
+    Grant("web app identity",   FOUNDRY_USER,            "each project",     pattern="system-assigned web app"),
+    Grant("web app identity",   KEY_VAULT_SECRETS_USER,  "Key Vault",        pattern="system-assigned web app"),
+    Grant("web app identity",   MONITORING_METRICS_PUBLISHER, "Application Insights", pattern="system-assigned web app"),
     Grant("project identities", FOUNDRY_USER,            "Foundry resource"),
     # Foundry ingests a project's server-side traces (agent runs, evaluations) as the project's identity; with local
     # auth off on Application Insights that needs this role there (Learn, "Configure Microsoft Entra authentication
@@ -62,8 +71,14 @@ ACCESS_MODEL: tuple[Grant, ...] = (
 # fmt: on
 
 
-def grants_for(environment: EnvironmentName) -> tuple[Grant, ...]:
-    return tuple(grant for grant in ACCESS_MODEL if environment in grant.environments)
+def grants_for(environment: EnvironmentName, patterns: Collection[IdentityPattern] | None = None) -> tuple[Grant, ...]:
+    """The environment's grants: those of every pattern when `patterns` is None, else of the patterns turned on."""
+    return tuple(
+        grant
+        for grant in ACCESS_MODEL
+        if environment in grant.environments
+        and (patterns is None or grant.pattern is None or grant.pattern in patterns)
+    )
 
 
 def eligible_grants(environment: EnvironmentName) -> tuple[Grant, ...]:
@@ -98,7 +113,8 @@ def _slug(text: str) -> str:
 class AccessModelArgs:
     placement: Placement
     subscription_id: pulumi.Input[str]
-    principals: Mapping[Grantee, Principal]  # every grantee except "project identities"
+    principals: Mapping[Grantee, Principal]  # every grantee of a granted pattern, except "project identities"
+    patterns: frozenset[IdentityPattern]  # the identity patterns the stack turns on
     project_principals: Mapping[str, Principal]
     project_scopes: Mapping[str, Scope]
     account_scope: Scope
@@ -116,7 +132,7 @@ class AccessModel(pulumi.ComponentResource):
         place = args.placement
         child = pulumi.ResourceOptions(parent=self)
         self.assignments = {}
-        for grant in grants_for(place.environment):
+        for grant in grants_for(place.environment, args.patterns):
             if grant.pim_eligible:
                 continue  # made by the PIM phase (`pim/`), see `eligible_grants`
             for label, principal, scope in self._targets(grant, args):

@@ -2,6 +2,11 @@
 
 Role assignments take minutes to propagate. Rather than sleeping, the web app declares a dependency on
 every role assignment granted to its identity, so it comes online only after they exist.
+
+With `compute.identity: system-assigned` (design source 1.1) the order inverts: the app's own identity exists
+only once the app does, so its grants come after it, and the app may start before they have propagated (its
+first calls to Foundry or the vault get 403 until then; the app must retry). Deleting or replacing the app
+deletes that identity and leaves its grants pointing at nobody; the new app gets a new principal and new grants.
 """
 
 from __future__ import annotations
@@ -13,8 +18,16 @@ import pulumi
 from pulumi_azure_native import web
 
 from components import naming
+from components.rbac import Principal
 from components.settings import Placement
 from components.settings.compute import ComputeConfig
+
+
+@dataclass(frozen=True)
+class UserAssignedRuntime:
+    identity_id: pulumi.Input[str]
+    client_id: pulumi.Input[str]
+    role_assignments: Sequence[pulumi.Resource]
 
 
 @dataclass(frozen=True)
@@ -22,10 +35,10 @@ class AppComputeArgs:
     placement: Placement
     compute: ComputeConfig
     resource_group_name: pulumi.Input[str]
-    identity_id: pulumi.Input[str]
-    identity_client_id: pulumi.Input[str]
+    # The user-assigned identity the app runs as, and its grants (the app waits for them); None: the app runs as its
+    # own system-assigned identity, whose grants can only follow the app.
+    user_assigned: UserAssignedRuntime | None
     project_endpoint: str
-    identity_role_assignments: Sequence[pulumi.Resource]
     # Private mode: the delegated subnet the app integrates with, so it reaches the private endpoints.
     integration_subnet_id: pulumi.Input[str] | None = None
 
@@ -33,6 +46,8 @@ class AppComputeArgs:
 class AppCompute(pulumi.ComponentResource):
     plan: web.AppServicePlan
     app: web.WebApp
+    # The app's own system-assigned identity, to grant roles to (None when it runs as the user-assigned one).
+    principal: Principal | None
 
     def __init__(self, name: str, args: AppComputeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:AppCompute", name, None, opts)
@@ -51,6 +66,23 @@ class AppCompute(pulumi.ComponentResource):
             opts=child,
         )
         app_name = naming.web_app_name(place.name_prefix, place.instance, place.location)
+        runtime = args.user_assigned
+        settings: list[web.NameValuePairArgsDict] = [
+            {"name": "FOUNDRY_PROJECT_ENDPOINT", "value": args.project_endpoint}
+        ]
+        if runtime is not None:
+            # Only the user-assigned identity: no system-assigned identity that would die with the app.
+            identity: web.ManagedServiceIdentityArgsDict = {
+                "type": web.ManagedServiceIdentityType.USER_ASSIGNED,
+                "user_assigned_identities": [runtime.identity_id],
+            }
+            # DefaultAzureCredential picks the user-assigned identity by this client id.
+            settings.insert(0, {"name": "AZURE_CLIENT_ID", "value": runtime.client_id})
+            waits_for = list(runtime.role_assignments)
+        else:
+            # Only its own identity; DefaultAzureCredential uses it when AZURE_CLIENT_ID is unset.
+            identity = {"type": web.ManagedServiceIdentityType.SYSTEM_ASSIGNED}
+            waits_for = []
         self.app = web.WebApp(
             f"{name}-app",
             name=app_name,
@@ -59,12 +91,8 @@ class AppCompute(pulumi.ComponentResource):
             kind="app,linux",
             server_farm_id=self.plan.id,
             https_only=True,
-            # Only the user-assigned identity: no system-assigned identity that would die with the app.
-            identity={
-                "type": web.ManagedServiceIdentityType.USER_ASSIGNED,
-                "user_assigned_identities": [args.identity_id],
-            },
-            key_vault_reference_identity=args.identity_id,
+            identity=identity,
+            key_vault_reference_identity=runtime.identity_id if runtime else "SystemAssigned",
             virtual_network_subnet_id=args.integration_subnet_id,
             site_config={
                 "linux_fx_version": compute.runtime,
@@ -75,14 +103,21 @@ class AppCompute(pulumi.ComponentResource):
                 "remote_debugging_enabled": False,
                 # In private mode all outbound traffic goes through the VNet, so private DNS answers apply.
                 "vnet_route_all_enabled": args.integration_subnet_id is not None,
-                "app_settings": [
-                    # DefaultAzureCredential picks the user-assigned identity by this client id.
-                    {"name": "AZURE_CLIENT_ID", "value": args.identity_client_id},
-                    {"name": "FOUNDRY_PROJECT_ENDPOINT", "value": args.project_endpoint},
-                ],
+                "app_settings": settings,
             },
             tags=place.tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.identity_role_assignments)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=waits_for),
+        )
+        self.principal = (
+            None
+            if runtime
+            else Principal(
+                key=f"system-identity:resourceGroups/{place.resource_group_name}/sites/{app_name}",
+                display_name=f"{app_name} (system-assigned)",
+                kind="web app managed identity (system-assigned)",
+                principal_type="ServicePrincipal",
+                object_id=self.app.identity.apply(lambda i: i.principal_id if i else ""),
+            )
         )
         # Basic (user name + password) publishing credentials off for FTP and for the SCM (deployment) site.
         self.basic_auth_switches = [

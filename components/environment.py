@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from components.access import GROUP_GRANTEES, AccessModel, AccessModelArgs
+from components.access import GROUP_GRANTEES, AccessModel, AccessModelArgs, Grantee
 from components.catalogue import federation
 from components.cicd import CiCdIdentity, CiCdIdentityArgs
-from components.compute import AppCompute, AppComputeArgs
+from components.compute import AppCompute, AppComputeArgs, UserAssignedRuntime
 from components.connections import ProjectConnections, ProjectConnectionsArgs
 from components.foundry import FoundryAccount, FoundryAccountArgs
 from components.groups import PeopleGroups, PeopleGroupsArgs
@@ -18,6 +18,7 @@ from components.identity import AppIdentity, AppIdentityArgs
 from components.models import ModelDeployments, ModelDeploymentsArgs
 from components.network import PrivateEndpoints, PrivateEndpointsArgs, PrivateNetwork, PrivateNetworkArgs
 from components.observability import Observability, ObservabilityArgs
+from components.rbac import Principal
 from components.settings import Settings
 from components.vault import SecretsVault, SecretsVaultArgs
 
@@ -132,24 +133,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
             ),
             child,
         )
-        self.access = AccessModel(
-            f"{name}-access",
-            AccessModelArgs(
-                placement=place,
-                subscription_id=self.subscription_id,
-                principals={
-                    "app identity": self.app_identity.principal,
-                    "CI/CD": self.cicd.principal,
-                    **{grantee: self.people.principals[key] for grantee, key in GROUP_GRANTEES.items()},
-                },
-                project_principals=self.foundry.project_principals,
-                project_scopes=self.foundry.project_scopes,
-                account_scope=self.foundry.account_scope,
-                vault_scope=self.vault.scope,
-                app_insights_scope=self.observability.app_insights_scope,
-            ),
-            child,
-        )
+        self._grant_and_run(name, settings, resource_group_name)
         self.connections = ProjectConnections(
             f"{name}-connections",
             ProjectConnectionsArgs(
@@ -175,26 +159,6 @@ class FoundryEnvironment(pulumi.ComponentResource):
             if self.network
             else None
         )
-        runtime_project = settings.projects[0].name
-        self.compute = (
-            AppCompute(
-                f"{name}-compute",
-                AppComputeArgs(
-                    placement=place,
-                    compute=settings.compute,
-                    resource_group_name=resource_group_name,
-                    identity_id=self.app_identity.identity.id,
-                    identity_client_id=self.app_identity.identity.client_id,
-                    project_endpoint=self.foundry.project_endpoints[runtime_project],
-                    identity_role_assignments=self.access.assignments["app identity"],
-                    integration_subnet_id=self.app_integration_subnet_id,
-                ),
-                child,
-            )
-            if settings.compute.enabled
-            else None
-        )
-
         self.outputs: dict[str, pulumi.Input[object]] = {
             "environment": settings.environment,
             # What the post-deploy smoke test expects: private addresses in private mode.
@@ -236,3 +200,60 @@ class FoundryEnvironment(pulumi.ComponentResource):
                 "podLabels": {federation.AKS_USE_LABEL: "true"},
             }
         self.register_outputs(self.outputs)
+
+    def _grant_and_run(self, name: str, settings: Settings, resource_group_name: pulumi.Input[str]) -> None:
+        """The role model's grants and the web app, in the order its identity needs: a user-assigned identity's
+        grants before the app (it waits for them); a system-assigned identity's after it (it exists only then)."""
+        place = settings.placement
+        child = pulumi.ResourceOptions(parent=self)
+        web_app_runs_as_itself = "system-assigned web app" in settings.identity_patterns
+        self.compute = self._compute(name, settings, resource_group_name, None) if web_app_runs_as_itself else None
+        principals: dict[Grantee, Principal] = {
+            "app identity": self.app_identity.principal,
+            "CI/CD": self.cicd.principal,
+            **{grantee: self.people.principals[key] for grantee, key in GROUP_GRANTEES.items()},
+        }
+        if self.compute is not None and self.compute.principal is not None:
+            principals["web app identity"] = self.compute.principal
+        self.access = AccessModel(
+            f"{name}-access",
+            AccessModelArgs(
+                placement=place,
+                subscription_id=self.subscription_id,
+                principals=principals,
+                patterns=settings.identity_patterns,
+                project_principals=self.foundry.project_principals,
+                project_scopes=self.foundry.project_scopes,
+                account_scope=self.foundry.account_scope,
+                vault_scope=self.vault.scope,
+                app_insights_scope=self.observability.app_insights_scope,
+            ),
+            child,
+        )
+        if settings.compute.enabled and not web_app_runs_as_itself:
+            runtime = UserAssignedRuntime(
+                self.app_identity.identity.id,
+                self.app_identity.identity.client_id,
+                self.access.assignments["app identity"],
+            )
+            self.compute = self._compute(name, settings, resource_group_name, runtime)
+
+    def _compute(
+        self,
+        name: str,
+        settings: Settings,
+        resource_group_name: pulumi.Input[str],
+        runtime: UserAssignedRuntime | None,
+    ) -> AppCompute:
+        return AppCompute(
+            f"{name}-compute",
+            AppComputeArgs(
+                placement=settings.placement,
+                compute=settings.compute,
+                resource_group_name=resource_group_name,
+                user_assigned=runtime,
+                project_endpoint=self.foundry.project_endpoints[settings.projects[0].name],
+                integration_subnet_id=self.app_integration_subnet_id,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )

@@ -150,7 +150,12 @@ def _system_identity_kind(resource: Registration) -> tuple[str, str]:
         return "project managed identity (system-assigned)", f"project {resource.inputs.get('projectName', name)}"
     if type_name == "Account":
         return "Foundry resource managed identity (system-assigned)", name
+    if type_name == "WebApp":
+        return WEB_APP_SYSTEM_IDENTITY, f"web app {name}"
     return f"{type_name} managed identity (system-assigned)", name
+
+
+WEB_APP_SYSTEM_IDENTITY = "web app managed identity (system-assigned)"
 
 
 def _principal_index(rendering: Rendering) -> dict[str, PrincipalInfo]:
@@ -237,8 +242,13 @@ def authentication_of(principal: PrincipalInfo, credentials: Sequence[Credential
     trusted = [c for c in credentials if c.identity == principal.display_name]
     if trusted:
         return "federated: " + "; ".join(f"{c.subject} from {c.issuer}" for c in trusted)
+    if principal.kind == WEB_APP_SYSTEM_IDENTITY:
+        return (
+            "managed identity of the web app (nothing to hold or rotate); deleted with the app, and every grant to it "
+            "with it; granted only after the app exists, so the app may start before its grants have propagated"
+        )
     if "system-assigned" in principal.kind:
-        return "managed identity of its resource (nothing to hold or rotate)"
+        return "managed identity of its resource (nothing to hold or rotate); deleted with it"
     if principal.kind == "user-assigned managed identity":
         return "managed identity, on the compute it is attached to"
     if "group" in principal.kind:

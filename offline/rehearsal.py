@@ -195,7 +195,14 @@ def _loss(resource: Registration, context: _Context) -> list[str]:
     if resource.type == PIM_ELIGIBILITY:
         return [f"eligibility gap: {grant} cannot be activated until the new eligibility exists"]
     loss = LOSSES.get(resource.type)
-    return [loss.format(subject=repr(resource.inputs.get("subject")))] if loss else []
+    losses = [loss.format(subject=repr(resource.inputs.get("subject")))] if loss else []
+    identity = resource.inputs.get("identity")
+    if isinstance(identity, Mapping) and "SystemAssigned" in str(identity.get("type", "")):
+        losses.append(
+            "its system-assigned identity is deleted with it: the new one is a new principal, every grant to the old "
+            "one is re-created for it, and its calls fail until those have propagated"
+        )
+    return losses
 
 
 def _replacement_blocks(before: Registration, after: Registration, order: str) -> list[str]:

@@ -33,6 +33,7 @@ from components.catalogue.resource_types import (
     ROLE_ASSIGNMENT,
     USER_ASSIGNED_IDENTITY,
     VAULT,
+    WEB_APP,
 )
 from components.catalogue.roles import (
     ASSIGNABLE_ROLES,
@@ -48,7 +49,9 @@ from components.catalogue.roles import (
 GRANT_TYPES = frozenset({ROLE_ASSIGNMENT, PIM_ELIGIBILITY})
 FEDERATED_CREDENTIAL_TYPES = frozenset({IDENTITY_CREDENTIAL, ENTRA_CREDENTIAL, ENTRA_FLEXIBLE_CREDENTIAL})
 # Identities an application runs as (or deploys with); system-assigned identities of projects are not among them.
-APPLICATION_IDENTITY_TYPES = frozenset({USER_ASSIGNED_IDENTITY, ENTRA_SERVICE_PRINCIPAL})
+# What an application signs in as: its user-assigned identity, a service principal, or a web app's own
+# system-assigned identity (a grant to that names the web app as where its principal comes from).
+APPLICATION_IDENTITY_TYPES = frozenset({USER_ASSIGNED_IDENTITY, ENTRA_SERVICE_PRINCIPAL, WEB_APP})
 
 GITHUB_ISSUER = federation.GITHUB_ACTIONS_ISSUER
 TOKEN_EXCHANGE_AUDIENCE = federation.ENTRA_TOKEN_EXCHANGE_AUDIENCE
@@ -425,6 +428,9 @@ def _known(props: Mapping[str, Any], key: str) -> Any:
 
 
 def _principal_value(resource: ResourceView) -> Any:
+    if resource.type == WEB_APP:
+        identity = _known(resource.props, "identity")
+        return identity.get("principalId") if isinstance(identity, Mapping) else None
     return _known(resource.props, "principalId" if resource.type == USER_ASSIGNED_IDENTITY else "objectId")
 
 

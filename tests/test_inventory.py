@@ -229,6 +229,6 @@ def test_each_principal_says_how_it_signs_in(reports: dict[str, StackReport]) ->
     assert signs_in["sp-fndry-platform-prod-preview"] == (
         f"federated: {platform.environment_subject('prod-preview')} from {issuer}"
     )
-    assert signs_in["project agents"] == "managed identity of its resource (nothing to hold or rotate)"
+    assert signs_in["project agents"] == "managed identity of its resource (nothing to hold or rotate); deleted with it"
     assert signs_in["grp-fndry-foundry-prod-readers"] == "its members, each with their own Entra sign-in"
     assert not [who for who, how in signs_in.items() if "secret" in how or how == "no credential declared here"]

@@ -429,3 +429,25 @@ def test_app_identity_grant_with_literal_values_is_judged_by_value() -> None:
         {},
     )
     assert app_scope_violations(resources_with(on_group, on_project, someone_else, on_app_insights)) == ["literal-rg"]
+
+
+def test_a_web_apps_own_identity_is_held_to_project_scope_too() -> None:
+    """A web app running as its system-assigned identity is an application identity: its grants name the web app as
+    where the principal comes from (or its `identity.principalId` by value), and the account is above its scope."""
+    web_app_urn = f"{STACK}azure-native:web:WebApp::app"
+    web_app = ResourceView(web_app_urn, "azure-native:web:WebApp", {"identity": {"principalId": "app-principal"}}, {})
+    by_value = ResourceView(
+        f"{STACK}{ROLE_ASSIGNMENT}::web-app-literal-account",
+        ROLE_ASSIGNMENT,
+        {"principalId": "app-principal", "scope": ACCOUNT_ID},
+        {},
+    )
+    resources = [
+        *resources_with(
+            grant("web-app-user-agents", web_app_urn, PROJECT_URN, PROJECT_ID),
+            grant("web-app-user-on-account", web_app_urn, ACCOUNT_URN, ACCOUNT_ID),
+            by_value,
+        ),
+        web_app,
+    ]
+    assert sorted(app_scope_violations(resources)) == ["web-app-literal-account", "web-app-user-on-account"]

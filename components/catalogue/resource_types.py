@@ -17,6 +17,7 @@ ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
 USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 IDENTITY_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
+WEB_APP = "azure-native:web:WebApp"
 
 # azuread (Entra ID)
 ENTRA_APPLICATION = "azuread:index/application:Application"

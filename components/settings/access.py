@@ -11,6 +11,10 @@ from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, mo
 from components.catalogue import federation
 from components.settings.base import ConfigModel, Guid, Pattern, context, empty_section, refuse, report
 
+# The opt-in identity patterns of the design source (section 1) beyond the two every environment has (the app's
+# user-assigned identity, GitHub federation for CI/CD); each is off unless its stack file turns it on.
+IdentityPattern = Literal["system-assigned web app"]
+
 GitHubOwner = Annotated[
     str,
     Pattern(

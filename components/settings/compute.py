@@ -23,6 +23,10 @@ class ComputeConfig(ConfigModel):
         str, Pattern(r"[A-Z]+\|[0-9][0-9.]*(-lts)?", 3, 40, "a Linux runtime stack like 'PYTHON|3.12'")
     ] = "PYTHON|3.12"
     """The web app's Linux runtime stack."""
+    identity: Literal["user-assigned", "system-assigned"] = "user-assigned"
+    """Who the web app runs as: the environment's user-assigned identity (shared, outlives the app), or its own
+    system-assigned identity (design source 1.1: dies with the app, and every grant to it too; its grants can only
+    be made after the app exists, so the app may start before they have propagated)."""
     instances: Annotated[int, Number(1, 30)] = 1
     """Instances (workers) the plan runs the app on: Basic plans allow up to 3, Standard 10, Premium v3 30."""
 

@@ -13,7 +13,14 @@ from components import naming
 from components.catalogue import federation
 from components.settings import core
 from components.settings import models as model_keys
-from components.settings.access import AksWorkloadIdentity, ExtraCredential, GitHubConfig, Groups, check_credentials
+from components.settings.access import (
+    AksWorkloadIdentity,
+    ExtraCredential,
+    GitHubConfig,
+    Groups,
+    IdentityPattern,
+    check_credentials,
+)
 from components.settings.base import (
     ByEnvironment,
     ConfigModel,
@@ -289,6 +296,14 @@ class Settings(core.NamedEnvironment):
         """Every federated credential on the app identity: the configured ones, then the AKS service accounts'."""
         configured = tuple(c for c in self.federated_credentials if c.identity == "app")
         return configured + (self.aks_workload_identity.credentials() if self.aks_workload_identity else ())
+
+    @property
+    def identity_patterns(self) -> frozenset[IdentityPattern]:
+        """The opt-in identity patterns this stack turns on (their grants are in the role model)."""
+        on: set[IdentityPattern] = set()
+        if self.compute.enabled and self.compute.identity == "system-assigned":
+            on.add("system-assigned web app")
+        return frozenset(on)
 
     @property
     def is_private(self) -> bool:

@@ -187,7 +187,9 @@ def _linked_needs(resource: Registration) -> list[ArmNeed]:
     elif kind == "azure-native:web:WebApp":
         identities = list(inputs.get("identity", {}).get("userAssignedIdentities", []))
         reference = inputs.get("keyVaultReferenceIdentity")
-        for identity in dict.fromkeys([*identities, *([reference] if reference else [])]):
+        # "SystemAssigned" names the app's own identity, which needs no assign action; an id names a user-assigned one.
+        referenced = [reference] if isinstance(reference, str) and reference.startswith("/") else []
+        for identity in dict.fromkeys([*identities, *referenced]):
             needs.append(ArmNeed(ASSIGN_IDENTITY, str(identity), "the app runs as this user-assigned identity"))
         subnet = inputs.get("virtualNetworkSubnetId")
         if subnet:

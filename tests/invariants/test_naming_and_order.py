@@ -40,15 +40,23 @@ def test_the_configured_models_are_deployed_in_order_under_the_guardrails(stack:
         assert main.depends_on(later, earlier)
 
 
-def test_the_web_app_starts_after_its_identitys_roles(stack: Stack) -> None:
+def test_the_web_app_and_its_identitys_roles_come_in_the_order_the_identity_allows(stack: Stack) -> None:
+    """A user-assigned identity's grants exist before the app starts; a system-assigned identity exists only with
+    the app, so its grants follow the app (and the app waits for none)."""
     main = stack.environment.main
     if not stack.settings.compute.enabled:
         return
     app = main.one("azure-native:web:WebApp")
-    identity = main.one("azure-native:managedidentity:UserAssignedIdentity")
-    principal = identity.state["principalId"]
     roles = main.of_type("azure-native:authorization:RoleAssignment")
+    if stack.settings.compute.identity == "system-assigned":
+        principal = app.state["identity"]["principalId"]
+    else:
+        principal = main.one("azure-native:managedidentity:UserAssignedIdentity").state["principalId"]
     grants = [a for a in roles if a.input("principalId") == principal]
     # Foundry User on each project, and the identity's roles on the vault and Application Insights.
     assert len(grants) == len(stack.settings.projects) + 2
-    assert all(grant.urn in app.dependencies for grant in grants)
+    if stack.settings.compute.identity == "system-assigned":
+        assert all(app.urn in grant.dependencies for grant in grants)
+        assert not {r.urn for r in roles} & set(app.dependencies)
+    else:
+        assert all(grant.urn in app.dependencies for grant in grants)
