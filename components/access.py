@@ -27,7 +27,14 @@ from components.settings.access import IdentityPattern
 from components.settings.core import ENVIRONMENTS, EnvironmentName
 
 Grantee = Literal[
-    "app identity", "web app identity", "project identities", "CI/CD", "developers", "readers", "platform admins"
+    "app identity",
+    "web app identity",
+    "project identities",
+    "CI/CD",
+    "developers",
+    "readers",
+    "platform admins",
+    "end users",
 ]
 ScopeKind = Literal["each project", "Foundry resource", "Key Vault", "Application Insights"]
 
@@ -65,6 +72,9 @@ ACCESS_MODEL: tuple[Grant, ...] = (
     Grant("developers",         READER,                  "each project",     ("prod",)),
     Grant("developers",         READER,                  "Foundry resource"),
     Grant("readers",            READER,                  "Foundry resource"),
+    # Design source 1.4: the On-Behalf-Of API reaches Foundry as the signed-in user, so the users hold the role,
+    # in prod too; with it they can also call the projects directly, without the API.
+    Grant("end users",          FOUNDRY_USER,            "each project",     pattern="on-behalf-of"),
     Grant("platform admins",    FOUNDRY_ACCOUNT_OWNER,   "Foundry resource", ("dev", "staging")),
     Grant("platform admins",    FOUNDRY_ACCOUNT_OWNER,   "Foundry resource", ("prod",), pim_eligible=True),
 )

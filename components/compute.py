@@ -11,8 +11,8 @@ deletes that identity and leaves its grants pointing at nobody; the new app gets
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 from pulumi_azure_native import web
@@ -39,6 +39,8 @@ class AppComputeArgs:
     # own system-assigned identity, whose grants can only follow the app.
     user_assigned: UserAssignedRuntime | None
     project_endpoint: str
+    # Further app settings (none of them a secret), e.g. the On-Behalf-Of API's client id.
+    extra_settings: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     # Private mode: the delegated subnet the app integrates with, so it reaches the private endpoints.
     integration_subnet_id: pulumi.Input[str] | None = None
 
@@ -68,7 +70,8 @@ class AppCompute(pulumi.ComponentResource):
         app_name = naming.web_app_name(place.name_prefix, place.instance, place.location)
         runtime = args.user_assigned
         settings: list[web.NameValuePairArgsDict] = [
-            {"name": "FOUNDRY_PROJECT_ENDPOINT", "value": args.project_endpoint}
+            {"name": "FOUNDRY_PROJECT_ENDPOINT", "value": args.project_endpoint},
+            *({"name": key, "value": value} for key, value in args.extra_settings.items()),
         ]
         if runtime is not None:
             # Only the user-assigned identity: no system-assigned identity that would die with the app.

@@ -17,8 +17,8 @@ from components.ordering import SerialWrites
 class FederatedCredential:
     resource_name: str
     display_name: str  # unique per application, and immutable: a new name replaces the credential
-    issuer: str
-    subject: str  # exact: federated credentials match no wildcards
+    issuer: pulumi.Input[str]
+    subject: pulumi.Input[str]  # exact: federated credentials match no wildcards
     description: str | None = None
 
 
@@ -55,12 +55,16 @@ def federated_application(
 
 
 def federated_credentials(
-    parent: pulumi.Resource, application: azuread.Application, credentials: Sequence[FederatedCredential]
+    parent: pulumi.Resource,
+    application: azuread.Application,
+    credentials: Sequence[FederatedCredential],
+    writes: SerialWrites | None = None,
 ) -> list[azuread.ApplicationFederatedIdentityCredential]:
-    """The credentials, one at a time (an application takes one credential write at a time; 409 otherwise)."""
+    """The credentials, one at a time (an application takes one credential write at a time; 409 otherwise), in
+    `writes` when the application's other writes are chained there too."""
     if len(credentials) > federation.MAX_CREDENTIALS_PER_IDENTITY:
         raise ValueError(f"at most {federation.MAX_CREDENTIALS_PER_IDENTITY} federated credentials per application")
-    writes = SerialWrites(application)
+    writes = writes or SerialWrites(application)
     return [
         writes.add(
             azuread.ApplicationFederatedIdentityCredential(

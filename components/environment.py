@@ -8,15 +8,16 @@ import pulumi
 from pulumi_azure_native import authorization, resources
 
 from components.access import GROUP_GRANTEES, AccessModel, AccessModelArgs, Grantee
-from components.catalogue import federation
+from components.catalogue import entra_apps, federation
 from components.cicd import CiCdIdentity, CiCdIdentityArgs
 from components.compute import AppCompute, AppComputeArgs, UserAssignedRuntime
 from components.connections import ProjectConnections, ProjectConnectionsArgs
 from components.foundry import FoundryAccount, FoundryAccountArgs
-from components.groups import PeopleGroups, PeopleGroupsArgs
+from components.groups import END_USERS, PeopleGroups, PeopleGroupsArgs
 from components.identity import AppIdentity, AppIdentityArgs
 from components.models import ModelDeployments, ModelDeploymentsArgs
 from components.network import PrivateEndpoints, PrivateEndpointsArgs, PrivateNetwork, PrivateNetworkArgs
+from components.obo import OnBehalfOfApi, OnBehalfOfApiArgs
 from components.observability import Observability, ObservabilityArgs
 from components.rbac import Principal
 from components.settings import Settings
@@ -105,7 +106,21 @@ class FoundryEnvironment(pulumi.ComponentResource):
         entra_owner: pulumi.Input[str] = settings.deployer_object_id or client.object_id
         if settings.deployer_object_id:
             client.object_id.apply(lambda caller: warn_if_not_the_deployer(caller, settings.deployer_object_id))
-        self.people = PeopleGroups(f"{name}-groups", PeopleGroupsArgs(place, settings.groups, entra_owner), child)
+        obo = settings.on_behalf_of
+        self.people = PeopleGroups(
+            f"{name}-groups",
+            PeopleGroupsArgs(place, settings.groups, entra_owner, obo.end_users if obo else None),
+            child,
+        )
+        self.obo_api = (
+            OnBehalfOfApi(
+                f"{name}-obo",
+                OnBehalfOfApiArgs(place, obo, self.tenant_id, self.app_identity.identity.principal_id, entra_owner),
+                child,
+            )
+            if obo
+            else None
+        )
         self.cicd = CiCdIdentity(
             f"{name}-cicd",
             CiCdIdentityArgs(place, settings.github, settings.platform_repository, cicd_credentials, entra_owner),
@@ -188,6 +203,17 @@ class FoundryEnvironment(pulumi.ComponentResource):
         }
         if self.compute is not None:
             self.outputs["webAppName"] = self.compute.app.name
+        if self.obo_api is not None:
+            # What the front end's configuration needs, and the administrator's one step (docs/access-model.md).
+            self.outputs["onBehalfOf"] = {
+                "apiClientId": self.obo_api.application.client_id,
+                "identifierUri": self.obo_api.identifier_uri,
+                "scope": self.obo_api.scope,
+                "endUsersGroupObjectId": self.people.groups[END_USERS].object_id,
+                "adminConsent": self.obo_api.application.client_id.apply(
+                    lambda client_id: f"az ad app permission admin-consent --id {client_id}"
+                ),
+            }
         if settings.aks_workload_identity is not None:
             # What the cluster's manifests carry: each service account's annotations, and the pods' label.
             annotations = {
@@ -215,6 +241,8 @@ class FoundryEnvironment(pulumi.ComponentResource):
         }
         if self.compute is not None and self.compute.principal is not None:
             principals["web app identity"] = self.compute.principal
+        if self.obo_api is not None:
+            principals["end users"] = self.people.principals[END_USERS]
         self.access = AccessModel(
             f"{name}-access",
             AccessModelArgs(
@@ -238,6 +266,16 @@ class FoundryEnvironment(pulumi.ComponentResource):
             )
             self.compute = self._compute(name, settings, resource_group_name, runtime)
 
+    def _obo_settings(self) -> dict[str, pulumi.Input[str]]:
+        """What the middle tier needs for the OBO exchange: the API it is, the tenant, and what it asks Foundry for."""
+        if self.obo_api is None:
+            return {}
+        return {
+            "OBO_API_CLIENT_ID": self.obo_api.application.client_id,
+            "OBO_TENANT_ID": self.tenant_id,
+            "OBO_FOUNDRY_SCOPE": entra_apps.FOUNDRY_TOKEN_SCOPE,
+        }
+
     def _compute(
         self,
         name: str,
@@ -253,6 +291,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
                 resource_group_name=resource_group_name,
                 user_assigned=runtime,
                 project_endpoint=self.foundry.project_endpoints[settings.projects[0].name],
+                extra_settings=self._obo_settings(),
                 integration_subnet_id=self.app_integration_subnet_id,
             ),
             pulumi.ResourceOptions(parent=self),

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azuread as azuread
 
+from components.catalogue.entra_apps import END_USERS_GROUP_SUFFIX
 from components.rbac import Principal
 from components.settings import Placement
-from components.settings.access import Groups
+from components.settings.access import GroupMembership, Groups
 
 # Config key under `groups` -> what the group is for (also the group's name suffix).
 GROUP_PURPOSES: dict[str, str] = {
@@ -17,9 +18,14 @@ GROUP_PURPOSES: dict[str, str] = {
     "readers": "read-only access",
     "platformAdmins": "administer the Foundry resource",
 }
+# The end users of an On-Behalf-Of API (`onBehalfOf.endUsers`): a group only where that pattern is on.
+END_USERS = "endUsers"
+END_USERS_PURPOSE = "call Foundry as themselves, through the on-behalf-of API or directly,"
 
 
 def group_display_name(name_prefix: str, environment: str, role: str) -> str:
+    if role == END_USERS:
+        return f"grp-{name_prefix}-foundry-{environment}{END_USERS_GROUP_SUFFIX}"
     suffix = "platform-admins" if role == "platformAdmins" else role
     return f"grp-{name_prefix}-foundry-{environment}-{suffix}"
 
@@ -30,6 +36,7 @@ class PeopleGroupsArgs:
     groups: Groups
     # The pipeline's deployer: with Group.Create it manages only the groups it owns, so it is always an owner.
     deployer_object_id: pulumi.Input[str]
+    end_users: GroupMembership | None = None  # set: the On-Behalf-Of API's end-users group is made too
 
 
 class PeopleGroups(pulumi.ComponentResource):
@@ -41,8 +48,10 @@ class PeopleGroups(pulumi.ComponentResource):
         place = args.placement
         self.groups = {}
         self.principals = {}
-        for role, purpose in GROUP_PURPOSES.items():
-            membership = args.groups[role]
+        wanted = [(role, purpose, args.groups[role]) for role, purpose in GROUP_PURPOSES.items()]
+        if args.end_users is not None:
+            wanted.append((END_USERS, END_USERS_PURPOSE, args.end_users))
+        for role, purpose, membership in wanted:
             display_name = group_display_name(place.name_prefix, place.instance, role)
             group = azuread.Group(
                 f"{name}-{role}",

@@ -9,7 +9,10 @@ on one rendering (the render harness does so by default and fails the render wit
 - one-write-at-a-time: a Foundry account takes one write to its children (and to its private endpoint
   connections) at a time, 409 RequestConflict otherwise (Azure/azure-dev #9398, terraform-provider-azurerm
   #22607, foundry-samples PR #560); a user-assigned identity and an app registration take one federated
-  credential write at a time. Writes under such a parent must wait for each other.
+  credential write at a time. Writes under such a parent must wait for each other. The azuread resources that
+  write a part of an application (identifier URI, pre-authorized client, password) read the application, merge
+  their part and write it back, without retries (terraform-provider-azuread internal/services/applications):
+  side by side, one would write back a copy without the other's part, so they join the application's chain.
 - entra-caller-keeps-ownership: the azuread provider creates an application or service principal with its
   caller as owner and removes the caller when `owners` does not list it (terraform-provider-azuread
   application_resource.go / service_principal_resource.go, `removeCallerOwner`); a group without owners gets
@@ -22,7 +25,7 @@ on one rendering (the render harness does so by default and fails the render wit
 - federated-credentials-per-identity: at most 20 per application or user-assigned identity, issuer + subject
   and name unique per identity (Microsoft Graph, federatedIdentityCredential).
 - entra-name-unique: with duplicate-name prevention, a second application or group of the same display name
-  is refused at creation.
+  is refused at creation; an identifier URI is unique across the tenant (a multi-tenant API's, across Entra).
 - global-name-unique: account (custom subdomain), Key Vault, web app and storage account names are DNS names,
   unique across Azure: two stacks of one repository must not share one.
 """
@@ -40,8 +43,10 @@ from components.catalogue.resource_types import (
     ACCOUNT,
     CONNECTION,
     ENTRA_APPLICATION,
+    ENTRA_APPLICATION_PARTS,
     ENTRA_CREDENTIAL,
     ENTRA_GROUP,
+    ENTRA_IDENTIFIER_URI,
     ENTRA_SERVICE_PRINCIPAL,
     IDENTITY_CREDENTIAL,
     PRIVATE_ENDPOINT,
@@ -138,7 +143,7 @@ def serial_parents(resources: Sequence[Registration]) -> dict[str, tuple[str, li
                 str(c.get("privateLinkServiceId")) for c in resource.inputs.get("privateLinkServiceConnections", [])
             }
             parent = next((a for a in accounts if a in targets), None)
-        if resource.type == ENTRA_CREDENTIAL:
+        if resource.type in ENTRA_APPLICATION_PARTS:
             parent = str(resource.inputs.get("applicationId"))
             if parent not in applications:
                 parent = None
@@ -284,7 +289,16 @@ def federated_credentials_per_identity(resources: Sequence[Registration], _calle
 
 
 def entra_name_unique(resources: Sequence[Registration], _caller: Caller | None) -> list[Refusal]:
-    refusals: list[Refusal] = []
+    refusals: list[Refusal] = _duplicates(
+        [r for r in resources if r.type == ENTRA_IDENTIFIER_URI],
+        lambda r: str(r.inputs.get("identifierUri")).lower(),
+        lambda r, first: Refusal(
+            "entra-name-unique",
+            r.urn,
+            f"identifier URI {r.inputs.get('identifierUri')!r} is also {_name(first)}'s: Entra refuses a second "
+            "application with it",
+        ),
+    )
     for kind in (ENTRA_APPLICATION, ENTRA_GROUP):
         guarded = [r for r in resources if r.type == kind and r.inputs.get("preventDuplicateNames")]
         refusals += _duplicates(

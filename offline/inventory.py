@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
+from components.catalogue.entra_apps import END_USERS_GROUP_SUFFIX
 from components.catalogue.resource_types import (
     ENTRA_APPLICATION,
     ENTRA_CREDENTIAL,
@@ -251,6 +252,11 @@ def authentication_of(principal: PrincipalInfo, credentials: Sequence[Credential
         return "managed identity of its resource (nothing to hold or rotate); deleted with it"
     if principal.kind == "user-assigned managed identity":
         return "managed identity, on the compute it is attached to"
+    if "group" in principal.kind and principal.display_name.endswith(END_USERS_GROUP_SUFFIX):
+        return (
+            "its members, each with their own Entra sign-in: on behalf of them through the On-Behalf-Of API (their "
+            "Conditional Access applies), or directly with a token of their own"
+        )
     if "group" in principal.kind:
         return "its members, each with their own Entra sign-in"
     if principal.kind == "user (person)":

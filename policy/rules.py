@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.catalogue import federation
+from components.catalogue.entra_apps import END_USERS_GROUP_SUFFIX
 from components.catalogue.resource_types import (
     ACCOUNT,
     APP_INSIGHTS,
@@ -25,6 +26,7 @@ from components.catalogue.resource_types import (
     ENTRA_APPLICATION_PASSWORD,
     ENTRA_CREDENTIAL,
     ENTRA_FLEXIBLE_CREDENTIAL,
+    ENTRA_GROUP,
     ENTRA_SERVICE_PRINCIPAL,
     ENTRA_SERVICE_PRINCIPAL_PASSWORD,
     IDENTITY_CREDENTIAL,
@@ -37,6 +39,7 @@ from components.catalogue.resource_types import (
 )
 from components.catalogue.roles import (
     ASSIGNABLE_ROLES,
+    DATA_PLANE_ROLES,
     FORBIDDEN_NAME_PREFIX,
     FORBIDDEN_ROLES,
     GUID_PATTERN,
@@ -487,6 +490,48 @@ def app_identities_within_project_scope(resources: Sequence[ResourceView]) -> li
 
 APP_IDENTITY_SCOPE = "app-identity-within-project-scope"
 
+
+def _tier_of(grant: ResourceView, by_urn: Mapping[str, ResourceView]) -> str:
+    """The tier of the environment a grant is in: the `environment` tag of what it is granted on, else the stack."""
+    for urn in grant.property_dependencies.get("scope", ()):
+        if urn in by_urn:
+            tag = _mapping(_known(by_urn[urn].props, "tags")).get("environment")
+            if isinstance(tag, str) and tag:
+                return tag
+    return stack_of_urn(grant.urn)
+
+
+def prod_people_reach_data_only_as_end_users(resources: Sequence[ResourceView]) -> list[Violation]:
+    """In prod, the only group holding a Foundry data-plane role is the On-Behalf-Of API's end-users group (made by
+    the stack, named `...-end-users`): developers read, admins administer, and nobody else calls models or reads
+    agents' data. A group named by a literal id is not one the stack made, so it is refused too."""
+    by_urn = {r.urn: r for r in resources}
+    data_plane = {role.guid: role.name for role in DATA_PLANE_ROLES}
+    violations: list[Violation] = []
+    for grant in (r for r in resources if r.type in GRANT_TYPES):
+        role = role_guid_of(_known(grant.props, "roleDefinitionId"))
+        if role not in data_plane or _known(grant.props, "principalType") != "Group":
+            continue
+        if not held_to_prod_rules(_tier_of(grant, by_urn)):
+            continue
+        groups = [by_urn[u] for u in grant.property_dependencies.get("principalId", ()) if u in by_urn]
+        names = [str(_known(g.props, "displayName")) for g in groups if g.type == ENTRA_GROUP]
+        if names and all(name.endswith(END_USERS_GROUP_SUFFIX) for name in names):
+            continue
+        holder = ", ".join(names) or f"group {_known(grant.props, 'principalId')} (not made by this stack)"
+        violations.append(
+            Violation(
+                PROD_DATA_PLANE_PEOPLE,
+                grant.urn,
+                f"prod: {holder} holds {data_plane[role]}, a Foundry data-plane role; in prod only the On-Behalf-Of "
+                f"API's end-users group (*{END_USERS_GROUP_SUFFIX}) holds one",
+            )
+        )
+    return violations
+
+
+PROD_DATA_PLANE_PEOPLE = "prod-people-reach-data-only-as-end-users"
+
 STACK_RULES: tuple[StackRule, ...] = (
     StackRule(
         APP_IDENTITY_SCOPE,
@@ -494,6 +539,12 @@ STACK_RULES: tuple[StackRule, ...] = (
         "or an Application Insights component (project identities may hold Foundry User on the Foundry resource, "
         "by design).",
         app_identities_within_project_scope,
+    ),
+    StackRule(
+        PROD_DATA_PLANE_PEOPLE,
+        "In prod, no group of people holds a Foundry data-plane role (Foundry User, Foundry Project Manager, Foundry "
+        "Owner) except the On-Behalf-Of API's end-users group, which the stack makes only where that pattern is on.",
+        prod_people_reach_data_only_as_end_users,
     ),
 )
 

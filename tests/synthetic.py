@@ -200,7 +200,7 @@ def violating_program() -> None:
         opts=pulumi.ResourceOptions(depends_on=[project]),  # breaks the design rules, not Azure's
     )
     application = azuread.Application("bad-app", display_name="sp-bad-prod")
-    azuread.ApplicationPassword("bad-app-secret", application_id=application.id)
+    secret = azuread.ApplicationPassword("bad-app-secret", application_id=application.id)
     azuread.ApplicationFederatedIdentityCredential(
         "bad-github",
         application_id=application.id,
@@ -208,6 +208,16 @@ def violating_program() -> None:
         issuer=GITHUB_ISSUER + "/",
         subject="repo:contoso/agents:ref:refs/heads/main",
         audiences=[AUDIENCE, "api://other"],
+        opts=pulumi.ResourceOptions(depends_on=[secret]),  # breaks the design rules, not Azure's
+    )
+    # Developers calling prod's models: a data-plane role for a group other than the OBO API's end users.
+    developers = azuread.Group("bad-developers", display_name="grp-bad-prod-developers", security_enabled=True)
+    authorization.RoleAssignment(
+        "bad-developers-foundry-user",
+        principal_id=developers.object_id,
+        principal_type="Group",
+        role_definition_id=role_id(FOUNDRY_USER),
+        scope=project.id,
     )
     authorization.RoleAssignment(
         "bad-person-contributor",

@@ -168,6 +168,31 @@ def two_groups_one_name() -> None:
         azuread.Group(logical, display_name="grp-people", security_enabled=True, prevent_duplicate_names=True)
 
 
+def api_application() -> azuread.Application:
+    return azuread.Application("api", display_name="api-x-obo", owners=[FAKE_CLIENT_OBJECT_ID])
+
+
+def two_front_ends_at_once() -> None:
+    """Each pre-authorization reads the application, adds its entry and writes the list back: side by side, the
+    second write would drop the first's entry."""
+    application = api_application()
+    for client in ("11111111-2222-4333-8444-55555555555a", "11111111-2222-4333-8444-55555555555b"):
+        azuread.ApplicationPreAuthorized(
+            f"front-end-{client[-1]}",
+            application_id=application.id,
+            authorized_client_id=client,
+            permission_ids=["22222222-2222-4333-8444-555555555555"],
+        )
+
+
+def two_apis_one_identifier_uri() -> None:
+    for logical in ("api-a", "api-b"):
+        application = azuread.Application(logical, display_name=logical, owners=[FAKE_CLIENT_OBJECT_ID])
+        azuread.ApplicationIdentifierUri(
+            f"{logical}-uri", application_id=application.id, identifier_uri="api://contoso-foundry-api"
+        )
+
+
 # (the rule, a program that breaks only it, what about this program once made the mistake)
 BREAKING_PROGRAMS: list[tuple[str, Callable[[], None], str]] = [
     ("connection-name-per-account", two_projects_one_connection_name, "both projects' `app-insights` connection"),
@@ -180,6 +205,8 @@ BREAKING_PROGRAMS: list[tuple[str, Callable[[], None], str]] = [
     ("role-assignment-once", one_grant_two_names, "the same grant under two names"),
     ("federated-credentials-per-identity", twenty_one_credentials_one_subject, "21 credentials, one subject"),
     ("entra-name-unique", two_groups_one_name, "two groups of one name"),
+    ("one-write-at-a-time", two_front_ends_at_once, "two pre-authorized front ends written into one API at once"),
+    ("entra-name-unique", two_apis_one_identifier_uri, "one literal identifier URI on two APIs"),
 ]
 
 

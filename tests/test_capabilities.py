@@ -90,3 +90,18 @@ def test_the_plan_answers_who_can(
         assert "Who can read Key Vault secrets: stack prod" in out and "id-fndry-prod-app" in out
     assert plan.main(["--stack", "prod", "--who-can", "fly"]) == plan.Exit.INPUT
     assert "read state" in PHRASES
+
+
+def test_the_data_plane_roles_the_policy_pack_guards_are_those_whose_definitions_call_models() -> None:
+    """`DATA_PLANE_ROLES` (prod: people hold one only as OBO end users) is read off the definitions, not assumed."""
+    candidates = (*roles.ASSIGNABLE_ROLES, roles.FOUNDRY_OWNER)
+    calling = {role.name for role in candidates if "call models" in allows(role.guid)}
+    assert (
+        calling
+        == {role.name for role in roles.DATA_PLANE_ROLES}
+        == {
+            "Foundry User",
+            "Foundry Project Manager",
+            "Foundry Owner",
+        }
+    )

@@ -38,6 +38,7 @@ EXPECTED_POLICIES = {
     "federated-credential-environment-subject",
     "no-client-secrets-in-prod",
     "deployment-has-rai-policy",
+    "prod-people-reach-data-only-as-end-users",
 }
 OWNER_GUID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 
@@ -68,7 +69,10 @@ def test_one_mandatory_policy_per_rule() -> None:
     policies = build_policies()
     assert {p.name for p in policies} == EXPECTED_POLICIES
     assert all(p.enforcement_level == EnforcementLevel.MANDATORY for p in policies)
-    assert [p.name for p in policies if isinstance(p, StackValidationPolicy)] == ["app-identity-within-project-scope"]
+    assert [p.name for p in policies if isinstance(p, StackValidationPolicy)] == [
+        "app-identity-within-project-scope",
+        "prod-people-reach-data-only-as-end-users",
+    ]
 
 
 def test_environment_is_read_from_the_stack_in_the_urn_where_there_are_no_tags() -> None:

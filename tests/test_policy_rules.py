@@ -43,6 +43,8 @@ PROJECT_ID = f"{ACCOUNT_ID}/projects/agents"
 VAULT_ID = f"{GROUP_PATH}/providers/Microsoft.KeyVault/vaults/kv-x-prd-abc123"
 FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+FOUNDRY_PROJECT_MANAGER = "eadc314b-1a2d-4efa-be10-5d325db5065e"
+FOUNDRY_OWNER = "c883944f-8b7b-4483-af10-35834be79c4a"
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
@@ -303,7 +305,7 @@ def test_rule_passes_good_and_fails_bad(case: tuple[str, str, str, dict[str, Any
 def test_every_policy_has_a_passing_and_a_failing_case() -> None:
     covered = {c[0] for c in CASES} | {r.name for r in STACK_RULES}  # stack rule: tests below
     assert covered == set(POLICY_NAMES)
-    assert len(POLICY_NAMES) == len(set(POLICY_NAMES)) == 15
+    assert len(POLICY_NAMES) == len(set(POLICY_NAMES)) == 16
 
 
 def test_prod_only_rules_do_not_apply_elsewhere() -> None:
@@ -381,7 +383,7 @@ def grant(name: str, principal_from: str, scope_from: str, scope: str, kind: str
 
 
 def app_scope_violations(resources: list[ResourceView]) -> list[str]:
-    (stack_rule,) = STACK_RULES
+    stack_rule = next(r for r in STACK_RULES if r.name == "app-identity-within-project-scope")
     return [v.urn.rsplit("::", 1)[-1] for v in stack_rule.check(resources)]
 
 
@@ -451,3 +453,55 @@ def test_a_web_apps_own_identity_is_held_to_project_scope_too() -> None:
         web_app,
     ]
     assert sorted(app_scope_violations(resources)) == ["web-app-literal-account", "web-app-user-on-account"]
+
+
+# --- the stack rule: in prod, people reach the data plane only as the OBO API's end users ----------------------
+
+END_USERS_URN = f"{STACK}azuread:index/group:Group::end-users"
+DEVELOPERS_URN = f"{STACK}azuread:index/group:Group::developers"
+GROUPS = [
+    ResourceView(END_USERS_URN, "azuread:index/group:Group", {"displayName": "grp-x-foundry-prod-end-users"}, {}),
+    ResourceView(DEVELOPERS_URN, "azuread:index/group:Group", {"displayName": "grp-x-foundry-prod-developers"}, {}),
+]
+
+
+def group_grant(name: str, group_urn: str | None, role_guid: str, stack: str = STACK) -> ResourceView:
+    return ResourceView(
+        f"{stack}{ROLE_ASSIGNMENT}::{name}",
+        ROLE_ASSIGNMENT,
+        {
+            "principalId": "a-group" if group_urn is None else "not-known-yet",
+            "principalType": "Group",
+            "roleDefinitionId": f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{role_guid}",
+            "scope": PROJECT_ID,
+        },
+        {"principalId": [group_urn] if group_urn else [], "scope": [PROJECT_URN]},
+    )
+
+
+def prod_people_violations(resources: list[ResourceView]) -> list[str]:
+    stack_rule = next(r for r in STACK_RULES if r.name == "prod-people-reach-data-only-as-end-users")
+    return sorted(v.urn.rsplit("::", 1)[-1] for v in stack_rule.check(resources))
+
+
+def test_in_prod_only_the_end_users_group_holds_a_data_plane_role() -> None:
+    grants = [
+        group_grant("end-users-user", END_USERS_URN, FOUNDRY_USER),
+        group_grant("developers-reader", DEVELOPERS_URN, READER),
+        # Near misses: a real, assignable role that reaches the data plane, given to the wrong group; the data-plane
+        # role the model never gives people; a group the stack did not make (a literal id).
+        group_grant("developers-user", DEVELOPERS_URN, FOUNDRY_USER),
+        group_grant("developers-manager", DEVELOPERS_URN, FOUNDRY_PROJECT_MANAGER),
+        group_grant("outsiders-owner", None, FOUNDRY_OWNER),
+    ]
+    assert prod_people_violations([*resources_with(*grants), *GROUPS]) == [
+        "developers-manager",
+        "developers-user",
+        "outsiders-owner",
+    ]
+
+
+def test_outside_prod_groups_may_hold_data_plane_roles() -> None:
+    dev = "urn:pulumi:dev::foundry-platform::"
+    grants = [group_grant("developers-manager", DEVELOPERS_URN, FOUNDRY_PROJECT_MANAGER, stack=dev)]
+    assert prod_people_violations([*resources_with(*grants), *GROUPS]) == []

@@ -25,6 +25,8 @@ ENTRA_CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:Applica
 ENTRA_FLEXIBLE_CREDENTIAL = (
     "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential"
 )
+ENTRA_IDENTIFIER_URI = "azuread:index/applicationIdentifierUri:ApplicationIdentifierUri"
+ENTRA_PRE_AUTHORIZED = "azuread:index/applicationPreAuthorized:ApplicationPreAuthorized"
 ENTRA_APPLICATION_PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
 ENTRA_SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
 ENTRA_SERVICE_PRINCIPAL_PASSWORD = "azuread:index/servicePrincipalPassword:ServicePrincipalPassword"
@@ -32,3 +34,9 @@ ENTRA_APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
 ENTRA_GROUP = "azuread:index/group:Group"
 ENTRA_GROUP_MEMBER = "azuread:index/groupMember:GroupMember"
 ENTRA_USER = "azuread:index/user:User"
+
+# Writes into an application registration made by their own resources (the provider reads the application, merges
+# its part and writes it back): what the application's owner manages, one write at a time.
+ENTRA_APPLICATION_PARTS = frozenset(
+    {ENTRA_CREDENTIAL, ENTRA_IDENTIFIER_URI, ENTRA_PRE_AUTHORIZED, ENTRA_APPLICATION_PASSWORD}
+)

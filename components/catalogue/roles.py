@@ -51,6 +51,11 @@ COGNITIVE_SERVICES_OPENAI_CONTRIBUTOR = Role(
 )
 COGNITIVE_SERVICES_CONTRIBUTOR = Role("Cognitive Services Contributor", "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68")
 
+# The Foundry roles that act on the data plane (call models, read and change agents, threads and files): their
+# definitions grant `Microsoft.CognitiveServices/*` data actions (tests/test_capabilities.py derives this from them).
+# In prod, people hold one only as the On-Behalf-Of API's end users.
+DATA_PLANE_ROLES: tuple[Role, ...] = (FOUNDRY_USER, FOUNDRY_PROJECT_MANAGER, FOUNDRY_OWNER)
+
 # The roles the Foundry program may hand out. Anything else is refused by `require_assignable`.
 ASSIGNABLE_ROLES: tuple[Role, ...] = (
     FOUNDRY_USER,

@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from components.catalogue import federation
+from components.catalogue.entra_apps import SignInAudience
 from components.settings.base import ConfigModel, Guid, Pattern, context, empty_section, refuse, report
 
 # The opt-in identity patterns of the design source (section 1) beyond the two every environment has (the app's
 # user-assigned identity, GitHub federation for CI/CD); each is off unless its stack file turns it on.
-IdentityPattern = Literal["system-assigned web app"]
+IdentityPattern = Literal["system-assigned web app", "on-behalf-of"]
 
 GitHubOwner = Annotated[
     str,
@@ -174,6 +175,32 @@ class GroupMembership(ConfigModel):
     """Object ids of the group's members (users or groups)."""
     owners: tuple[Guid, ...] = ()
     """Object ids of further owners; the pipeline's deployer is always one."""
+
+
+class OnBehalfOf(ConfigModel):
+    """An On-Behalf-Of middle tier (design source 1.4): an API app registration the front end signs users in to,
+    which exchanges their token for a Foundry token, so Foundry sees the user (their RBAC, audit, Conditional
+    Access). Its credential is the app's user-assigned identity (a federated credential): no secret."""
+
+    front_end_client_ids: Annotated[tuple[Guid, ...], Field(min_length=1, max_length=20)]
+    """Client ids of the front-end app registrations (the team's own) pre-authorized for the API's scope, so their
+    users are never asked to consent to it."""
+    sign_in_audience: SignInAudience = "AzureADMyOrg"
+    """Who may sign in to the API: AzureADMyOrg (this tenant, guests included) or AzureADMultipleOrgs (any Entra
+    tenant whose administrator consents; see docs/access-model.md for what partner-tenant users can and cannot
+    reach)."""
+    end_users: GroupMembership = empty_section()
+    """Members and owners of the environment's end-users group, which holds Foundry User on each project (prod
+    too): the API reaches Foundry as them."""
+
+    @field_validator("front_end_client_ids", mode="after")
+    @classmethod
+    def _each_once(cls, client_ids: tuple[str, ...]) -> tuple[str, ...]:
+        lowered = [c.lower() for c in client_ids]
+        for index, client_id in enumerate(lowered):
+            if client_id in lowered[:index]:
+                refuse("each front end once", at=f"[{index}]", value=client_ids[index])
+        return tuple(lowered)
 
 
 class Groups(ConfigModel):

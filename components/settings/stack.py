@@ -19,6 +19,7 @@ from components.settings.access import (
     GitHubConfig,
     Groups,
     IdentityPattern,
+    OnBehalfOf,
     check_credentials,
 )
 from components.settings.base import (
@@ -155,6 +156,10 @@ class Settings(core.NamedEnvironment):
     issuer and the service accounts, one federated credential each. Off unless set."""
     compute: ComputeConfig = empty_section()
     """The application's App Service plan and web app."""
+    on_behalf_of: OnBehalfOf | None = None
+    """An On-Behalf-Of middle tier: an API app registration (no secret: it trusts the app's user-assigned identity)
+    whose callers reach Foundry as themselves, and an end-users group with Foundry User on each project. Off
+    unless set."""
     network: NetworkConfig | None = None
     """The private network (networkAccess private only)."""
     model_capacity: Annotated[model_keys.Capacity, ByEnvironment(10, 10, 50)] = filled_in()
@@ -240,6 +245,19 @@ class Settings(core.NamedEnvironment):
             )
         return aks
 
+    @field_validator("on_behalf_of", mode="after")
+    @classmethod
+    def _trusts_a_user_assigned_identity(cls, obo: OnBehalfOf | None, info: ValidationInfo) -> OnBehalfOf | None:
+        compute = info.data.get("compute")
+        if obo is not None and compute is not None and compute.enabled and compute.identity == "system-assigned":
+            refuse(
+                "the API's credential is a federated credential trusting the app's user-assigned identity, and Entra "
+                "accepts only user-assigned managed identities there; with compute.identity system-assigned the web "
+                "app could not use it. Allowed: compute.identity user-assigned, or no onBehalfOf",
+                value="compute.identity: system-assigned",
+            )
+        return obo
+
     @field_validator("network", mode="before")
     @classmethod
     def _private_only(cls, value: Any, info: ValidationInfo) -> Any:
@@ -303,6 +321,8 @@ class Settings(core.NamedEnvironment):
         on: set[IdentityPattern] = set()
         if self.compute.enabled and self.compute.identity == "system-assigned":
             on.add("system-assigned web app")
+        if self.on_behalf_of is not None:
+            on.add("on-behalf-of")
         return frozenset(on)
 
     @property
