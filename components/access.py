@@ -7,7 +7,7 @@ environment's Entra groups. Elevated roles are standing outside prod and PIM-eli
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
@@ -35,8 +35,9 @@ Grantee = Literal[
     "readers",
     "platform admins",
     "end users",
+    "headless scripts",
 ]
-ScopeKind = Literal["each project", "Foundry resource", "Key Vault", "Application Insights"]
+ScopeKind = Literal["each project", "its project", "Foundry resource", "Key Vault", "Application Insights"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ ACCESS_MODEL: tuple[Grant, ...] = (
     # Design source 1.4: the On-Behalf-Of API reaches Foundry as the signed-in user, so the users hold the role,
     # in prod too; with it they can also call the projects directly, without the API.
     Grant("end users",          FOUNDRY_USER,            "each project",     pattern="on-behalf-of"),
+    # Design source 1.5: a headless script's secret-holding app registration, outside prod, on its one project.
+    Grant("headless scripts",   FOUNDRY_USER,            "its project", ("dev", "staging"), pattern="client secrets"),
     Grant("platform admins",    FOUNDRY_ACCOUNT_OWNER,   "Foundry resource", ("dev", "staging")),
     Grant("platform admins",    FOUNDRY_ACCOUNT_OWNER,   "Foundry resource", ("prod",), pim_eligible=True),
 )
@@ -130,6 +133,8 @@ class AccessModelArgs:
     account_scope: Scope
     vault_scope: Scope
     app_insights_scope: Scope
+    # Grantees of several principals, each on its own project ("its project"): label -> (principal, project).
+    per_project: Mapping[Grantee, Mapping[str, tuple[Principal, str]]] = field(default_factory=dict)
 
 
 class AccessModel(pulumi.ComponentResource):
@@ -155,6 +160,11 @@ class AccessModel(pulumi.ComponentResource):
     def _targets(grant: Grant, args: AccessModelArgs) -> list[tuple[str, Principal, Scope]]:
         """(label, principal, scope) for each assignment a grant expands to; labels name the resources, so they
         must not change for existing grants (a new label is a new resource: the grant would be re-created)."""
+        if grant.scope == "its project":
+            return [
+                (f"{label}-on-{project}", principal, args.project_scopes[project])
+                for label, (principal, project) in args.per_project[grant.grantee].items()
+            ]
         if grant.scope == "each project":
             scopes = list(args.project_scopes.items())
         else:

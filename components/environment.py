@@ -10,6 +10,7 @@ from pulumi_azure_native import authorization, resources
 from components.access import GROUP_GRANTEES, AccessModel, AccessModelArgs, Grantee
 from components.catalogue import entra_apps, federation
 from components.cicd import CiCdIdentity, CiCdIdentityArgs
+from components.client_secrets import HeadlessClients, HeadlessClientsArgs
 from components.compute import AppCompute, AppComputeArgs, UserAssignedRuntime
 from components.connections import ProjectConnections, ProjectConnectionsArgs
 from components.foundry import FoundryAccount, FoundryAccountArgs
@@ -112,6 +113,17 @@ class FoundryEnvironment(pulumi.ComponentResource):
             PeopleGroupsArgs(place, settings.groups, entra_owner, obo.end_users if obo else None),
             child,
         )
+        self.headless = (
+            HeadlessClients(
+                f"{name}-scripts",
+                HeadlessClientsArgs(
+                    place, settings.client_secrets, resource_group_name, self.vault.vault.name, entra_owner
+                ),
+                child,
+            )
+            if settings.client_secrets
+            else None
+        )
         self.obo_api = (
             OnBehalfOfApi(
                 f"{name}-obo",
@@ -203,6 +215,17 @@ class FoundryEnvironment(pulumi.ComponentResource):
         }
         if self.compute is not None:
             self.outputs["webAppName"] = self.compute.app.name
+        if self.headless is not None:
+            # Where each script finds its secret (the value itself is never an output).
+            self.outputs["headlessClients"] = {
+                c.config.name: {
+                    "clientId": c.application.client_id,
+                    "keyVaultSecretName": c.vault_secret.name,
+                    "expiresOn": c.config.expires_on,
+                    "project": c.config.project,
+                }
+                for c in self.headless.clients
+            }
         if self.obo_api is not None:
             # What the front end's configuration needs, and the administrator's one step (docs/access-model.md).
             self.outputs["onBehalfOf"] = {
@@ -255,6 +278,12 @@ class FoundryEnvironment(pulumi.ComponentResource):
                 account_scope=self.foundry.account_scope,
                 vault_scope=self.vault.scope,
                 app_insights_scope=self.observability.app_insights_scope,
+                per_project={
+                    "headless scripts": {
+                        c.config.name: (c.principal, c.config.project)
+                        for c in (self.headless.clients if self.headless else [])
+                    }
+                },
             ),
             child,
         )

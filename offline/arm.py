@@ -181,6 +181,13 @@ ARM_TYPES: dict[str, ArmType] = {
         ),
         ArmType("azure-native:keyvault:Key", "Microsoft.KeyVault/vaults/keys", ("vaultName", "keyName")),
         ArmType(
+            "azure-native:keyvault:Secret",
+            "Microsoft.KeyVault/vaults/secrets",
+            ("vaultName", "secretName"),
+            # Key Vault object names: 1-127 letters, digits and '-' (REST spec, secrets: ^[a-zA-Z0-9-]{1,127}$).
+            name_format=("secretName", r"[a-zA-Z0-9-]{1,127}", "1-127 letters, digits and '-'"),
+        ),
+        ArmType(
             "azure-native:web:AppServicePlan",
             "Microsoft.Web/serverfarms",
             ("name",),

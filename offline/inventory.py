@@ -17,6 +17,7 @@ from typing import Any, Literal
 from components.catalogue.entra_apps import END_USERS_GROUP_SUFFIX
 from components.catalogue.resource_types import (
     ENTRA_APPLICATION,
+    ENTRA_APPLICATION_PASSWORD,
     ENTRA_CREDENTIAL,
     ENTRA_FLEXIBLE_CREDENTIAL,
     ENTRA_GROUP,
@@ -27,8 +28,10 @@ from components.catalogue.resource_types import (
     PIM_ELIGIBILITY,
     ROLE_ASSIGNMENT,
     USER_ASSIGNED_IDENTITY,
+    VAULT_SECRET,
 )
 from components.catalogue.roles import role_by_guid
+from offline.registrations import direct_dependencies
 from offline.render import Registration, Rendering
 from offline.rights.conditions import in_words
 from offline.rights.roles import definition
@@ -40,7 +43,7 @@ FROM_STACK_FILE = "a user or group named in the stack file"
 # The registrations the inventory accounts for, one entry each.
 GRANT_TYPES = (ROLE_ASSIGNMENT, PIM_ELIGIBILITY)
 CREDENTIAL_TYPES = (ENTRA_CREDENTIAL, ENTRA_FLEXIBLE_CREDENTIAL, IDENTITY_CREDENTIAL)
-INVENTORIED_TYPES = (*GRANT_TYPES, ENTRA_GROUP, *CREDENTIAL_TYPES)
+INVENTORIED_TYPES = (*GRANT_TYPES, ENTRA_GROUP, *CREDENTIAL_TYPES, ENTRA_APPLICATION_PASSWORD)
 
 Access = Literal["standing", "PIM-eligible"]
 
@@ -89,17 +92,30 @@ class CredentialEntry:
 
 
 @dataclass(frozen=True)
+class SecretEntry:
+    """A client secret (an application password): who it signs in as, when it ends, where its value is kept."""
+
+    urn: str
+    name: str
+    identity: str  # display name of the application it belongs to
+    ends: str  # the end date as declared, or "not set" (Graph then gives two years)
+    kept_in: str  # the Key Vault secret that receives its value, or "-"
+
+
+@dataclass(frozen=True)
 class Inventory:
     access: tuple[AccessEntry, ...]
     groups: tuple[GroupEntry, ...]
     credentials: tuple[CredentialEntry, ...]
     urns: frozenset[str] = field(default=frozenset())
+    secrets: tuple[SecretEntry, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "access": [asdict(entry) for entry in self.access],
             "groups": [asdict(entry) for entry in self.groups],
             "federatedCredentials": [asdict(entry) for entry in self.credentials],
+            "clientSecrets": [asdict(entry) for entry in self.secrets],
         }
 
 
@@ -237,12 +253,17 @@ def _list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else []
 
 
-def authentication_of(principal: PrincipalInfo, credentials: Sequence[CredentialEntry]) -> str:
-    """How a principal signs in: the federated credentials it trusts (issuer and exact subject), else by its kind.
-    No principal here holds a password or certificate (the policy pack refuses client secrets in prod)."""
+def authentication_of(
+    principal: PrincipalInfo, credentials: Sequence[CredentialEntry], secrets: Sequence[SecretEntry] = ()
+) -> str:
+    """How a principal signs in: the federated credentials it trusts (issuer and exact subject), its client secrets
+    (with their end; the policy pack refuses them in prod), else by its kind."""
     trusted = [c for c in credentials if c.identity == principal.display_name]
     if trusted:
         return "federated: " + "; ".join(f"{c.subject} from {c.issuer}" for c in trusted)
+    held = [s for s in secrets if s.identity == principal.display_name]
+    if held:
+        return "client secret: " + "; ".join(f"ends {s.ends}, value kept in {s.kept_in}" for s in held)
     if principal.kind == WEB_APP_SYSTEM_IDENTITY:
         return (
             "managed identity of the web app (nothing to hold or rotate); deleted with the app, and every grant to it "
@@ -331,9 +352,34 @@ def build_inventory(rendering: Rendering) -> Inventory:
             CredentialEntry(c.urn, name, identity, kind, str(c.inputs.get("issuer", "")), subject, audiences)
         )
 
-    access = [replace(e, authentication=authentication_of(e.principal, credentials)) for e in access]
+    secrets = _client_secrets(rendering, applications)
+    access = [replace(e, authentication=authentication_of(e.principal, credentials, secrets)) for e in access]
     access.sort(key=lambda e: (e.principal.kind, e.principal.display_name, e.role_name, e.scope))
     groups.sort(key=lambda g: g.display_name)
     credentials.sort(key=lambda c: (c.identity, c.name))
     urns = frozenset(e.urn for e in access) | {g.urn for g in groups} | {c.urn for c in credentials}
-    return Inventory(tuple(access), tuple(groups), tuple(credentials), urns)
+    urns |= {s.urn for s in secrets}
+    return Inventory(tuple(access), tuple(groups), tuple(credentials), urns, tuple(secrets))
+
+
+def _client_secrets(rendering: Rendering, applications: Mapping[Any, Registration]) -> list[SecretEntry]:
+    """Every application password, with the Key Vault secret its value is written to (the secret whose value input
+    comes from the password)."""
+    vault_secrets = rendering.of_type(VAULT_SECRET)
+    entries: list[SecretEntry] = []
+    for password in rendering.of_type(ENTRA_APPLICATION_PASSWORD):
+        app = applications.get(password.inputs.get("applicationId"))
+        keeper = next((v for v in vault_secrets if password.urn in direct_dependencies(v)), None)
+        kept_in = (
+            f"Key Vault {keeper.inputs.get('vaultName')}, secret {keeper.inputs.get('secretName')}" if keeper else "-"
+        )
+        entries.append(
+            SecretEntry(
+                password.urn,
+                str(password.inputs.get("displayName") or password.name),
+                str(app.inputs.get("displayName", app.name)) if app else str(password.inputs.get("applicationId")),
+                str(password.inputs.get("endDate") or "not set (Entra's default: two years)"),
+                kept_in,
+            )
+        )
+    return sorted(entries, key=lambda e: (e.identity, e.name))

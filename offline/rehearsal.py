@@ -73,6 +73,17 @@ ENTRA_REPLACE_INPUTS: dict[str, tuple[str, ...]] = {
     ),
     "azuread:index/appRoleAssignment:AppRoleAssignment": ("appRoleId", "principalObjectId", "resourceObjectId"),
     "azuread:index/groupMember:GroupMember": ("groupObjectId", "memberObjectId"),
+    # Every argument of these replaces them (no update in place).
+    "azuread:index/applicationIdentifierUri:ApplicationIdentifierUri": ("applicationId", "identifierUri"),
+    "azuread:index/applicationPreAuthorized:ApplicationPreAuthorized": ("applicationId", "authorizedClientId"),
+    "azuread:index/applicationPassword:ApplicationPassword": (
+        "applicationId",
+        "displayName",
+        "endDate",
+        "endDateRelative",
+        "rotateWhenChanged",
+        "startDate",
+    ),
 }
 RBAC_PROPAGATION = "up to 10 minutes"
 

@@ -161,6 +161,11 @@ class AzureMocks(pulumi.runtime.Mocks):
             }
         if type_token == "azuread:index/servicePrincipal:ServicePrincipal":
             return {"id": f"/servicePrincipals/{object_id}", "objectId": object_id}
+        if type_token == "azuread:index/applicationPassword:ApplicationPassword":
+            # Shaped like an Entra client secret (three characters, "8Q~", the rest); tests look for it to prove
+            # it never leaves the vault's secret.
+            key_id = fake_guid("key", logical_name)
+            return {"id": key_id, "keyId": key_id, "value": f"{key_id[:3]}8Q~{key_id.replace('-', '')}x"}
         return {"id": object_id, "objectId": object_id}
 
 

@@ -180,6 +180,17 @@ class StackReport:
                     for project, c in self.trusted_credentials
                 ),
             ),
+            *(
+                [
+                    Section(
+                        "Client secrets (outside prod only, each with its end)",
+                        ("Identity", "Secret", "Ends", "Value kept in"),
+                        tuple((c.identity, c.name, c.ends, c.kept_in) for c in inventory.secrets),
+                    )
+                ]
+                if inventory.secrets
+                else []
+            ),
             Section(
                 "Policies",
                 ("Policy", "Result", "Checked", "Rule"),

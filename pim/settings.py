@@ -3,14 +3,13 @@ where its main stack is, and the eligibility window. Same rules as the other pro
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from components.access import eligible_grants
-from components.settings.base import ConfigModel, Pattern, context, filled_in, refuse, warn
+from components.settings.base import ConfigModel, Pattern, Timestamp, context, filled_in, parse_utc, refuse, warn
 from components.settings.core import EnvironmentBound, EnvironmentName
 from components.settings.loading import load
 from pim import main_stack_reference
@@ -23,27 +22,6 @@ STACK_REFERENCE_RULE = "organization/<project>/<stack> (a DIY backend) or <organ
 MAX_ELIGIBILITY_DAYS = 365
 # Warn this many days before an eligibility ends: time to renew it (PIM sends no reminder for Azure roles here).
 ELIGIBILITY_WARNING_DAYS = 30
-TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})")
-
-
-def _utc_timestamp(value: Any) -> str:
-    """An ISO 8601 timestamp with a zone, as UTC `YYYY-MM-DDTHH:MM:SSZ` (what PIM's API is sent)."""
-    if isinstance(value, datetime):  # an unquoted YAML timestamp
-        value = value.isoformat()
-    if not isinstance(value, str) or not TIMESTAMP.fullmatch(value):
-        refuse("allowed: a timestamp with its zone, like 2026-12-01T00:00:00Z or 2026-12-01T09:00:00+01:00")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as wrong:  # e.g. 2027-02-29: not a leap year
-        refuse(f"not a date on the calendar ({wrong})")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-Timestamp = Annotated[str, BeforeValidator(_utc_timestamp)]
-
-
-def _parse_utc(timestamp: str) -> datetime:
-    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
 
 
 class EligibilityWindow(ConfigModel):
@@ -58,7 +36,7 @@ class EligibilityWindow(ConfigModel):
 
     @model_validator(mode="after")
     def _within_policy(self, info: ValidationInfo) -> EligibilityWindow:
-        start, end = _parse_utc(self.starts_on), _parse_utc(self.expires_on)
+        start, end = parse_utc(self.starts_on), parse_utc(self.expires_on)
         today: date = context(info).today
         if not (start < end and (end - start).total_seconds() <= MAX_ELIGIBILITY_DAYS * 86400):
             refuse(
@@ -89,7 +67,7 @@ class EligibilityWindow(ConfigModel):
         This, not `expires_on`, is what reaches Azure: azure-native's PimRoleEligibilitySchedule sends the start
         and the expiration's `type` and `duration` and drops `endDateTime` (its custom resource's request builder).
         """
-        length = _parse_utc(self.expires_on) - _parse_utc(self.starts_on)
+        length = parse_utc(self.expires_on) - parse_utc(self.starts_on)
         hours, rest = divmod(length.seconds, 3600)
         minutes, seconds = divmod(rest, 60)
         time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from components.catalogue import federation
@@ -321,6 +322,29 @@ def no_client_secrets_in_prod(type_token: str, props: Mapping[str, Any], environ
     return []
 
 
+# Design source 1.5: a client secret (outside prod) ends at most this many days ahead.
+MAX_SECRET_DAYS = 90
+
+
+def client_secret_short_lived(_type: str, props: Mapping[str, Any], _env: str) -> list[str]:
+    """Judged when the secret is made or kept: an end at most 90 days from now then was at most 90 days from its
+    creation. No end date means Entra's default of two years; `endDateRelative` is ignored by the provider."""
+    end = props.get("endDate")
+    if not _nonempty_text(end):
+        relative = " (endDateRelative is ignored by the azuread provider)" if props.get("endDateRelative") else ""
+        return [f"endDate must be set{relative}: without it Entra makes the secret valid for two years"]
+    try:
+        ends = datetime.fromisoformat(str(end).replace("Z", "+00:00"))
+    except ValueError:
+        return [f"endDate {end!r} is not an ISO 8601 timestamp"]
+    if ends.tzinfo is None:
+        ends = ends.replace(tzinfo=UTC)
+    days = (ends - datetime.now(UTC)).total_seconds() / 86400
+    if days > MAX_SECRET_DAYS:
+        return [f"endDate {end} is {days:.0f} days ahead; at most {MAX_SECRET_DAYS} (rotate with a new end date)"]
+    return []
+
+
 def deployment_has_rai_policy(_type: str, props: Mapping[str, Any], _env: str) -> list[str]:
     value = _properties(props).get("raiPolicyName")
     if _nonempty_text(value):
@@ -409,6 +433,12 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
         "No client secret exists in prod: no application or service principal password.",
         frozenset({ENTRA_APPLICATION, ENTRA_APPLICATION_PASSWORD, ENTRA_SERVICE_PRINCIPAL_PASSWORD}),
         no_client_secrets_in_prod,
+    ),
+    ResourceRule(
+        "client-secret-short-lived",
+        "A client secret (outside prod only) has an end date at most 90 days ahead.",
+        frozenset({ENTRA_APPLICATION_PASSWORD, ENTRA_SERVICE_PRINCIPAL_PASSWORD}),
+        client_secret_short_lived,
     ),
     ResourceRule(
         "deployment-has-rai-policy",

@@ -29,6 +29,7 @@ CREDENTIALS = {
     "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
     "azure-native:managedidentity:FederatedIdentityCredential",
 }
+SECRETS = {"azuread:index/applicationPassword:ApplicationPassword"}
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +46,10 @@ def assert_complete(rendering: Rendering) -> None:
     assert {e.urn for e in inventory.access} == urns_of(rendering, GRANTS)
     assert {g.urn for g in inventory.groups} == urns_of(rendering, GROUPS)
     assert {c.urn for c in inventory.credentials} == urns_of(rendering, CREDENTIALS)
-    assert inventory.urns == urns_of(rendering, GRANTS | GROUPS | CREDENTIALS)
-    assert len(inventory.access) + len(inventory.groups) + len(inventory.credentials) == len(inventory.urns)
+    assert {s.urn for s in inventory.secrets} == urns_of(rendering, SECRETS)
+    assert inventory.urns == urns_of(rendering, GRANTS | GROUPS | CREDENTIALS | SECRETS)
+    entries = len(inventory.access) + len(inventory.groups) + len(inventory.credentials) + len(inventory.secrets)
+    assert entries == len(inventory.urns)
 
 
 def test_inventory_of_the_synthetic_program_is_complete(synthetic: Rendering) -> None:

@@ -39,6 +39,7 @@ EXPECTED_POLICIES = {
     "no-client-secrets-in-prod",
     "deployment-has-rai-policy",
     "prod-people-reach-data-only-as-end-users",
+    "client-secret-short-lived",
 }
 OWNER_GUID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 

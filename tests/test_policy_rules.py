@@ -6,6 +6,7 @@ Microsoft Learn's built-in roles list (shared/reference/foundry-facts.md), not f
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -86,6 +87,10 @@ def with_properties(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 # (policy, type, environment, passing inputs, failing inputs, a phrase the failure must contain)
+def days_ahead(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
     (
         "foundry-local-auth-disabled",
@@ -273,6 +278,23 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
         "",
     ),
     (
+        "client-secret-short-lived",
+        ENTRA_APPLICATION_PASSWORD,
+        "dev",
+        {"endDate": days_ahead(89)},
+        {"endDate": days_ahead(92)},
+        "at most 90",
+    ),
+    (
+        "client-secret-short-lived",
+        ENTRA_SERVICE_PRINCIPAL_PASSWORD,
+        "staging",
+        {"endDate": days_ahead(30)},
+        # Near miss: a relative end looks bounded, but the provider ignores it and Entra gives two years.
+        {"endDateRelative": "720h"},
+        "endDateRelative is ignored",
+    ),
+    (
         "deployment-has-rai-policy",
         DEPLOYMENT,
         "dev",
@@ -305,7 +327,7 @@ def test_rule_passes_good_and_fails_bad(case: tuple[str, str, str, dict[str, Any
 def test_every_policy_has_a_passing_and_a_failing_case() -> None:
     covered = {c[0] for c in CASES} | {r.name for r in STACK_RULES}  # stack rule: tests below
     assert covered == set(POLICY_NAMES)
-    assert len(POLICY_NAMES) == len(set(POLICY_NAMES)) == 16
+    assert len(POLICY_NAMES) == len(set(POLICY_NAMES)) == 17
 
 
 def test_prod_only_rules_do_not_apply_elsewhere() -> None:

@@ -18,6 +18,7 @@ PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
 USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 IDENTITY_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
 WEB_APP = "azure-native:web:WebApp"
+VAULT_SECRET = "azure-native:keyvault:Secret"
 
 # azuread (Entra ID)
 ENTRA_APPLICATION = "azuread:index/application:Application"

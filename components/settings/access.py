@@ -14,7 +14,7 @@ from components.settings.base import ConfigModel, Guid, Pattern, context, empty_
 
 # The opt-in identity patterns of the design source (section 1) beyond the two every environment has (the app's
 # user-assigned identity, GitHub federation for CI/CD); each is off unless its stack file turns it on.
-IdentityPattern = Literal["system-assigned web app", "on-behalf-of"]
+IdentityPattern = Literal["system-assigned web app", "on-behalf-of", "client secrets"]
 
 GitHubOwner = Annotated[
     str,

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, NoReturn
 
 import pulumi
@@ -268,3 +269,27 @@ class ByEnvironment:
         json_schema = handler(schema)
         json_schema["x-default-by-environment"] = {"dev": self.dev, "staging": self.staging, "prod": self.prod}
         return json_schema
+
+
+# -- timestamps: written with a zone, kept in UTC -----------------------------------------------------------------
+TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})")
+
+
+def _utc_timestamp(value: Any) -> str:
+    """An ISO 8601 timestamp with a zone, as UTC `YYYY-MM-DDTHH:MM:SSZ` (what PIM and Microsoft Graph are sent)."""
+    if isinstance(value, datetime):  # an unquoted YAML timestamp
+        value = value.isoformat()
+    if not isinstance(value, str) or not TIMESTAMP.fullmatch(value):
+        refuse("allowed: a timestamp with its zone, like 2026-12-01T00:00:00Z or 2026-12-01T09:00:00+01:00")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as wrong:  # e.g. 2027-02-29: not a leap year
+        refuse(f"not a date on the calendar ({wrong})")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+Timestamp = Annotated[str, BeforeValidator(_utc_timestamp)]
+
+
+def parse_utc(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))

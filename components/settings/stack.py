@@ -27,11 +27,15 @@ from components.settings.base import (
     ConfigModel,
     DeployerId,
     Number,
+    Pattern,
+    Timestamp,
     context,
     empty_section,
     filled_in,
+    parse_utc,
     refuse,
     unique_names,
+    warn,
 )
 from components.settings.compute import ComputeConfig
 from components.settings.connections import ACCOUNT_WIDE, Connection, ConnectionGroup, check_connections
@@ -77,6 +81,63 @@ DEFAULT_PROJECTS: tuple[Project, ...] = (
         description="Evaluations and offline experiments, kept apart from the runtime.",
     ),
 )
+
+
+# Design source 1.5: "short expiry (90 days)"; warn this many days before one ends.
+MAX_SECRET_DAYS = 90
+SECRET_WARNING_DAYS = 14
+# App registration names the program uses itself (`sp-<prefix>-foundry-<stack>-<this>`).
+RESERVED_SCRIPT_NAMES = ("cicd",)
+
+
+class ClientSecret(ConfigModel):
+    """A headless script's app registration with a client secret (design source 1.5), outside prod only: for what
+    can use neither a managed identity nor federation. The value goes only into the environment's Key Vault."""
+
+    name: Annotated[str, Pattern(r"[a-z][a-z0-9-]*[a-z0-9]", 3, 40, "lowercase letters, digits and '-'")]
+    """The script: its app registration is `sp-<prefix>-foundry-<stack>-<name>`, its Key Vault secret
+    `<name>-client-secret`."""
+    project: core.ProjectName
+    """The one project it gets Foundry User on."""
+    expires_on: Timestamp
+    """When the secret ends: in the future and at most 90 days from the deploy. A new value rotates it (a new
+    secret is made, the vault gets its value, then the old secret is removed)."""
+
+    @field_validator("name", mode="after")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        if name in RESERVED_SCRIPT_NAMES:
+            refuse(f"a name other than {', '.join(RESERVED_SCRIPT_NAMES)} (the program's own app registrations)")
+        return name
+
+    @model_validator(mode="after")
+    def _short_lived(self, info: ValidationInfo) -> ClientSecret:
+        ends = parse_utc(self.expires_on).date()
+        today = context(info).today
+        if ends <= today:
+            refuse(
+                f"the secret has expired or ends today (today is {today}): rotate it with a new expiresOn, at most "
+                f"{MAX_SECRET_DAYS} days from today",
+                at=".expiresOn",
+                value=self.expires_on,
+            )
+        if (ends - today).days > MAX_SECRET_DAYS:
+            refuse(
+                f"at most {MAX_SECRET_DAYS} days from today ({today}): the design source's short expiry",
+                at=".expiresOn",
+                value=self.expires_on,
+            )
+        if (ends - today).days <= SECRET_WARNING_DAYS:
+            warn(
+                info,
+                f"clientSecrets[{self.name}].expiresOn",
+                f"the secret ends on {ends}, in {(ends - today).days} days: rotate it with a new expiresOn",
+            )
+        return self
+
+    @property
+    def end_date(self) -> str:
+        return self.expires_on
 
 
 class KeyVaultConfig(ConfigModel):
@@ -156,6 +217,9 @@ class Settings(core.NamedEnvironment):
     issuer and the service accounts, one federated credential each. Off unless set."""
     compute: ComputeConfig = empty_section()
     """The application's App Service plan and web app."""
+    client_secrets: Annotated[tuple[ClientSecret, ...], Field(max_length=5), unique_names()] = ()
+    """Headless scripts' app registrations with a client secret (at most 90 days; the value only in the
+    environment's Key Vault), each with Foundry User on one project. Refused in prod. None unless listed."""
     on_behalf_of: OnBehalfOf | None = None
     """An On-Behalf-Of middle tier: an API app registration (no secret: it trusts the app's user-assigned identity)
     whose callers reach Foundry as themselves, and an end-users group with Foundry User on each project. Off
@@ -245,6 +309,28 @@ class Settings(core.NamedEnvironment):
             )
         return aks
 
+    @field_validator("client_secrets", mode="after")
+    @classmethod
+    def _outside_prod_on_own_projects(
+        cls, secrets: tuple[ClientSecret, ...], info: ValidationInfo
+    ) -> tuple[ClientSecret, ...]:
+        if secrets and context(info).environment == "prod":
+            refuse(
+                "prod allows no client secrets (design source 1.5: a secret on a production workload is a wrong "
+                "turn): use the app's managed identity, a federated credential (federatedCredentials, "
+                "aksWorkloadIdentity) or onBehalfOf",
+                value=", ".join(secret.name for secret in secrets),
+            )
+        projects = {project.name for project in info.data.get("projects", ())}
+        for index, secret in enumerate(secrets):
+            if projects and secret.project not in projects:
+                refuse(
+                    f"one of this stack's projects: {', '.join(sorted(projects))}",
+                    at=f"[{index}].project",
+                    value=secret.project,
+                )
+        return secrets
+
     @field_validator("on_behalf_of", mode="after")
     @classmethod
     def _trusts_a_user_assigned_identity(cls, obo: OnBehalfOf | None, info: ValidationInfo) -> OnBehalfOf | None:
@@ -323,6 +409,8 @@ class Settings(core.NamedEnvironment):
             on.add("system-assigned web app")
         if self.on_behalf_of is not None:
             on.add("on-behalf-of")
+        if self.client_secrets:
+            on.add("client secrets")
         return frozenset(on)
 
     @property
