@@ -198,6 +198,13 @@ LOSSES: dict[str, str] = {
 }
 
 
+# `retain_on_delete`: Pulumi drops it from the state and leaves it in Azure.
+RETAINED = (
+    "not deleted in Azure (retainOnDelete): {name} stays, and declaring it again fails (azure-native will not create "
+    "what exists) until it is removed or imported"
+)
+
+
 def _loss(resource: Registration, context: _Context) -> list[str]:
     """What is lost while the old resource is gone (delete first, or deleted for good)."""
     grant = context.grants.get(resource.urn, resource.urn)
@@ -348,9 +355,12 @@ def classify(before: Rendering, after: Rendering, names_from: Rendering | None =
             if resource.protect
             else ()
         )
-        steps.append(
-            Step(resource.urn, resource.type, "delete", consequences=tuple(_loss(resource, context)), blocked=blocked)
+        consequences = (
+            [RETAINED.format(name=resource.id.rsplit("/", 1)[-1] or resource.name)]
+            if resource.retain_on_delete
+            else _loss(resource, context)
         )
+        steps.append(Step(resource.urn, resource.type, "delete", consequences=tuple(consequences), blocked=blocked))
     return _blocked_by_users(tuple(steps), before)
 
 

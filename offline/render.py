@@ -203,6 +203,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 replace_on_changes=list(request.replaceOnChanges),
+                retain_on_delete=bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
             )
         )
         return response

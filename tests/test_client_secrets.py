@@ -164,3 +164,11 @@ def test_a_secret_near_its_end_is_a_warning_to_rotate() -> None:
         f"clientSecrets[nightly-eval].expiresOn: the secret ends on {ends_in(10)[:10]}, in 10 days: rotate it with a "
         "new expiresOn"
     ]
+
+
+def test_removing_the_script_leaves_its_vault_secret_and_says_so(on: Rendering) -> None:
+    rehearsal = rehearse(on, lambda recreated: render("dev", recreated=recreated), "remove the script")
+    deleted = {s.name: s for s in rehearsal.of("delete")}
+    assert {"dev-scripts-nightly-eval-password", "dev-scripts-nightly-eval-app"} <= set(deleted)
+    (kept,) = deleted["dev-scripts-nightly-eval-secret"].consequences
+    assert kept.startswith("not deleted in Azure (retainOnDelete): nightly-eval-client-secret stays")
