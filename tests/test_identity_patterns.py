@@ -55,9 +55,9 @@ def all_on(*parts: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_every_pattern_on_at_once_passes_the_plan(bootstrapped: dict[str, Any]) -> None:
-    """AKS workload identity, OBO and a client secret in dev; the web app on its own identity with a client secret
+    """AKS workload identity, a multi-tenant OBO API and a client secret in dev; the web app on its own identity with a client secret
     in staging (OBO needs the user-assigned identity, so the two do not meet); AKS and OBO in prod."""
-    dev = render("dev", overrides=all_on(aks(), obo(), secrets(NIGHTLY)))
+    dev = render("dev", overrides=all_on(aks(), obo(signInAudience="AzureADMultipleOrgs"), secrets(NIGHTLY)))
     staging = render("staging", overrides=all_on({"compute": {"identity": "system-assigned"}}, secrets(NIGHTLY)))
     prod = render("prod", overrides=all_on(aks(), obo()))
     for rendering in (dev, staging, prod):
