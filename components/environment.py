@@ -302,7 +302,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
         return {
             "OBO_API_CLIENT_ID": self.obo_api.application.client_id,
             "OBO_TENANT_ID": self.tenant_id,
-            "OBO_FOUNDRY_SCOPE": entra_apps.FOUNDRY_TOKEN_SCOPE,
+            "OBO_FOUNDRY_SCOPE": entra_apps.OBO_FOUNDRY_SCOPE,
         }
 
     def _compute(

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import Literal
 
+from components.catalogue.endpoints import FOUNDRY_TOKEN_SCOPE
+
 FOUNDRY_RESOURCE_APP_ID = "18a66f5f-dbdf-4c17-9dd7-1634712a9cbe"  # Azure Machine Learning Services
 FOUNDRY_USER_IMPERSONATION_SCOPE_ID = "1a7925b5-f871-417a-9b8b-303f9f29fa10"  # its `user_impersonation`
-# What the middle tier asks for in the OBO exchange (the design source's sample).
-FOUNDRY_TOKEN_SCOPE = "https://ai.azure.com/.default"
+# What the middle tier asks for in the OBO exchange (the design source's sample): the data plane's token scope.
+OBO_FOUNDRY_SCOPE = FOUNDRY_TOKEN_SCOPE
 
 # The delegated scope the API exposes; the front end asks for `api://<API client id>/<this>`.
 API_SCOPE_VALUE = "access_as_user"
