@@ -17,10 +17,15 @@ from dataclasses import dataclass
 
 from components.access import standing_roles
 from components.catalogue import roles
-from components.catalogue.roles import CONTRIBUTOR, RBAC_ADMINISTRATOR, READER, Role
+from components.catalogue.roles import (
+    CONTRIBUTOR,
+    RBAC_ADMINISTRATOR,
+    READER,
+    STORAGE_BLOB_DATA_CONTRIBUTOR,
+    Role,
+)
 from components.settings.core import EnvironmentName
 
-STORAGE_BLOB_DATA_CONTRIBUTOR = Role("Storage Blob Data Contributor", "ba92f5b4-2d11-453d-a403-e96b0029c9fe")
 STORAGE_BLOB_DATA_READER = Role("Storage Blob Data Reader", "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")
 KEY_VAULT_CRYPTO_USER = Role("Key Vault Crypto User", "12338af0-0e69-4776-bea7-57ae8d297424")
 

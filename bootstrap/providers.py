@@ -31,7 +31,10 @@ REQUIRED_PROVIDERS: dict[str, str] = {
     "Microsoft.Network": "virtual network, private endpoints, private DNS zones and their links",
     "Microsoft.OperationalInsights": "the Log Analytics workspace",
     "Microsoft.Insights": "Application Insights and the diagnostic settings",
-    "Microsoft.Storage": "the state backend's storage account (bootstrap)",
+    "Microsoft.Storage": "the state backend's storage account (bootstrap); the agent files' account (standard agent "
+    "setup)",
+    "Microsoft.Search": "the AI Search service holding the agents' vector stores (standard agent setup)",
+    "Microsoft.DocumentDB": "the Cosmos DB account holding the agents' threads (standard agent setup)",
     "Microsoft.App": "a subnet delegated to Microsoft.App/environments (Foundry agent subnet injection)",
     "Microsoft.ContainerService": "Foundry agent subnet injection refuses a subscription without it and "
     "Microsoft.App (Learn, Foundry Agent Service, 'use a virtual network' how-to)",

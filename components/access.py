@@ -6,24 +6,30 @@ environment's Entra groups. Elevated roles are standing outside prod and PIM-eli
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
 
+from components.catalogue.agent_data import AGENT_CONTAINER_CONDITION
 from components.catalogue.roles import (
+    COSMOS_DB_OPERATOR,
     FOUNDRY_ACCOUNT_OWNER,
     FOUNDRY_PROJECT_MANAGER,
     FOUNDRY_USER,
     KEY_VAULT_SECRETS_USER,
     MONITORING_METRICS_PUBLISHER,
     READER,
+    SEARCH_INDEX_DATA_CONTRIBUTOR,
+    SEARCH_SERVICE_CONTRIBUTOR,
+    STORAGE_BLOB_DATA_CONTRIBUTOR,
+    STORAGE_BLOB_DATA_OWNER,
     Role,
 )
 from components.rbac import Principal, Scope, assign_role
 from components.settings import Placement
-from components.settings.access import IdentityPattern
+from components.settings.access import OptIn
 from components.settings.core import ENVIRONMENTS, EnvironmentName
 
 Grantee = Literal[
@@ -37,7 +43,16 @@ Grantee = Literal[
     "end users",
     "headless scripts",
 ]
-ScopeKind = Literal["each project", "its project", "Foundry resource", "Key Vault", "Application Insights"]
+ScopeKind = Literal[
+    "each project",
+    "its project",
+    "Foundry resource",
+    "Key Vault",
+    "Application Insights",
+    "Storage account",
+    "AI Search service",
+    "Cosmos DB account",
+]
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,10 @@ class Grant:
     scope: ScopeKind
     environments: tuple[EnvironmentName, ...] = ENVIRONMENTS
     pim_eligible: bool = False  # True: a PIM eligibility, never a standing assignment
-    pattern: IdentityPattern | None = None  # granted only where the stack turns this identity pattern on
+    pattern: OptIn | None = None  # granted only where the stack turns this on
+    # Made only once the projects' capability hosts exist (the standard agent setup's order), not before.
+    after_capability_hosts: bool = False
+    condition: str | None = None  # an ABAC condition (version 2.0) on the assignment
 
 
 # fmt: off
@@ -67,6 +85,16 @@ ACCESS_MODEL: tuple[Grant, ...] = (
     # auth off on Application Insights that needs this role there (Learn, "Configure Microsoft Entra authentication
     # for Foundry agent trace ingestion", 2026-08). The portal grants it when it makes the connection; IaC must.
     Grant("project identities", MONITORING_METRICS_PUBLISHER, "Application Insights"),
+    # The standard agent setup (Microsoft's templates, foundry-samples bicep 15/41; Learn "Standard agent setup"):
+    # before the capability host, what it needs to make the agent containers and indexes...
+    Grant("project identities", STORAGE_BLOB_DATA_CONTRIBUTOR, "Storage account", pattern="standard agent setup"),
+    Grant("project identities", COSMOS_DB_OPERATOR,          "Cosmos DB account", pattern="standard agent setup"),
+    Grant("project identities", SEARCH_INDEX_DATA_CONTRIBUTOR, "AI Search service", pattern="standard agent setup"),
+    Grant("project identities", SEARCH_SERVICE_CONTRIBUTOR,  "AI Search service", pattern="standard agent setup"),
+    # ...and after it, Storage Blob Data Owner with the agent-container condition (the Cosmos data role on the
+    # agent database is a Cosmos SQL role assignment: components/agent_data/grants.py).
+    Grant("project identities", STORAGE_BLOB_DATA_OWNER,     "Storage account", pattern="standard agent setup",
+          after_capability_hosts=True, condition=AGENT_CONTAINER_CONDITION),
     Grant("CI/CD",              FOUNDRY_PROJECT_MANAGER, "each project"),
     Grant("developers",         FOUNDRY_PROJECT_MANAGER, "each project",     ("dev",)),
     Grant("developers",         FOUNDRY_USER,            "each project",     ("staging",)),
@@ -84,7 +112,7 @@ ACCESS_MODEL: tuple[Grant, ...] = (
 # fmt: on
 
 
-def grants_for(environment: EnvironmentName, patterns: Collection[IdentityPattern] | None = None) -> tuple[Grant, ...]:
+def grants_for(environment: EnvironmentName, patterns: Collection[OptIn] | None = None) -> tuple[Grant, ...]:
     """The environment's grants: those of every pattern when `patterns` is None, else of the patterns turned on."""
     return tuple(
         grant
@@ -118,6 +146,14 @@ def assigned_roles() -> tuple[Role, ...]:
     return tuple(dict.fromkeys(grant.role for grant in ACCESS_MODEL))
 
 
+# Resource-name labels of the agent data stores' scopes.
+SCOPE_LABELS: dict[ScopeKind, str] = {
+    "Storage account": "storage",
+    "AI Search service": "search",
+    "Cosmos DB account": "cosmos",
+}
+
+
 def _slug(text: str) -> str:
     return "-".join(text.lower().replace("/", "").split())
 
@@ -127,7 +163,7 @@ class AccessModelArgs:
     placement: Placement
     subscription_id: pulumi.Input[str]
     principals: Mapping[Grantee, Principal]  # every grantee of a granted pattern, except "project identities"
-    patterns: frozenset[IdentityPattern]  # the identity patterns the stack turns on
+    patterns: frozenset[OptIn]  # the identity patterns the stack turns on
     project_principals: Mapping[str, Principal]
     project_scopes: Mapping[str, Scope]
     account_scope: Scope
@@ -135,50 +171,69 @@ class AccessModelArgs:
     app_insights_scope: Scope
     # Grantees of several principals, each on its own project ("its project"): label -> (principal, project).
     per_project: Mapping[Grantee, Mapping[str, tuple[Principal, str]]] = field(default_factory=dict)
+    # The standard agent setup's stores, where it is on.
+    agent_data_scopes: Mapping[ScopeKind, Scope] = field(default_factory=dict)
+    # Which grants this instance declares: those made before the capability hosts, or those made after them.
+    after_capability_hosts: bool = False
+    # What a project identity's grants wait for, by project (after the hosts: that project's capability host).
+    project_waits: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
 
 
 class AccessModel(pulumi.ComponentResource):
     """Declares every grant of `ACCESS_MODEL` that applies to this environment."""
 
     assignments: dict[Grantee, list[pulumi.Resource]]
+    project_assignments: dict[str, list[pulumi.Resource]]  # each project identity's grants, by project
 
     def __init__(self, name: str, args: AccessModelArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:AccessModel", name, None, opts)
         place = args.placement
         child = pulumi.ResourceOptions(parent=self)
         self.assignments = {}
+        self.project_assignments = {}
         for grant in grants_for(place.environment, args.patterns):
             if grant.pim_eligible:
                 continue  # made by the PIM phase (`pim/`), see `eligible_grants`
-            for label, principal, scope in self._targets(grant, args):
+            if grant.after_capability_hosts != args.after_capability_hosts:
+                continue  # the other instance's
+            for label, principal, scope, project in self._targets(grant, args):
                 resource_name = f"{name}-{_slug(grant.grantee)}-{_slug(grant.role.name)}-{label}"
-                resource = assign_role(resource_name, principal, grant.role, scope, args.subscription_id, child)
+                waits = list(args.project_waits.get(project, ())) if project else []
+                options = (
+                    pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=waits)) if waits else child
+                )
+                resource = assign_role(
+                    resource_name, principal, grant.role, scope, args.subscription_id, options, grant.condition
+                )
                 self.assignments.setdefault(grant.grantee, []).append(resource)
+                if project:
+                    self.project_assignments.setdefault(project, []).append(resource)
         self.register_outputs({})
 
     @staticmethod
-    def _targets(grant: Grant, args: AccessModelArgs) -> list[tuple[str, Principal, Scope]]:
-        """(label, principal, scope) for each assignment a grant expands to; labels name the resources, so they
-        must not change for existing grants (a new label is a new resource: the grant would be re-created)."""
+    def _targets(grant: Grant, args: AccessModelArgs) -> list[tuple[str, Principal, Scope, str | None]]:
+        """(label, principal, scope, the project whose identity it is or None) for each assignment a grant expands
+        to; labels name the resources, so they must not change for existing grants (a new label is a new resource:
+        the grant would be re-created)."""
         if grant.scope == "its project":
             return [
-                (f"{label}-on-{project}", principal, args.project_scopes[project])
+                (f"{label}-on-{project}", principal, args.project_scopes[project], None)
                 for label, (principal, project) in args.per_project[grant.grantee].items()
             ]
         if grant.scope == "each project":
             scopes = list(args.project_scopes.items())
         else:
-            scopes = [
-                {
-                    "Key Vault": ("vault", args.vault_scope),
-                    "Application Insights": ("app-insights", args.app_insights_scope),
-                    "Foundry resource": ("account", args.account_scope),
-                }[grant.scope]
-            ]
+            labelled = {
+                "Key Vault": ("vault", args.vault_scope),
+                "Application Insights": ("app-insights", args.app_insights_scope),
+                "Foundry resource": ("account", args.account_scope),
+                **{kind: (SCOPE_LABELS[kind], scope) for kind, scope in args.agent_data_scopes.items()},
+            }
+            scopes = [labelled[grant.scope]]
         if grant.grantee == "project identities":
             return [
-                (f"{project}-on-{scope_label}", principal, scope)
+                (f"{project}-on-{scope_label}", principal, scope, project)
                 for project, principal in args.project_principals.items()
                 for scope_label, scope in scopes
             ]
-        return [(scope_label, args.principals[grant.grantee], scope) for scope_label, scope in scopes]
+        return [(scope_label, args.principals[grant.grantee], scope, None) for scope_label, scope in scopes]

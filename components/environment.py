@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native import authorization, resources
 
 from components.access import GROUP_GRANTEES, AccessModel, AccessModelArgs, Grantee
-from components.catalogue import entra_apps, federation
+from components.agent_data.capability_hosts import AgentCapabilityHosts, AgentCapabilityHostsArgs
+from components.agent_data.grants import grant_agent_database
+from components.agent_data.stores import AgentDataStores, AgentDataStoresArgs
+from components.catalogue import dns_zones, entra_apps, federation
 from components.cicd import CiCdIdentity, CiCdIdentityArgs
 from components.client_secrets import HeadlessClients, HeadlessClientsArgs
 from components.compute import AppCompute, AppComputeArgs, UserAssignedRuntime
@@ -17,7 +21,13 @@ from components.foundry import FoundryAccount, FoundryAccountArgs
 from components.groups import END_USERS, PeopleGroups, PeopleGroupsArgs
 from components.identity import AppIdentity, AppIdentityArgs
 from components.models import ModelDeployments, ModelDeploymentsArgs
-from components.network import PrivateEndpoints, PrivateEndpointsArgs, PrivateNetwork, PrivateNetworkArgs
+from components.network import (
+    EndpointPlacement,
+    PrivateEndpoints,
+    PrivateEndpointsArgs,
+    PrivateNetwork,
+    PrivateNetworkArgs,
+)
 from components.obo import OnBehalfOfApi, OnBehalfOfApiArgs
 from components.observability import Observability, ObservabilityArgs
 from components.rbac import Principal
@@ -64,8 +74,11 @@ class FoundryEnvironment(pulumi.ComponentResource):
 
         # Private mode: the VNet (or existing subnets) and DNS zones first, since the account may inject its
         # agent runtime into a subnet; the endpoints come after the account and vault below.
+        zones = dns_zones.BASE_ZONES + (dns_zones.AGENT_DATA_ZONES if settings.agent_setup else ())
         self.network = (
-            PrivateNetwork(f"{name}-network", PrivateNetworkArgs(place, settings.network, resource_group_name), child)
+            PrivateNetwork(
+                f"{name}-network", PrivateNetworkArgs(place, settings.network, resource_group_name, zones), child
+            )
             if settings.network
             else None
         )
@@ -160,6 +173,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
             ),
             child,
         )
+        self.agent_stores = self._agent_stores(name, settings, resource_group_name)
         self._grant_and_run(name, settings, resource_group_name)
         self.connections = ProjectConnections(
             f"{name}-connections",
@@ -168,6 +182,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
             ),
             child,
         )
+        self.capability_hosts = self._capability_hosts(name, settings, resource_group_name)
         self.private_endpoints = (
             PrivateEndpoints(
                 f"{name}-endpoints",
@@ -215,6 +230,13 @@ class FoundryEnvironment(pulumi.ComponentResource):
         }
         if self.compute is not None:
             self.outputs["webAppName"] = self.compute.app.name
+        if self.agent_stores is not None:
+            # Where the agents' data lives (standard agent setup).
+            self.outputs["agentData"] = {
+                "storageAccountName": self.agent_stores.storage_account.name,
+                "searchServiceName": self.agent_stores.search_service.name,
+                "cosmosAccountName": self.agent_stores.cosmos_account.name,
+            }
         if self.headless is not None:
             # Where each script finds its secret (the value itself is never an output).
             self.outputs["headlessClients"] = {
@@ -255,7 +277,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
         grants before the app (it waits for them); a system-assigned identity's after it (it exists only then)."""
         place = settings.placement
         child = pulumi.ResourceOptions(parent=self)
-        web_app_runs_as_itself = "system-assigned web app" in settings.identity_patterns
+        web_app_runs_as_itself = "system-assigned web app" in settings.opt_ins
         self.compute = self._compute(name, settings, resource_group_name, None) if web_app_runs_as_itself else None
         principals: dict[Grantee, Principal] = {
             "app identity": self.app_identity.principal,
@@ -266,27 +288,25 @@ class FoundryEnvironment(pulumi.ComponentResource):
             principals["web app identity"] = self.compute.principal
         if self.obo_api is not None:
             principals["end users"] = self.people.principals[END_USERS]
-        self.access = AccessModel(
-            f"{name}-access",
-            AccessModelArgs(
-                placement=place,
-                subscription_id=self.subscription_id,
-                principals=principals,
-                patterns=settings.identity_patterns,
-                project_principals=self.foundry.project_principals,
-                project_scopes=self.foundry.project_scopes,
-                account_scope=self.foundry.account_scope,
-                vault_scope=self.vault.scope,
-                app_insights_scope=self.observability.app_insights_scope,
-                per_project={
-                    "headless scripts": {
-                        c.config.name: (c.principal, c.config.project)
-                        for c in (self.headless.clients if self.headless else [])
-                    }
-                },
-            ),
-            child,
+        self.access_args = AccessModelArgs(
+            placement=place,
+            subscription_id=self.subscription_id,
+            principals=principals,
+            patterns=settings.opt_ins,
+            project_principals=self.foundry.project_principals,
+            project_scopes=self.foundry.project_scopes,
+            account_scope=self.foundry.account_scope,
+            vault_scope=self.vault.scope,
+            app_insights_scope=self.observability.app_insights_scope,
+            per_project={
+                "headless scripts": {
+                    c.config.name: (c.principal, c.config.project)
+                    for c in (self.headless.clients if self.headless else [])
+                }
+            },
+            agent_data_scopes=self.agent_stores.scopes if self.agent_stores else {},
         )
+        self.access = AccessModel(f"{name}-access", self.access_args, child)
         if settings.compute.enabled and not web_app_runs_as_itself:
             runtime = UserAssignedRuntime(
                 self.app_identity.identity.id,
@@ -294,6 +314,61 @@ class FoundryEnvironment(pulumi.ComponentResource):
                 self.access.assignments["app identity"],
             )
             self.compute = self._compute(name, settings, resource_group_name, runtime)
+
+    def _agent_stores(
+        self, name: str, settings: Settings, resource_group_name: pulumi.Input[str]
+    ) -> AgentDataStores | None:
+        """The standard agent setup's stores, where it is on (their scopes are needed by the role model)."""
+        names = settings.agent_data_names
+        if settings.agent_setup is None or names is None:
+            return None
+        endpoints = EndpointPlacement(settings.placement, resource_group_name, self.network) if self.network else None
+        return AgentDataStores(
+            f"{name}-agent-data",
+            AgentDataStoresArgs(
+                settings.placement, settings.agent_setup, names, settings.is_private, resource_group_name, endpoints
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+
+    def _capability_hosts(
+        self, name: str, settings: Settings, resource_group_name: pulumi.Input[str]
+    ) -> AgentCapabilityHosts | None:
+        """The projects' connections to the stores and their capability hosts, then the grants that follow them."""
+        if self.agent_stores is None:
+            return None
+        child = pulumi.ResourceOptions(parent=self)
+        hosts = AgentCapabilityHosts(
+            f"{name}-capability-hosts",
+            AgentCapabilityHostsArgs(
+                placement=settings.placement,
+                resource_group_name=resource_group_name,
+                account=self.foundry.account,
+                projects=self.foundry.projects,
+                stores=self.agent_stores,
+                injected=self.network is not None and self.network.agent_subnet_id is not None,
+                account_writes=self.foundry.writes,
+                grants=self.access.project_assignments,
+            ),
+            child,
+        )
+        # Each project's grants that need its capability host wait for that host only.
+        after = {project: [host] for project, host in hosts.project_hosts.items()}
+        self.access_after_hosts = AccessModel(
+            f"{name}-access-after-hosts",
+            dataclasses.replace(self.access_args, after_capability_hosts=True, project_waits=after),
+            child,
+        )
+        self.agent_database_grants = grant_agent_database(
+            f"{name}-agent-data",
+            hosts,
+            self.agent_stores.cosmos_account,
+            resource_group_name,
+            self.agent_stores.scopes["Cosmos DB account"].key,
+            self.foundry.project_principals,
+            after,
+        )
+        return hosts
 
     def _obo_settings(self) -> dict[str, pulumi.Input[str]]:
         """What the middle tier needs for the OBO exchange: the API it is, the tenant, and what it asks Foundry for."""

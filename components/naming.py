@@ -88,3 +88,22 @@ def private_endpoint_name(target_name: str, group_id: str) -> str:
 def project_connection_name(project: str, purpose: str) -> str:
     """`<project>-<purpose>`: connection names are unique per Foundry account, so the project is part of them."""
     return bounded_name(f"{{}}-{purpose}", project, CONNECTION_NAME_MAX)
+
+
+# The standard agent setup's data stores: global DNS names, so each carries the hash that tells stacks apart.
+# (The offline plan's global-name-unique rule compares them with the bootstrap's names too.)
+def storage_account_name(name_prefix: str, instance: str, environment: str, location: str) -> str:
+    """3-24 lowercase letters and digits, no hyphen (at most 4 + 10 + 3 + 6 here): `stag`, the prefix, the
+    environment's code, and a hash of prefix, instance and location. `stag`, not `st`: the bootstrap's state account
+    is `st<prefix><code><hash>` of the same three values, and Azure has one account per name."""
+    return f"stag{name_prefix}{ENVIRONMENT_CODES[environment]}{unique_suffix(name_prefix, instance, location)}"
+
+
+def search_service_name(name_prefix: str, instance: str, location: str) -> str:
+    """2-60 lowercase letters, digits and single inner hyphens."""
+    return f"srch-{name_prefix}-{instance}-{unique_suffix(name_prefix, instance, location)}"
+
+
+def cosmos_account_name(name_prefix: str, instance: str, location: str) -> str:
+    """3-44 lowercase letters, digits and hyphens (at most 7 + 10 + 1 + 16 + 1 + 6 = 41 here)."""
+    return f"cosmos-{name_prefix}-{instance}-{unique_suffix(name_prefix, instance, location)}"

@@ -51,6 +51,9 @@ class PrivateNetworkArgs:
     placement: Placement
     network: NetworkConfig
     resource_group_name: pulumi.Input[str]
+    # The zones the environment's endpoints register in: the account's and the vault's, and with the standard agent
+    # setup those of its Storage, AI Search and Cosmos DB.
+    zones: tuple[dns_zones.PrivateDnsZone, ...] = dns_zones.BASE_ZONES
 
 
 class PrivateNetwork(pulumi.ComponentResource):
@@ -138,7 +141,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         self.zones = {}
         self.zone_links = []
         self.zone_ids = {}
-        for zone in dns_zones.ALL_ZONES:
+        for zone in args.zones:
             existing_zone_id = network.zone_ids.get(zone.name)
             if existing_zone_id is not None:
                 # Managed elsewhere (usually a hub): used as given; linking it is that owner's job.
@@ -248,7 +251,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             f"{name}-peering-from-runners", vnet_name, runner_name, _group_of(runner_vnet_id), vnet.id, [to_runners]
         )
         self.peerings = [to_runners, from_runners]
-        for zone in dns_zones.ALL_ZONES:
+        for zone in args.zones:
             created = self.zones.get(zone.name)
             if created is None:
                 continue  # an existing zone (network.existingDnsZoneIds): linked where it is managed
@@ -281,59 +284,76 @@ class PrivateEndpoints(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PrivateEndpointsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("foundry-platform:index:PrivateEndpoints", name, None, opts)
-        self._args = args
-        self.account_endpoint, self.account_zone_group = self._endpoint(
+        where = EndpointPlacement(args.placement, args.resource_group_name, args.network)
+        self.account_endpoint, self.account_zone_group = private_endpoint(
+            self,
             f"{name}-account",
-            naming.private_endpoint_name(args.account_name, dns_zones.FOUNDRY_ACCOUNT.group_id),
+            args.account_name,
             args.account.id,
             dns_zones.FOUNDRY_ACCOUNT,
+            where,
             args.account_writes.options(self),
         )
         args.account_writes.add(self.account_endpoint)
-        self.vault_endpoint, self.vault_zone_group = self._endpoint(
+        self.vault_endpoint, self.vault_zone_group = private_endpoint(
+            self,
             f"{name}-vault",
-            naming.private_endpoint_name(args.vault_name, dns_zones.KEY_VAULT_VAULT.group_id),
+            args.vault_name,
             args.vault.id,
             dns_zones.KEY_VAULT_VAULT,
+            where,
             pulumi.ResourceOptions(parent=self, depends_on=[args.vault]),
         )
         self.register_outputs(
             {"accountPrivateEndpointId": self.account_endpoint.id, "vaultPrivateEndpointId": self.vault_endpoint.id}
         )
 
-    def _endpoint(
-        self,
-        resource_name: str,
-        endpoint_name: str,
-        target_id: pulumi.Input[str],
-        target: PrivateLinkTarget,
-        endpoint_options: pulumi.ResourceOptions,
-    ) -> tuple[net.PrivateEndpoint, net.PrivateDnsZoneGroup]:
-        args = self._args
-        endpoint = net.PrivateEndpoint(
-            resource_name,
-            private_endpoint_name=endpoint_name,
-            resource_group_name=args.resource_group_name,
-            location=args.placement.location,
-            subnet={"id": args.network.private_endpoint_subnet_id},
-            custom_network_interface_name=f"{endpoint_name}-nic",
-            private_link_service_connections=[
-                {"name": endpoint_name, "private_link_service_id": target_id, "group_ids": [target.group_id]}
-            ],
-            tags=args.placement.tags,
-            opts=endpoint_options,
-        )
-        zone_group = net.PrivateDnsZoneGroup(
-            f"{resource_name}-dns",
-            private_dns_zone_group_name=ZONE_GROUP_NAME,
-            private_endpoint_name=endpoint.name,
-            resource_group_name=args.resource_group_name,
-            private_dns_zone_configs=[
-                {"name": zone.name.replace(".", "-"), "private_dns_zone_id": args.network.zone_ids[zone.name]}
-                for zone in target.zones
-            ],
-            # Records are written as soon as the group exists; with the links in place first, the names
-            # resolve privately from the moment `pulumi up` reports the endpoint done.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.network.zone_links)),
-        )
-        return endpoint, zone_group
+
+@dataclass(frozen=True)
+class EndpointPlacement:
+    """Where an environment's private endpoints go: its placement, its resource group, its private network."""
+
+    placement: Placement
+    resource_group_name: pulumi.Input[str]
+    network: PrivateNetwork
+
+
+def private_endpoint(
+    parent: pulumi.Resource,
+    resource_name: str,
+    target_name: str,
+    target_id: pulumi.Input[str],
+    target: PrivateLinkTarget,
+    where: EndpointPlacement,
+    endpoint_options: pulumi.ResourceOptions,
+) -> tuple[net.PrivateEndpoint, net.PrivateDnsZoneGroup]:
+    """A private endpoint to one sub-resource of `target_id` in the endpoint subnet, and its DNS zone group, which
+    writes the endpoint's records into the target's zones once the zones are linked to the networks."""
+    endpoint_name = naming.private_endpoint_name(target_name, target.group_id)
+    endpoint = net.PrivateEndpoint(
+        resource_name,
+        private_endpoint_name=endpoint_name,
+        resource_group_name=where.resource_group_name,
+        location=where.placement.location,
+        subnet={"id": where.network.private_endpoint_subnet_id},
+        custom_network_interface_name=f"{endpoint_name}-nic",
+        private_link_service_connections=[
+            {"name": endpoint_name, "private_link_service_id": target_id, "group_ids": [target.group_id]}
+        ],
+        tags=where.placement.tags,
+        opts=endpoint_options,
+    )
+    zone_group = net.PrivateDnsZoneGroup(
+        f"{resource_name}-dns",
+        private_dns_zone_group_name=ZONE_GROUP_NAME,
+        private_endpoint_name=endpoint.name,
+        resource_group_name=where.resource_group_name,
+        private_dns_zone_configs=[
+            {"name": zone.name.replace(".", "-"), "private_dns_zone_id": where.network.zone_ids[zone.name]}
+            for zone in target.zones
+        ],
+        # Records are written as soon as the group exists; with the links in place first, the names
+        # resolve privately from the moment `pulumi up` reports the endpoint done.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(where.network.zone_links)),
+    )
+    return endpoint, zone_group

@@ -139,6 +139,22 @@ ARM_TYPES: dict[str, ArmType] = {
             # REST spec 2025-06-01, parameter `connectionName`: ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$
             name_format=("connectionName", r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}", "3-33 letters, digits, '_' and '-'"),
         ),
+        # Capability hosts (REST spec 2025-06-01): no property is create-only there, but Azure refuses to update one
+        # (Learn, "Capability hosts"): the program replaces them on any change (replace_on_changes), deleting first.
+        ArmType(
+            "azure-native:cognitiveservices:AccountCapabilityHost",
+            f"{_COGNITIVE}/capabilityHosts",
+            ("accountName", "capabilityHostName"),
+            refused_updates=("*",),
+            name_format=("capabilityHostName", r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}", "1-255 letters, digits, '_', '-'"),
+        ),
+        ArmType(
+            "azure-native:cognitiveservices:ProjectCapabilityHost",
+            f"{_COGNITIVE}/projects/capabilityHosts",
+            ("accountName", "projectName", "capabilityHostName"),
+            refused_updates=("*",),
+            name_format=("capabilityHostName", r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}", "1-255 letters, digits, '_', '-'"),
+        ),
         ArmType(
             "azure-native:authorization:RoleAssignment",
             "Microsoft.Authorization/roleAssignments",
@@ -307,6 +323,44 @@ ARM_TYPES: dict[str, ArmType] = {
             ("accountName",),
             replace_inputs=("location", "isHnsEnabled"),
             global_name=True,  # <name>.blob.core.windows.net
+            # REST spec 2024-01-01: ^[a-z0-9]+$, 3-24
+            name_format=("accountName", r"[a-z0-9]{3,24}", "3-24 lowercase letters and digits"),
+        ),
+        ArmType(
+            "azure-native:search:Service",
+            "Microsoft.Search/searchServices",
+            ("searchServiceName",),
+            replace_inputs=("location",),
+            global_name=True,  # <name>.search.windows.net
+            # REST spec 2025-05-01: ^(?=.{2,60}$)[a-z0-9][a-z0-9]+(-[a-z0-9]+)*$
+            name_format=(
+                "searchServiceName",
+                r"(?=.{2,60}$)[a-z0-9][a-z0-9]+(-[a-z0-9]+)*",
+                "2-60 lowercase letters, digits and single inner '-'",
+            ),
+        ),
+        ArmType(
+            "azure-native:cosmosdb:DatabaseAccount",
+            "Microsoft.DocumentDB/databaseAccounts",
+            ("accountName",),
+            # `kind` "can only be set at database account creation" (REST spec 2025-10-15, its description); a
+            # zone-redundant location cannot be turned on or off in place (Learn, Cosmos DB high availability).
+            replace_inputs=("location",),
+            refused_updates=("kind",),
+            global_name=True,  # <name>.documents.azure.com
+            # Learn, resource name rules: 3-44 lowercase letters, digits and '-'
+            name_format=("accountName", r"[a-z0-9]+(-[a-z0-9]+)*", "3-44 lowercase letters, digits and inner '-'"),
+        ),
+        ArmType(
+            "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
+            "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+            ("accountName", "roleAssignmentId"),
+            replace_inputs=("principalId", "scope"),  # pulumi-azure-native replacement.go
+            name_format=(
+                "roleAssignmentId",
+                r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                "a GUID",
+            ),
         ),
         ArmType(
             "azure-native:storage:BlobServiceProperties",

@@ -13,6 +13,12 @@ on one rendering (the render harness does so by default and fails the render wit
   write a part of an application (identifier URI, pre-authorized client, password) read the application, merge
   their part and write it back, without retries (terraform-provider-azuread internal/services/applications):
   side by side, one would write back a copy without the other's part, so they join the application's chain.
+  Cosmos DB takes one SQL role assignment write per account at a time (412 "another user operation in progress
+  which requires an exclusive lock", hashicorp/terraform-provider-azurerm #15842).
+- capability-host-per-scope: one capability host per Foundry account and per project (a second name at the same
+  scope is refused, 409: Learn, "Capability hosts"); none declared for an account that injects its agent runtime
+  into a subnet, where the service makes its own (foundry-samples #312, PR #753); and a project's capability host
+  waits for its account's (AVM Terraform pattern #21).
 - entra-caller-keeps-ownership: the azuread provider creates an application or service principal with its
   caller as owner and removes the caller when `owners` does not list it (terraform-provider-azuread
   application_resource.go / service_principal_resource.go, `removeCallerOwner`); a group without owners gets
@@ -41,7 +47,10 @@ from typing import Any
 
 from components.catalogue.resource_types import (
     ACCOUNT,
+    ACCOUNT_CAPABILITY_HOST,
     CONNECTION,
+    COSMOS_ACCOUNT,
+    COSMOS_SQL_ROLE_ASSIGNMENT,
     ENTRA_APPLICATION,
     ENTRA_APPLICATION_PARTS,
     ENTRA_CREDENTIAL,
@@ -50,6 +59,7 @@ from components.catalogue.resource_types import (
     ENTRA_SERVICE_PRINCIPAL,
     IDENTITY_CREDENTIAL,
     PRIVATE_ENDPOINT,
+    PROJECT_CAPABILITY_HOST,
     ROLE_ASSIGNMENT,
     USER_ASSIGNED_IDENTITY,
 )
@@ -130,6 +140,7 @@ def serial_parents(resources: Sequence[Registration]) -> dict[str, tuple[str, li
     """Parent id -> (what it is, the writes under it that Azure takes one at a time), in registration order."""
     accounts = {r.id: r for r in resources if r.type == ACCOUNT}
     identities = {r.id: r for r in resources if r.type == USER_ASSIGNED_IDENTITY}
+    cosmos_accounts = {r.id: r for r in resources if r.type == COSMOS_ACCOUNT}
     applications = {str(r.state.get("id")): r for r in resources if r.type == ENTRA_APPLICATION}
     groups: dict[str, tuple[str, list[Registration]]] = {}
     for resource in resources:
@@ -138,6 +149,8 @@ def serial_parents(resources: Sequence[Registration]) -> dict[str, tuple[str, li
             parent = next((a for a in accounts if is_child_of(resource.id, a)), None)
             if parent is None and resource.type == IDENTITY_CREDENTIAL:
                 parent = next((i for i in identities if is_child_of(resource.id, i)), None)
+            if parent is None and resource.type == COSMOS_SQL_ROLE_ASSIGNMENT:
+                parent = next((c for c in cosmos_accounts if is_child_of(resource.id, c)), None)
         if resource.type == PRIVATE_ENDPOINT:
             targets = {
                 str(c.get("privateLinkServiceId")) for c in resource.inputs.get("privateLinkServiceConnections", [])
@@ -149,9 +162,51 @@ def serial_parents(resources: Sequence[Registration]) -> dict[str, tuple[str, li
                 parent = None
         if parent is None:
             continue
-        owner = accounts.get(parent) or identities.get(parent) or applications[parent]
+        owner = accounts.get(parent) or identities.get(parent) or cosmos_accounts.get(parent) or applications[parent]
         groups.setdefault(parent, (_name(owner), []))[1].append(resource)
     return groups
+
+
+def capability_host_per_scope(resources: Sequence[Registration], _caller: Caller | None) -> list[Refusal]:
+    closure = _Closure(resources)
+    accounts = {r.id.lower(): r for r in resources if r.type == ACCOUNT}
+    account_hosts = [r for r in resources if r.type == ACCOUNT_CAPABILITY_HOST]
+    refusals = _duplicates(
+        [r for r in resources if r.type in (ACCOUNT_CAPABILITY_HOST, PROJECT_CAPABILITY_HOST)],
+        lambda r: r.id.lower().rsplit("/capabilityhosts/", 1)[0],
+        lambda r, first: Refusal(
+            "capability-host-per-scope",
+            r.urn,
+            f"a second capability host where {_name(first)} is: one per account and per project (409)",
+        ),
+    )
+    for host in account_hosts:
+        account = accounts.get(host.id.lower().rsplit("/capabilityhosts/", 1)[0])
+        injections = (account.inputs.get("properties") or {}).get("networkInjections") if account else None
+        if injections:
+            refusals.append(
+                Refusal(
+                    "capability-host-per-scope",
+                    host.urn,
+                    "the account injects its agent runtime into a subnet, so the service makes the account's capability "
+                    "host itself; another one is refused (409)",
+                )
+            )
+    for host in (r for r in resources if r.type == PROJECT_CAPABILITY_HOST):
+        account_id = host.id.lower().split("/projects/", 1)[0]
+        account = accounts.get(account_id)
+        injected = bool(account and (account.inputs.get("properties") or {}).get("networkInjections"))
+        own = [a for a in account_hosts if a.id.lower().startswith(f"{account_id}/capabilityhosts/")]
+        if not injected and not any(a.urn in closure.of(host.urn) for a in own):
+            refusals.append(
+                Refusal(
+                    "capability-host-per-scope",
+                    host.urn,
+                    "its account has no capability host it waits for (none made by the service either: no agent subnet "
+                    "injection); declare the account's first",
+                )
+            )
+    return refusals
 
 
 def one_write_at_a_time(resources: Sequence[Registration], _caller: Caller | None) -> list[Refusal]:
@@ -338,6 +393,7 @@ RULES: dict[str, Callable[[Sequence[Registration], Caller | None], list[Refusal]
     "role-assignment-once": role_assignment_once,
     "federated-credentials-per-identity": federated_credentials_per_identity,
     "entra-name-unique": entra_name_unique,
+    "capability-host-per-scope": capability_host_per_scope,
 }
 GLOBAL_NAME_RULE = "global-name-unique"
 RULE_NAMES: tuple[str, ...] = (*RULES, GLOBAL_NAME_RULE)

@@ -31,8 +31,10 @@ How the result is shown (`format_diff`):
   list elements are numbered (`subnets[0].addressPrefix`, next to `subnets[0].name`): there is nothing to pair them
   with, and paths stay short enough for a CSV line.
 - No line is longer than `MAX_LINE`: tables and text are wrapped at `/`, spaces and punctuation (never cut); text
-  fits the terminal. JSON and CSV keep each value whole: CSV names a resource by its logical name (its type on a
-  `(type)` row, or in the name when two resources share a name), so that a long id still fits the line.
+  fits the terminal. JSON and CSV keep a value whole when it fits a line: CSV names a resource by its logical name
+  (its type on a `(type)` row, or in the name when two resources share a name), so that a long id still fits.
+  A text that would make its line longer (an ABAC condition) is given in pieces, never cut: in JSON as the list
+  of its pieces, in CSV as that row followed by `(continued)` rows; the pieces joined give it back.
 """
 
 from __future__ import annotations
@@ -540,6 +542,39 @@ def _csv_names(diff: StackDiff) -> dict[str, str]:
     return {key: key if repeated[name[key]] > 1 else name[key] for key in keys}
 
 
+def _in_pieces(value: Any, depth: int = 1, key: str | None = None) -> Any:
+    """`value` as `json.dumps(..., indent=2)` lays it out at `depth`, with every text whose line would be longer than
+    `MAX_LINE` replaced by the list of its pieces (joined: the text), each piece on a line of its own that fits."""
+    if isinstance(value, Mapping):
+        return {k: _in_pieces(item, depth + 1, str(k)) for k, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_in_pieces(item, depth + 1) for item in value]
+    if not isinstance(value, str):
+        return value
+    prefix = 2 * depth + (len(json.dumps(key)) + 2 if key is not None else 0)
+    if prefix + len(json.dumps(value)) + 1 <= MAX_LINE:
+        return value
+    room = MAX_LINE - 2 * (depth + 1) - 3  # a piece: indented one level deeper, quoted, with its comma
+    return split_text(value, room, lambda piece: len(json.dumps(piece)) - 2)
+
+
+def _continued(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Each row whose line would be longer than `MAX_LINE`, its value in pieces: the row, then `(continued)` rows
+    with the rest (a piece is as long as the row's other fields leave room for, quotes included)."""
+    fitted: list[dict[str, str]] = []
+    for row in rows:
+        value = row.get("value", "")
+        continued = row | {"input": f"{row.get('input', '')} (continued)"}
+        room = MAX_LINE - len(write_csv([continued | {"value": ""}], CSV_COLUMNS).splitlines()[-1]) - 2
+        if len(write_csv([row], CSV_COLUMNS).splitlines()[-1]) <= MAX_LINE or room < 20:
+            fitted.append(row)
+            continue
+        first, *rest = split_text(value, room)
+        fitted.append(row | {"value": first})
+        fitted += [continued | {"value": piece} for piece in rest]
+    return fitted
+
+
 def _csv(diff: StackDiff) -> str:
     names = _csv_names(diff)
     rows: list[dict[str, str]] = []
@@ -559,13 +594,13 @@ def _csv(diff: StackDiff) -> str:
             rows.append(row | {"value": as_written(value), "count": count})
     for side, lines in ((diff.left, diff.access_only_left), (diff.right, diff.access_only_right)):
         rows += [{"section": "access only in", "stack": side, "value": line} for line in lines]
-    return write_csv(rows, CSV_COLUMNS)
+    return write_csv(_continued(rows), CSV_COLUMNS)
 
 
 def format_diff(diff: StackDiff, reports: Sequence[StackReport], fmt: str) -> str:
     if fmt == "json":
         verdicts = {rep.stack: {"passed": not rep.violations, "summary": rep.summary()} for rep in reports}
-        return json.dumps({"diff": diff.to_dict(), "stacks": verdicts}, indent=2)
+        return json.dumps({"diff": _in_pieces(diff.to_dict()), "stacks": verdicts}, indent=2)
     if fmt == "csv":
         return _csv(diff)
     return _document(diff, reports, markdown=fmt == "markdown")

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from components.catalogue.entra_apps import END_USERS_GROUP_SUFFIX
 from components.catalogue.resource_types import (
+    COSMOS_SQL_ROLE_ASSIGNMENT,
     ENTRA_APPLICATION,
     ENTRA_APPLICATION_PASSWORD,
     ENTRA_CREDENTIAL,
@@ -30,7 +31,7 @@ from components.catalogue.resource_types import (
     USER_ASSIGNED_IDENTITY,
     VAULT_SECRET,
 )
-from components.catalogue.roles import role_by_guid
+from components.catalogue.roles import ASSIGNABLE_COSMOS_DATA_ROLES, role_by_guid
 from offline.registrations import direct_dependencies
 from offline.render import Registration, Rendering
 from offline.rights.conditions import in_words
@@ -41,7 +42,9 @@ from policy.rules import role_guid_of
 FROM_STACK_FILE = "a user or group named in the stack file"
 
 # The registrations the inventory accounts for, one entry each.
-GRANT_TYPES = (ROLE_ASSIGNMENT, PIM_ELIGIBILITY)
+# Azure role assignments and eligibilities, and Cosmos DB's own data-plane role assignments (not Azure RBAC, but
+# grants all the same: they let a principal read and write the account's data).
+GRANT_TYPES = (ROLE_ASSIGNMENT, PIM_ELIGIBILITY, COSMOS_SQL_ROLE_ASSIGNMENT)
 CREDENTIAL_TYPES = (ENTRA_CREDENTIAL, ENTRA_FLEXIBLE_CREDENTIAL, IDENTITY_CREDENTIAL)
 INVENTORIED_TYPES = (*GRANT_TYPES, ENTRA_GROUP, *CREDENTIAL_TYPES, ENTRA_APPLICATION_PASSWORD)
 
@@ -133,6 +136,8 @@ _PROVIDER_NAMES: dict[tuple[str, ...], str] = {
     ("microsoft.keyvault", "vaults", "keys"): "Key Vault key",
     ("microsoft.insights", "components"): "Application Insights",
     ("microsoft.search", "searchservices"): "AI Search service",
+    ("microsoft.documentdb", "databaseaccounts"): "Cosmos DB account",
+    ("microsoft.documentdb", "databaseaccounts", "dbs"): "Cosmos DB database",
 }
 
 
@@ -232,6 +237,12 @@ def _resolve_principal(grant: Registration, index: Mapping[str, PrincipalInfo], 
 
 def _role(grant: Registration) -> tuple[str, str]:
     role_definition_id = grant.inputs.get("roleDefinitionId")
+    if grant.type == COSMOS_SQL_ROLE_ASSIGNMENT:
+        role_id = str(role_definition_id).rsplit("/", 1)[-1]
+        cosmos = next((r for r in ASSIGNABLE_COSMOS_DATA_ROLES if r.id == role_id), None)
+        return (
+            f"{cosmos.name} (Cosmos DB data role)" if cosmos else "Cosmos DB data role not in the catalogue"
+        ), role_id
     guid = role_guid_of(role_definition_id)
     if guid is None:
         return f"not a role definition id: {role_definition_id!r}", ""

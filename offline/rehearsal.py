@@ -190,9 +190,18 @@ LOSSES: dict[str, str] = {
     "azure-native:cognitiveservices:Deployment": "callers of this model deployment get errors until it is re-created",
     "azure-native:managedidentity:UserAssignedIdentity": "the identity gets a new principal: every grant to it is "
     "re-created and workloads using it sign in as a new identity",
-    "azure-native:storage:StorageAccount": "the storage account's data is deleted with it",
+    "azure-native:storage:StorageAccount": "the storage account's data is deleted with it (agent files, in the standard "
+    "agent setup)",
     "azure-native:storage:BlobContainer": "the container's blobs are deleted with it",
     "azure-native:keyvault:Key": "the key is deleted: what it encrypted can no longer be decrypted",
+    "azure-native:search:Service": "the search service is deleted with its indexes: the agents' vector stores",
+    "azure-native:cosmosdb:DatabaseAccount": "the Cosmos DB account is deleted with the agents' threads and messages",
+    "azure-native:cognitiveservices:ProjectCapabilityHost": "the project's agents cannot run until the new capability "
+    "host exists (their data stays in the environment's stores)",
+    "azure-native:cognitiveservices:AccountCapabilityHost": "no project's agents can run until the account's capability "
+    "host and the projects' are re-created",
+    "azure-native:cosmosdb:SqlResourceSqlRoleAssignment": "access gap: the project's agents cannot read or write "
+    "their threads until the new Cosmos data role assignment exists",
     IDENTITY_CREDENTIAL: "sign-ins with subject {subject} fail until the new credential exists",
     ENTRA_CREDENTIAL: "sign-ins with subject {subject} fail until the new credential exists",
 }

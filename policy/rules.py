@@ -18,10 +18,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from components.catalogue import federation
+from components.catalogue.agent_data import AGENT_DATABASE
 from components.catalogue.entra_apps import END_USERS_GROUP_SUFFIX
 from components.catalogue.resource_types import (
     ACCOUNT,
     APP_INSIGHTS,
+    COSMOS_ACCOUNT,
+    COSMOS_SQL_ROLE_ASSIGNMENT,
     DEPLOYMENT,
     ENTRA_APPLICATION,
     ENTRA_APPLICATION_PASSWORD,
@@ -34,11 +37,14 @@ from components.catalogue.resource_types import (
     PIM_ELIGIBILITY,
     PROJECT,
     ROLE_ASSIGNMENT,
+    SEARCH_SERVICE,
+    STORAGE_ACCOUNT,
     USER_ASSIGNED_IDENTITY,
     VAULT,
     WEB_APP,
 )
 from components.catalogue.roles import (
+    ASSIGNABLE_COSMOS_DATA_ROLES,
     ASSIGNABLE_ROLES,
     DATA_PLANE_ROLES,
     FORBIDDEN_NAME_PREFIX,
@@ -55,6 +61,7 @@ FEDERATED_CREDENTIAL_TYPES = frozenset({IDENTITY_CREDENTIAL, ENTRA_CREDENTIAL, E
 # Identities an application runs as (or deploys with); system-assigned identities of projects are not among them.
 # What an application signs in as: its user-assigned identity, a service principal, or a web app's own
 # system-assigned identity (a grant to that names the web app as where its principal comes from).
+AGENT_DATA_STORES = frozenset({STORAGE_ACCOUNT, SEARCH_SERVICE, COSMOS_ACCOUNT})
 APPLICATION_IDENTITY_TYPES = frozenset({USER_ASSIGNED_IDENTITY, ENTRA_SERVICE_PRINCIPAL, WEB_APP})
 
 GITHUB_ISSUER = federation.GITHUB_ACTIONS_ISSUER
@@ -202,9 +209,18 @@ def custom_subdomain_set(_type: str, props: Mapping[str, Any], _env: str) -> lis
     return [f"properties.customSubDomainName must be set (Entra authentication needs it), found {value!r}"]
 
 
-def prod_public_network_access_disabled(_type: str, props: Mapping[str, Any], environment: str) -> list[str]:
+def prod_public_network_access_disabled(type_token: str, props: Mapping[str, Any], environment: str) -> list[str]:
     if not held_to_prod_rules(environment):
         return []
+    if type_token in AGENT_DATA_STORES:  # their network settings are top-level inputs
+        problems = []
+        if props.get("publicNetworkAccess") != "Disabled":
+            problems.append(f"prod: publicNetworkAccess must be 'Disabled', found {props.get('publicNetworkAccess')!r}")
+        if type_token == STORAGE_ACCOUNT:
+            default_action = _mapping(props.get("networkRuleSet")).get("defaultAction")
+            if default_action != "Deny":
+                problems.append(f"prod: networkRuleSet.defaultAction must be 'Deny', found {default_action!r}")
+        return problems
     properties = _properties(props)
     problems = []
     access = properties.get("publicNetworkAccess")
@@ -213,6 +229,42 @@ def prod_public_network_access_disabled(_type: str, props: Mapping[str, Any], en
     default_action = _mapping(properties.get("networkAcls")).get("defaultAction")
     if default_action != "Deny":
         problems.append(f"prod: properties.networkAcls.defaultAction must be 'Deny', found {default_action!r}")
+    return problems
+
+
+def agent_data_entra_only(type_token: str, props: Mapping[str, Any], _env: str) -> list[str]:
+    """The agent data stores take Entra tokens only, over TLS 1.2 or later. An absent key fails too: Azure's
+    default for each of these is the permissive one (shared keys, local auth, older TLS)."""
+    expected: dict[str, tuple[tuple[str, object], ...]] = {
+        STORAGE_ACCOUNT: (
+            ("allowSharedKeyAccess", False),
+            ("allowBlobPublicAccess", False),
+            ("minimumTlsVersion", "TLS1_2"),
+        ),
+        SEARCH_SERVICE: (("disableLocalAuth", True),),
+        COSMOS_ACCOUNT: (("disableLocalAuth", True), ("minimalTlsVersion", "Tls12")),
+    }
+    return [
+        f"{key} must be {want!r}, found {props.get(key)!r}"
+        for key, want in expected.get(type_token, ())
+        if props.get(key) != want
+    ]
+
+
+def cosmos_data_role_scoped(_type: str, props: Mapping[str, Any], _env: str) -> list[str]:
+    """Cosmos DB's own data-role assignments, which Azure RBAC (and the deployer's condition) does not govern: only a
+    catalogued data role, only on the agent database."""
+    problems = []
+    role_id = str(props.get("roleDefinitionId") or "").rsplit("/", 1)[-1]
+    allowed = {role.id: role.name for role in ASSIGNABLE_COSMOS_DATA_ROLES}
+    if "/sqlRoleDefinitions/" not in str(props.get("roleDefinitionId") or "") or role_id not in allowed:
+        names = ", ".join(f"{name} ({guid})" for guid, name in allowed.items())
+        problems.append(
+            f"roleDefinitionId {props.get('roleDefinitionId')!r} is not an assignable Cosmos data role: {names}"
+        )
+    scope = str(props.get("scope") or "")
+    if not scope.lower().endswith(f"/dbs/{AGENT_DATABASE}".lower()):
+        problems.append(f"scope must be the agent database (.../dbs/{AGENT_DATABASE}), found {scope!r}")
     return problems
 
 
@@ -366,9 +418,24 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
         custom_subdomain_set,
     ),
     ResourceRule(
+        "agent-data-entra-only",
+        "The agent data stores take Entra tokens only: Storage without shared keys or public blobs, AI Search and "
+        "Cosmos DB with local auth off; TLS 1.2 at least.",
+        AGENT_DATA_STORES,
+        agent_data_entra_only,
+    ),
+    ResourceRule(
+        "cosmos-data-role-scoped",
+        "A Cosmos DB data-role assignment (not Azure RBAC: no condition limits it) grants only a catalogued data role, "
+        "only on the agent database.",
+        frozenset({COSMOS_SQL_ROLE_ASSIGNMENT}),
+        cosmos_data_role_scoped,
+    ),
+    ResourceRule(
         "prod-public-network-access-disabled",
-        "In prod the Foundry resource and the Key Vault refuse public network access (and default to Deny).",
-        frozenset({ACCOUNT, VAULT}),
+        "In prod the Foundry resource, the Key Vault and the agent data stores (Storage, AI Search, Cosmos DB) refuse "
+        "public network access (and default to Deny).",
+        frozenset({ACCOUNT, VAULT, *AGENT_DATA_STORES}),
         prod_public_network_access_disabled,
     ),
     ResourceRule(

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_azuread as azuread
-from pulumi_azure_native import authorization, cognitiveservices, keyvault, managedidentity, resources
+from pulumi_azure_native import (
+    authorization,
+    cognitiveservices,
+    cosmosdb,
+    keyvault,
+    managedidentity,
+    resources,
+    storage,
+)
 
 from offline.render import FAKE_ADMIN_OBJECT_ID, FAKE_SUBSCRIPTION_ID, FAKE_TENANT_ID, Caller
 
@@ -238,4 +246,36 @@ def violating_program() -> None:
         principal_id=PERSON,
         role_definition_id=role_id(COGNITIVE_SERVICES_OPENAI_USER),
         scope=project.id,
+    )
+    # Agent data kept with keys: a storage account open to shared keys and the internet in prod, and a Cosmos data
+    # role granted at the whole account.
+    storage.StorageAccount(
+        "bad-agent-files",
+        account_name="stbadprod",
+        resource_group_name=group.name,
+        kind="StorageV2",
+        sku={"name": "Standard_LRS"},
+        allow_shared_key_access=True,
+        public_network_access="Enabled",
+        tags=tags,
+    )
+    cosmos = cosmosdb.DatabaseAccount(
+        "bad-agent-threads",
+        account_name="cosmos-bad-prod",
+        resource_group_name=group.name,
+        database_account_offer_type=cosmosdb.DatabaseAccountOfferType.STANDARD,
+        locations=[{"location_name": "swedencentral", "failover_priority": 0}],
+        disable_local_auth=True,
+        minimal_tls_version="Tls12",
+        public_network_access="Disabled",
+        tags=tags,
+    )
+    cosmosdb.SqlResourceSqlRoleAssignment(
+        "bad-cosmos-data-owner",
+        account_name=cosmos.name,
+        resource_group_name=group.name,
+        role_assignment_id="6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+        role_definition_id=cosmos.id.apply(lambda i: f"{i}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002"),
+        scope=cosmos.id,
+        principal_id=identity.principal_id,
     )

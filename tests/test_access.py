@@ -16,6 +16,7 @@ from components.catalogue.resource_types import PIM_ELIGIBILITY, ROLE_ASSIGNMENT
 from components.catalogue.roles import ForbiddenRoleError, Role, require_assignable
 from components.rbac import Principal, Scope, assignment_name
 from offline.render import Registration, RenderError, Rendering, remembering, render
+from tests.conftest import settings_of
 
 FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
 FOUNDRY_PROJECT_MANAGER = "eadc314b-1a2d-4efa-be10-5d325db5065e"
@@ -27,12 +28,21 @@ OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 # Learn, built-in roles (Monitor): publishes telemetry to Application Insights under Entra auth.
 MONITORING_METRICS_PUBLISHER = "3913510d-42f4-4e42-8a64-420c390055eb"
 
+# The standard agent setup's roles for the project identities (Learn built-in roles; foundry-samples bicep 15/41).
+AGENT_DATA_ROLES = {
+    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+    "Search Index Data Contributor": "8ebe5a00-799e-43f5-93ac-243d3dce84a7",
+    "Search Service Contributor": "7ca78c08-252a-4471-8644-bb5ff32d4ba0",
+    "Cosmos DB Operator": "230815da-be43-4aae-9cb4-875f7bd000aa",
+}
+
 DEVELOPERS_ROLE_ON_PROJECTS = {"dev": FOUNDRY_PROJECT_MANAGER, "staging": FOUNDRY_USER, "prod": READER}
 
 Grant = tuple[str, str, str, str]  # (principal, role GUID, scope, principal type)
 
 
-def expected_standing_grants(environment: str, projects: list[str]) -> set[Grant]:
+def expected_standing_grants(environment: str, projects: list[str], agent_data: bool = False) -> set[Grant]:
     sp, group = "ServicePrincipal", "Group"
     grants: set[Grant] = {
         ("app identity", KEY_VAULT_SECRETS_USER, "vault", sp),
@@ -51,6 +61,16 @@ def expected_standing_grants(environment: str, projects: list[str]) -> set[Grant
         }
     if environment != "prod":
         grants.add(("platform admins", FOUNDRY_ACCOUNT_OWNER, "account", group))
+    if agent_data:  # the standard agent setup: each project's identity on the environment's three stores
+        for project in projects:
+            identity = f"identity of project {project}"
+            grants |= {
+                (identity, AGENT_DATA_ROLES["Storage Blob Data Contributor"], "storage", sp),
+                (identity, AGENT_DATA_ROLES["Storage Blob Data Owner"], "storage", sp),
+                (identity, AGENT_DATA_ROLES["Search Index Data Contributor"], "search", sp),
+                (identity, AGENT_DATA_ROLES["Search Service Contributor"], "search", sp),
+                (identity, AGENT_DATA_ROLES["Cosmos DB Operator"], "cosmos", sp),
+            }
     return grants
 
 
@@ -76,6 +96,12 @@ def scope_labels(rendering: Rendering) -> dict[str, str]:
     labels[rendering.one("azure-native:applicationinsights:Component").id] = "app insights"
     for project in rendering.of_type("azure-native:cognitiveservices:Project"):
         labels[project.id] = f"project {project.input('projectName')}"
+    for kind, label in (
+        ("azure-native:storage:StorageAccount", "storage"),
+        ("azure-native:search:Service", "search"),
+        ("azure-native:cosmosdb:DatabaseAccount", "cosmos"),
+    ):
+        labels |= {store.id: label for store in rendering.of_type(kind)}
     return labels
 
 
@@ -93,8 +119,9 @@ def rendered_grants(rendering: Rendering) -> set[Grant]:
 
 def test_role_model_is_exactly_the_reviewed_list(stack: Rendering) -> None:
     projects = [p.input("projectName") for p in stack.of_type("azure-native:cognitiveservices:Project")]
-    assert rendered_grants(stack) == expected_standing_grants(stack.stack, projects)
-    assert len(stack.of_type(ROLE_ASSIGNMENT)) == len(expected_standing_grants(stack.stack, projects))
+    expected = expected_standing_grants(stack.stack, projects, settings_of(stack.stack).agent_setup is not None)
+    assert rendered_grants(stack) == expected
+    assert len(stack.of_type(ROLE_ASSIGNMENT)) == len(expected)
 
 
 def test_roles_are_referenced_by_full_role_definition_id(stack: Rendering) -> None:
@@ -181,6 +208,7 @@ def test_the_catalogue_grants_exactly_what_the_model_uses() -> None:
         READER,
         KEY_VAULT_SECRETS_USER,
         MONITORING_METRICS_PUBLISHER,
+        *AGENT_DATA_ROLES.values(),
     }
 
 

@@ -1,8 +1,9 @@
 """Every write under a Foundry account forms one line: Azure takes one at a time (409 RequestConflict otherwise).
 
 The writes are recognised by type here, independently of the program: projects, blocklists and their items,
-the guardrail policy, deployments, project connections, and the private endpoint whose approval writes a
-private endpoint connection under the account. Nothing outside that line waits for a member it does not use.
+the guardrail policy, deployments, project connections (the user's and, in the standard agent setup, each project's
+three agent connections), the capability hosts, and the private endpoint whose approval writes a private endpoint
+connection under the account. Nothing outside that line waits for a member it does not use.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ import itertools
 
 import pytest
 
-from components.catalogue.resource_types import ACCOUNT, PRIVATE_ENDPOINT
+from components.catalogue.resource_types import (
+    ACCOUNT,
+    ACCOUNT_CAPABILITY_HOST,
+    COSMOS_SQL_ROLE_ASSIGNMENT,
+    PRIVATE_ENDPOINT,
+    PROJECT_CAPABILITY_HOST,
+    ROLE_ASSIGNMENT,
+)
 from offline.render import Registration, Rendering, render
 from tests.conftest import settings_of
 
@@ -22,8 +30,13 @@ ORDERED_KINDS = (
     "azure-native:cognitiveservices:RaiPolicy",
     "azure-native:cognitiveservices:Deployment",
     "azure-native:cognitiveservices:ProjectConnection",
+    ACCOUNT_CAPABILITY_HOST,
+    PROJECT_CAPABILITY_HOST,
     PRIVATE_ENDPOINT,
 )
+# The standard agent setup's connections of each project, `<project>-<purpose>`: files (Storage), vectors (AI
+# Search), threads (Cosmos DB).
+AGENT_PURPOSES = ("agent-files", "agent-vectors", "agent-threads")
 
 
 NOT_AN_ACCOUNT_WRITE = -1
@@ -70,23 +83,39 @@ def test_every_account_write_of_each_stack_is_in_one_line(stack: Rendering) -> N
     line = assert_one_line(stack)
     settings = settings_of(stack.stack)
     projects = len(settings.projects)
+    agent_setup = settings.agent_setup is not None
+    # With the agent runtime injected into a subnet the service makes the account's capability host itself.
+    injected = settings.network is not None and settings.network.agent_subnet_injection
     expected = (
         projects  # the projects
         + 1  # the guardrail policy
         + len(settings.models.deployments)
         + projects  # one Application Insights connection per project
         + len(settings.connections)
+        + (len(AGENT_PURPOSES) * projects if agent_setup else 0)  # the agent data connections
+        + (1 if agent_setup and not injected else 0)  # the account's capability host
+        + (projects if agent_setup else 0)  # each project's capability host
         + (1 if settings.is_private else 0)  # the account's private endpoint
     )
     assert len(line) == expected
+    hosts = [r.type for r in line if r.type in (ACCOUNT_CAPABILITY_HOST, PROJECT_CAPABILITY_HOST)]
+    account_host = [ACCOUNT_CAPABILITY_HOST] if agent_setup and not injected else []
+    assert hosts == account_host + [PROJECT_CAPABILITY_HOST] * (projects if agent_setup else 0)
 
 
 def test_nothing_outside_the_line_waits_for_a_member_it_does_not_use(stack: Rendering) -> None:
-    members = {r.urn for r in account_writes(stack)}
+    """Except the grants Microsoft's templates make once the projects' capability hosts exist (Storage Blob Data
+    Owner on the agent containers, the Cosmos data role on the agent database the hosts make): those wait for the
+    project capability hosts, and for no other account write."""
+    writes = account_writes(stack)
+    members = {r.urn for r in writes}
+    project_hosts = {r.urn for r in writes if r.type == PROJECT_CAPABILITY_HOST}
     for resource in stack.resources:
         if resource.urn in members:
             continue
         explicit = set(resource.dependencies) - {u for urns in resource.property_dependencies.values() for u in urns}
+        if resource.type in (ROLE_ASSIGNMENT, COSMOS_SQL_ROLE_ASSIGNMENT):
+            explicit -= project_hosts
         assert not explicit & members, f"{resource.name} waits for an account write it takes nothing from"
 
 
@@ -112,6 +141,14 @@ def test_blocklists_connections_and_extra_deployments_join_the_same_line() -> No
     )
     line = assert_one_line(rendering)
     kinds = [r.type.rsplit(":", 1)[-1] for r in line]
+    projects = [project.name for project in settings_of("prod").projects]
+    assert projects == ["agents", "evals"]
+    agent_connections = [f"{p}-{purpose}" for p in projects for purpose in AGENT_PURPOSES]
+    connections = [r.input("connectionName") for r in line if r.type.endswith(":ProjectConnection")]
+    # Application Insights first, then the stack file's `connections`, then the standard agent setup's.
+    assert connections == [f"{p}-app-insights" for p in projects] + ["docs", *agent_connections]
+    hosts = [r.input("projectName") for r in line if r.type == PROJECT_CAPABILITY_HOST]
+    assert hosts == projects
     assert kinds == [
         "Project",
         "Project",
@@ -127,8 +164,21 @@ def test_blocklists_connections_and_extra_deployments_join_the_same_line() -> No
         "ProjectConnection",
         "ProjectConnection",
         "ProjectConnection",
+        *["ProjectConnection"] * len(agent_connections),
+        *["ProjectCapabilityHost"] * len(projects),
         "PrivateEndpoint",
     ]
+
+
+def test_in_public_mode_the_account_capability_host_joins_the_line_before_the_projects() -> None:
+    """Without subnet injection the service makes no account capability host: the program declares it, in the
+    same line, after the agent connections and before each project's."""
+    rendering = render("dev", overrides={"agentSetup": {}})
+    assert not settings_of("dev").is_private
+    line = assert_one_line(rendering)
+    tail = [r.type for r in line if r.type in (ACCOUNT_CAPABILITY_HOST, PROJECT_CAPABILITY_HOST)]
+    assert tail == [ACCOUNT_CAPABILITY_HOST] + [PROJECT_CAPABILITY_HOST] * len(settings_of("dev").projects)
+    assert line[-len(tail) :] == [r for r in line if r.type in (ACCOUNT_CAPABILITY_HOST, PROJECT_CAPABILITY_HOST)]
 
 
 @pytest.mark.parametrize("stack_name", ["dev", "prod"])

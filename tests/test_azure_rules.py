@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pulumi
 import pulumi_azuread as azuread
 import pytest
-from pulumi_azure_native import authorization, cognitiveservices, keyvault, managedidentity, resources
+from pulumi_azure_native import authorization, cognitiveservices, cosmosdb, keyvault, managedidentity, resources
 
 from offline.azure_rules import GLOBAL_NAME_RULE, RULE_NAMES, AzureRefusalError, check_global_names
 from offline.render import (
@@ -193,6 +193,80 @@ def two_apis_one_identifier_uri() -> None:
         )
 
 
+def capability_host(account: cognitiveservices.Account, name: str, after: list[pulumi.Resource]) -> pulumi.Resource:
+    return cognitiveservices.AccountCapabilityHost(
+        f"host-{name}",
+        account_name=account.name,
+        resource_group_name="rg",
+        capability_host_name=name,
+        capability_host_properties={"capability_host_kind": "Agents"},
+        opts=pulumi.ResourceOptions(depends_on=after),
+    )
+
+
+def two_account_capability_hosts() -> None:
+    account, (agents,) = account_with_projects("agents")
+    first = capability_host(account, "agents", [agents])
+    capability_host(account, "agents-2", [first])
+
+
+def a_host_for_an_injected_account() -> None:
+    """With its agent runtime injected into a subnet, the account gets its capability host from the service."""
+    account = cognitiveservices.Account(
+        "acct",
+        account_name="acct-dev",
+        resource_group_name="rg",
+        kind="AIServices",
+        sku={"name": "S0"},
+        properties={
+            "network_injections": [
+                {
+                    "scenario": "agent",
+                    "subnet_arm_id": "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/agents",
+                }
+            ]
+        },
+    )
+    capability_host(account, "agents", [account])
+
+
+def a_project_host_before_its_accounts() -> None:
+    """In public mode the account's capability host must exist first; this project's does not wait for it."""
+    account, (agents,) = account_with_projects("agents")
+    cognitiveservices.ProjectCapabilityHost(
+        "project-host",
+        account_name=account.name,
+        project_name="agents",
+        resource_group_name="rg",
+        capability_host_name="agents",
+        project_capability_host_properties={"storage_connections": ["agents-agent-files"]},
+        opts=pulumi.ResourceOptions(depends_on=[agents]),
+    )
+
+
+def two_cosmos_data_grants_at_once() -> None:
+    """Cosmos DB takes one SQL role assignment write per account at a time (412: exclusive lock)."""
+    account = cosmosdb.DatabaseAccount(
+        "cosmos",
+        account_name="cosmos-dev",
+        resource_group_name="rg",
+        database_account_offer_type=cosmosdb.DatabaseAccountOfferType.STANDARD,
+        locations=[{"location_name": "swedencentral", "failover_priority": 0}],
+    )
+    for suffix in ("a", "b"):
+        cosmosdb.SqlResourceSqlRoleAssignment(
+            f"grant-{suffix}",
+            account_name=account.name,
+            resource_group_name="rg",
+            role_assignment_id=f"00000000-0000-4000-8000-00000000000{suffix}",
+            role_definition_id=account.id.apply(
+                lambda i: f"{i}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002"
+            ),
+            scope=account.id.apply(lambda i: f"{i}/dbs/enterprise_memory"),
+            principal_id=f"11111111-2222-4333-8444-55555555555{suffix}",
+        )
+
+
 # (the rule, a program that breaks only it, what about this program once made the mistake)
 BREAKING_PROGRAMS: list[tuple[str, Callable[[], None], str]] = [
     ("connection-name-per-account", two_projects_one_connection_name, "both projects' `app-insights` connection"),
@@ -207,6 +281,10 @@ BREAKING_PROGRAMS: list[tuple[str, Callable[[], None], str]] = [
     ("entra-name-unique", two_groups_one_name, "two groups of one name"),
     ("one-write-at-a-time", two_front_ends_at_once, "two pre-authorized front ends written into one API at once"),
     ("entra-name-unique", two_apis_one_identifier_uri, "one literal identifier URI on two APIs"),
+    ("capability-host-per-scope", two_account_capability_hosts, "a second capability host on one account"),
+    ("capability-host-per-scope", a_project_host_before_its_accounts, "a project's host before the account's"),
+    ("capability-host-per-scope", a_host_for_an_injected_account, "an account host the service already made"),
+    ("one-write-at-a-time", two_cosmos_data_grants_at_once, "two Cosmos data role assignments at once"),
 ]
 
 

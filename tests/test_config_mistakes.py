@@ -31,8 +31,11 @@ def blocklist(*items: object) -> dict[str, Any]:
 
 
 def existing_subnets(group: str, vnet: str) -> dict[str, Any]:
-    ids = {use: HUB_SUBNETS.format(group=group, vnet=vnet, subnet=use) for use in ("privateEndpoint", "appIntegration")}
-    return {"useExistingSubnets": True, "existingSubnetIds": ids}
+    """Prod's network on a hub's subnets. Prod's stack file turns on the standard agent setup, which needs the agent
+    subnet; an override of `network` replaces the whole key, so this one keeps it."""
+    uses = ("privateEndpoint", "appIntegration", "agent")
+    ids = {use: HUB_SUBNETS.format(group=group, vnet=vnet, subnet=use) for use in uses}
+    return {"useExistingSubnets": True, "agentSubnetInjection": True, "existingSubnetIds": ids}
 
 
 # (stack, overrides, the key the problem names, a fragment of what it says)
@@ -322,7 +325,9 @@ def test_a_secret_structured_value_is_hidden_in_rules_across_its_fields() -> Non
     """A rule over several fields reports by its own key path: still hidden when the key is a Pulumi secret."""
     import json
 
-    network = {"subnets": {"privateEndpoint": "10.40.0.0/24", "appIntegration": "10.40.0.128/26"}}
+    # agentSubnetInjection: prod's standard agent setup needs it (the whole `network` key is replaced here).
+    subnets = {"privateEndpoint": "10.40.0.0/24", "appIntegration": "10.40.0.128/26"}
+    network = {"agentSubnetInjection": True, "subnets": subnets}
     problem = refused_with_config(
         "prod",
         {f"{PROJECT_NAME}:network": json.dumps(network)},

@@ -10,9 +10,9 @@ import pytest
 from components.catalogue.resource_types import CONNECTION, PROJECT
 from components.settings import ConfigError
 from components.settings.core import other_environment_token
-from offline.render import FAKE_SUBSCRIPTION_ID, RenderError, Rendering, render
+from offline.render import FAKE_SUBSCRIPTION_ID, Registration, RenderError, Rendering, render
 from tests.config_checks import refused_config_problem
-from tests.conftest import STACKS
+from tests.conftest import STACKS, settings_of
 
 SUB = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}"
 
@@ -29,17 +29,68 @@ def cosmos_id(group: str, name: str) -> str:
     return f"{SUB}/resourceGroups/{group}/providers/Microsoft.DocumentDB/databaseAccounts/{name}"
 
 
-def configured(rendering: Rendering) -> dict[tuple[str, str], Any]:
-    return {
-        (c.input("projectName"), c.input("connectionName")): c
-        for c in rendering.of_type(CONNECTION)
-        if c.input("properties.category") != "AppInsights"
-    }
+# The component that makes the connections a stack file declares under `connections`; the program makes others
+# itself (each project's Application Insights connection, the standard agent setup's three per project).
+DECLARED_BY = "foundry-platform:index:ProjectConnections"
+# The standard agent setup's connection of each project to each store: `<project>-<purpose>`, by category.
+AGENT_CONNECTIONS = {
+    "agent-files": "AzureStorageAccount",
+    "agent-vectors": "CognitiveSearch",
+    "agent-threads": "CosmosDB",
+}
+
+
+def component_type(urn: str) -> str:
+    """The type of the resource a URN names (its last `$`-separated type)."""
+    return urn.split("::")[2].rsplit("$", 1)[-1]
+
+
+def by_name(connections: list[Registration]) -> dict[tuple[str, str], Registration]:
+    return {(c.input("projectName"), c.input("connectionName")): c for c in connections}
+
+
+def configured(rendering: Rendering) -> dict[tuple[str, str], Registration]:
+    """The connections the stack file declares (`connections`), told apart by the component that makes them."""
+    return by_name([c for c in rendering.of_type(CONNECTION) if component_type(c.parent) == DECLARED_BY])
 
 
 def test_stack_files_declare_no_data_connections(stack: Rendering) -> None:
+    settings = settings_of(stack.stack)
+    assert settings.connections == ()
     assert configured(stack) == {}
     assert stack.exports["projectConnections"] == {"agents": [], "evals": []}
+    # What the program makes on its own: each project's Application Insights connection and, with the standard
+    # agent setup on (prod), its three connections to the environment's agent data stores.
+    projects = [project.name for project in settings.projects]
+    made = by_name([c for c in stack.of_type(CONNECTION) if component_type(c.parent) != DECLARED_BY])
+    agent_data = stack.exports.get("agentData")
+    assert (agent_data is not None) == (settings.agent_setup is not None)
+    expected = {(p, f"{p}-app-insights") for p in projects}
+    if agent_data is not None:
+        expected |= {(p, f"{p}-{purpose}") for p in projects for purpose in AGENT_CONNECTIONS}
+    assert set(made) == expected
+    assert {c.input("properties.category") for (_, name), c in made.items() if name.endswith("-app-insights")} == {
+        "AppInsights"
+    }
+    group = settings.resource_group_name
+    stores = {
+        "agent-files": (storage_id, "storageAccountName", "https://{}.blob.core.windows.net/"),
+        "agent-vectors": (search_id, "searchServiceName", "https://{}.search.windows.net"),
+        "agent-threads": (cosmos_id, "cosmosAccountName", "https://{}.documents.azure.com:443/"),
+    }
+    for (project, name), connection in made.items():
+        purpose = name.removeprefix(f"{project}-")
+        if purpose not in AGENT_CONNECTIONS:
+            continue
+        resource_id, output, endpoint = stores[purpose]
+        assert agent_data is not None
+        store = agent_data[output]
+        properties = connection.input("properties")
+        assert (properties["authType"], properties["category"]) == ("AAD", AGENT_CONNECTIONS[purpose])
+        assert "credentials" not in properties and connection.secret_inputs == set()
+        assert properties["target"] == endpoint.format(store)
+        assert properties["metadata"]["ResourceId"] == resource_id(group, store)
+        assert properties["isSharedToAll"] is False  # each project its own
 
 
 @pytest.mark.parametrize("stack_name", STACKS)
@@ -228,7 +279,18 @@ BAD_CONNECTIONS = [
             ]
         },
         "connections[].name",
-        "Application Insights connection of project evals",
+        "a connection of project evals (Application Insights",
+    ),
+    # ... or its standard agent setup's connection to a store, reserved even where the setup is off (dev).
+    (
+        "dev",
+        {
+            "connections": [
+                {"name": "agents-agent-files", "project": "evals", "resourceId": storage_id("rg-fndry-dev", "st")}
+            ]
+        },
+        "connections[].name",
+        "a connection of project agents (Application Insights or the standard agent setup's stores)",
     ),
     (
         "dev",

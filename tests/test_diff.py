@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from components.catalogue.resource_types import ACCOUNT, PIM_ELIGIBILITY
+from components.catalogue.resource_types import ACCOUNT, PIM_ELIGIBILITY, ROLE_ASSIGNMENT
+from components.rbac import CONDITION_VERSION
 from offline import plan
 from offline.diff import (
     ABSENT,
@@ -88,6 +89,20 @@ def compare(left: dict[str, Any], right: dict[str, Any], **options: Any) -> list
 
 def as_pairs(changes: list[Change]) -> dict[str, tuple[Any, Any]]:
     return {c.path: (c.left, c.right) for c in changes}
+
+
+def shown_value(lines: list[str], path: str, value: str) -> str:
+    """The text printed for `value` on the first row of `path`: its first piece there, then the pieces the table
+    wrapped onto the next lines in the same column, for as long as they go on with `value`."""
+    start = next(i for i, line in enumerate(lines) if re.search(rf"(^|[\s|]){re.escape(path)}[\s|]", line))
+    column = lines[start].index(value[:10])
+    joined = ""
+    for line in lines[start:]:
+        piece = line[column:].strip(" |")
+        if not piece or not value.startswith(joined + piece):
+            break
+        joined += piece
+    return joined
 
 
 # --- dev and prod, as the example stack files render them ---------------------------------------------------------
@@ -167,10 +182,15 @@ def test_numbers_and_booleans_read_as_in_the_stack_files(
     sheet = list(csv.DictReader(io.StringIO(printed(dev_prod, reports, "csv"))))
     assert {r["stack"]: r["value"] for r in sheet if r["input"] == "retentionInDays"} == {"dev": "30", "prod": "90"}
 
+    # Role assignment conditions (prod's standard agent setup) carry ARM's own text: `conditionVersion` is the
+    # string "2.0", not a number, and the condition's `ActionMatches{'...'}` is its syntax, not a Python repr.
+    conditioned = [r for r in environments["prod"].main.of_type(ROLE_ASSIGNMENT) if "condition" in r.inputs]
+    assert conditioned and {r.inputs["conditionVersion"] for r in conditioned} == {CONDITION_VERSION} == {"2.0"}
     for fmt in FORMATS:
         out = printed(dev_prod, reports, fmt)
-        assert not re.search(r"(?<![\d.])\d+\.0(?![\d.])", out), fmt  # 30.0
-        assert not re.search(r"\b(True|False)\b|\{'|\['", out), fmt  # Python reprs
+        numbers = "\n".join(line for line in out.splitlines() if "conditionVersion" not in line)
+        assert not re.search(r"(?<![\d.])\d+\.0(?![\d.])", numbers), fmt  # 30.0
+        assert not re.search(r"\b(True|False)\b|(?<!ActionMatches)\{'|\['", out), fmt  # Python reprs
 
 
 def test_the_pim_eligibility_only_in_prod_shows_role_principal_and_scope(
@@ -197,8 +217,10 @@ def test_the_pim_eligibility_only_in_prod_shows_role_principal_and_scope(
         lines = printed(dev_prod, reports, fmt).splitlines()
         start = next(i for i, line in enumerate(lines) if "{env}-platformAdmins-foundry-account-owner" in line)
         block = "\n".join(lines[start : start + 12])
-        assert f"[{PIM_ELIGIBILITY}]" in block and role_guid in block and "scheduleInfo.expiration.duration" in block
-        assert "Microsoft.CognitiveServices/accounts/fndry-{env}-{hash}" in block
+        assert f"[{PIM_ELIGIBILITY}]" in block and "scheduleInfo.expiration.duration" in block
+        # A value wider than its column goes on over the next lines (the table wraps, never cuts).
+        assert shown_value(lines[start:], "roleDefinitionId", inputs["roleDefinitionId"]) == inputs["roleDefinitionId"]
+        assert shown_value(lines[start:], "scope", inputs["scope"]) == inputs["scope"]
     document = json.loads(printed(dev_prod, reports, "json"))["diff"]
     assert document["inputsOfResourcesOnlyInRight"][ELIGIBILITY_KEY]["scope"] == inputs["scope"]
 
@@ -256,15 +278,7 @@ def test_the_text_diff_fits_a_narrow_terminal_and_keeps_every_character(
     assert max(len(line) for line in out.splitlines()) <= 100
     subnet_id = next(c.right for c in dev_prod.changed if c.path == "virtualNetworkSubnetId")
     assert len(subnet_id) > 60
-    start = next(i for i, line in enumerate(out.splitlines()) if "virtualNetworkSubnetId" in line)
-    column = out.splitlines()[start].index(subnet_id[:10])
-    joined = ""
-    for line in out.splitlines()[start:]:
-        piece = line[column:].strip()
-        if not piece or not subnet_id.startswith(joined + piece):
-            break
-        joined += piece
-    assert joined == subnet_id
+    assert shown_value(out.splitlines(), "virtualNetworkSubnetId", subnet_id) == subnet_id
 
 
 # --- the comparison, on hand-made resources -------------------------------------------------------------------
@@ -361,3 +375,19 @@ def test_the_environment_name_and_code_are_placeholders_in_paths_and_values() ->
     right = Rendering("staging", [thing("staging-kv", {"vaultName": "kv-fndry-stg-0a1b2c", "retention": 7})], {}, set())
     diff = diff_stacks(left, right)
     assert (diff.only_left, diff.only_right, diff.changed) == ((), (), ())
+
+
+def test_a_text_too_long_for_a_line_comes_in_pieces_that_join_back(
+    dev_prod: StackDiff, reports: dict[str, StackReport]
+) -> None:
+    """Prod's Storage Blob Data Owner condition (over 400 characters) in JSON and CSV: no line cut, nothing lost."""
+    key = next(k for k in dev_prod.only_right if "storage-blob-data-owner-agents" in k)
+    condition = dev_prod.inputs_only_right[key]["condition"]
+    assert len(condition) > 2 * 200
+    document = json.loads(printed(dev_prod, reports, "json"))
+    pieces = document["diff"]["inputsOfResourcesOnlyInRight"][key]["condition"]
+    assert isinstance(pieces, list) and "".join(pieces) == condition
+    rows = list(csv.DictReader(io.StringIO(printed(dev_prod, reports, "csv"))))
+    name = key.rpartition(" [")[0]
+    parts = [r["value"] for r in rows if r["resource"] == name and r["input"] in ("condition", "condition (continued)")]
+    assert len(parts) > 2 and "".join(parts) == condition

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from offline.render import Rendering
+from tests.conftest import settings_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "github-setup.sh"
@@ -252,6 +253,18 @@ def test_fixtures_carry_the_outputs_the_bootstrap_and_the_main_program_export(
     for stack in ("dev", "prod"):
         assert set(outputs("main", stack)) == set(rendered[stack].exports), stack
     assert outputs("bootstrap", "prod")["previewEnvironment"] == "prod-preview"
+    # prod's standard agent setup: the names of its agent data stores, as its settings derive them.
+    names = settings_of("prod").agent_data_names
+    assert names is not None
+    assert (
+        outputs("main", "prod")["agentData"]
+        == rendered["prod"].exports["agentData"]
+        == {
+            "storageAccountName": names.storage,
+            "searchServiceName": names.search,
+            "cosmosAccountName": names.cosmos,
+        }
+    )
     assert not (OUTPUTS / "main-staging.json").exists()  # the missing-main-outputs case
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components import access
-from components.settings.access import IdentityPattern
+from components.settings.access import OptIn
 from components.settings.core import EnvironmentName
 from offline.render import render
 from tests.config_checks import plan_findings
@@ -21,7 +21,7 @@ KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 MONITORING_METRICS_PUBLISHER = "3913510d-42f4-4e42-8a64-420c390055eb"
 
 # What each pattern adds, written out from the issue and the design source (not read from the model).
-ADDED: dict[IdentityPattern, set[tuple[str, str, str]]] = {
+ADDED: dict[OptIn, set[tuple[str, str, str]]] = {
     "system-assigned web app": {
         ("web app identity", FOUNDRY_USER, "each project"),
         ("web app identity", KEY_VAULT_SECRETS_USER, "Key Vault"),
@@ -30,7 +30,7 @@ ADDED: dict[IdentityPattern, set[tuple[str, str, str]]] = {
     "on-behalf-of": {("end users", FOUNDRY_USER, "each project")},
     "client secrets": {("headless scripts", FOUNDRY_USER, "its project")},
 }
-NEVER_IN: dict[IdentityPattern, set[str]] = {"client secrets": {"prod"}}
+NEVER_IN: dict[OptIn, set[str]] = {"client secrets": {"prod"}}
 
 
 def as_rows(grants: tuple[access.Grant, ...]) -> set[tuple[str, str, str]]:
@@ -39,7 +39,7 @@ def as_rows(grants: tuple[access.Grant, ...]) -> set[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
 @pytest.mark.parametrize("pattern", sorted(ADDED))
-def test_each_pattern_adds_exactly_its_grants(environment: EnvironmentName, pattern: IdentityPattern) -> None:
+def test_each_pattern_adds_exactly_its_grants(environment: EnvironmentName, pattern: OptIn) -> None:
     base = as_rows(access.grants_for(environment, frozenset()))
     with_it = as_rows(access.grants_for(environment, frozenset({pattern})))
     expected = set() if environment in NEVER_IN.get(pattern, set()) else ADDED[pattern]

@@ -23,7 +23,12 @@ from tests.synthetic import (
 )
 
 # Written out here rather than imported, so the test states independently what "complete" covers.
-GRANTS = {"azure-native:authorization:RoleAssignment", "azure-native:authorization:PimRoleEligibilitySchedule"}
+GRANTS = {
+    "azure-native:authorization:RoleAssignment",
+    "azure-native:authorization:PimRoleEligibilitySchedule",
+    # Cosmos DB's own data-role assignments: not Azure RBAC, but they let a principal read and write data.
+    "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
+}
 GROUPS = {"azuread:index/group:Group"}
 CREDENTIALS = {
     "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",

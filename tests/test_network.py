@@ -1,4 +1,5 @@
-"""Network isolation: prod reaches Foundry and the vault only through private endpoints that resolve privately.
+"""Network isolation: prod reaches Foundry, the vault and (with the standard agent setup its stack file turns on) the
+agent data stores only through private endpoints that resolve privately.
 
 Expected values (zone names, group ids, delegations) are written out here from the Foundry facts sheet and
 Azure's documentation, not imported from the catalogue under test.
@@ -11,7 +12,14 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.catalogue.resource_types import ACCOUNT, PRIVATE_ENDPOINT, VAULT
+from components.catalogue.resource_types import (
+    ACCOUNT,
+    COSMOS_ACCOUNT,
+    PRIVATE_ENDPOINT,
+    SEARCH_SERVICE,
+    STORAGE_ACCOUNT,
+    VAULT,
+)
 from components.environment import FoundryEnvironment, FoundryEnvironmentArgs
 from components.naming import private_endpoint_name
 from components.settings import load_settings
@@ -29,7 +37,21 @@ ACCOUNT_ZONES = {
     "privatelink.services.ai.azure.com",
 }
 VAULT_ZONE = "privatelink.vaultcore.azure.net"
-ALL_ZONES = {*ACCOUNT_ZONES, VAULT_ZONE}
+# The standard agent setup's stores (Learn, "Azure Private Endpoint private DNS zone values"): blob, search, Cosmos SQL.
+BLOB_ZONE = "privatelink.blob.core.windows.net"
+SEARCH_ZONE = "privatelink.search.windows.net"
+COSMOS_ZONE = "privatelink.documents.azure.com"
+AGENT_DATA_ZONES = {BLOB_ZONE, SEARCH_ZONE, COSMOS_ZONE}
+ALL_ZONES = {*ACCOUNT_ZONES, VAULT_ZONE, *AGENT_DATA_ZONES}
+# Each agent data store's endpoint: group id -> (the store's type, its zone, the endpoint's name in prod).
+STORE_ENDPOINTS = {
+    "blob": (STORAGE_ACCOUNT, BLOB_ZONE, "pe-stagfndryprdfd048b-blob"),
+    "searchService": (SEARCH_SERVICE, SEARCH_ZONE, "pe-srch-fndry-prod-fd048b-searchService"),
+    "Sql": (COSMOS_ACCOUNT, COSMOS_ZONE, "pe-cosmos-fndry-prod-fd048b-Sql"),
+}
+# Prod's stack file turns on the standard agent setup, which needs the agent subnet: an override of `network`
+# replaces the whole key, so each one here keeps that.
+AGENT_SUBNET = {"agentSubnetInjection": True}
 
 HUB = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones"
 HUB_ZONE_IDS = {
@@ -40,6 +62,7 @@ HUB_ZONE_IDS = {
 }
 SPOKE = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke"
 SPOKE_SUBNETS = {"privateEndpoint": f"{SPOKE}/subnets/endpoints", "appIntegration": f"{SPOKE}/subnets/app"}
+SPOKE_AGENT_SUBNET = f"{SPOKE}/subnets/agents"
 
 
 def endpoint_for(rendering: Rendering, group_id: str) -> Registration:
@@ -69,12 +92,13 @@ def zone_name_of(zone_id: str) -> str:
 
 
 # -- prod's real stack file --------------------------------------------------------------------------------
-def test_prod_has_one_endpoint_each_for_account_and_vault(rendered: dict[str, Rendering]) -> None:
+def test_prod_has_one_endpoint_each_for_account_vault_and_agent_data_stores(rendered: dict[str, Rendering]) -> None:
     prod = rendered["prod"]
-    assert len(prod.of_type(PRIVATE_ENDPOINT)) == 2
+    assert len(prod.of_type(PRIVATE_ENDPOINT)) == 2 + len(STORE_ENDPOINTS)
     account, vault = prod.one(ACCOUNT), prod.one(VAULT)
     vnet = prod.one(VNET)
-    for group_id, target in (("account", account), ("vault", vault)):
+    stores = [(group_id, prod.one(store_type)) for group_id, (store_type, _, _) in STORE_ENDPOINTS.items()]
+    for group_id, target in (("account", account), ("vault", vault), *stores):
         endpoint = endpoint_for(prod, group_id)
         connection = endpoint.input("privateLinkServiceConnections")[0]
         assert connection["privateLinkServiceId"] == target.id
@@ -83,9 +107,11 @@ def test_prod_has_one_endpoint_each_for_account_and_vault(rendered: dict[str, Re
         assert "manualPrivateLinkServiceConnections" not in endpoint.inputs  # auto-approved, same tenant
     assert endpoint_for(prod, "account").input("privateEndpointName") == "pe-fndry-prod-fd048b-account"
     assert endpoint_for(prod, "vault").input("privateEndpointName") == "pe-kv-fndry-prd-fd048b-vault"
+    for group_id, (_, _, endpoint_name) in STORE_ENDPOINTS.items():
+        assert endpoint_for(prod, group_id).input("privateEndpointName") == endpoint_name
 
 
-def test_prod_zone_groups_name_the_four_zones(rendered: dict[str, Rendering]) -> None:
+def test_prod_zone_groups_name_the_seven_zones(rendered: dict[str, Rendering]) -> None:
     prod = rendered["prod"]
     created = {zone.input("privateZoneName"): zone.id for zone in prod.of_type(ZONE)}
     assert set(created) == ALL_ZONES
@@ -96,7 +122,9 @@ def test_prod_zone_groups_name_the_four_zones(rendered: dict[str, Rendering]) ->
 
     vault_group = zone_group_for(prod, endpoint_for(prod, "vault"))
     assert zone_ids_of(vault_group) == [created[VAULT_ZONE]]
-    assert len(prod.of_type(ZONE_GROUP)) == 2
+    for group_id, (_, zone, _) in STORE_ENDPOINTS.items():
+        assert zone_ids_of(zone_group_for(prod, endpoint_for(prod, group_id))) == [created[zone]]
+    assert len(prod.of_type(ZONE_GROUP)) == 2 + len(STORE_ENDPOINTS)
 
 
 def test_prod_zones_are_global_and_linked_to_the_vnet_without_auto_registration(
@@ -106,7 +134,7 @@ def test_prod_zones_are_global_and_linked_to_the_vnet_without_auto_registration(
     vnet = prod.one(VNET)
     zones = prod.of_type(ZONE)
     links = prod.of_type(LINK)
-    assert len(links) == len(zones) == 4
+    assert len(links) == len(zones) == 7
     for zone in zones:
         assert zone.input("location") == "global"
         (link,) = [link for link in links if link.input("privateZoneName") == zone.input("privateZoneName")]
@@ -116,31 +144,41 @@ def test_prod_zones_are_global_and_linked_to_the_vnet_without_auto_registration(
         assert prod.depends_on(link, zone) and prod.depends_on(link, vnet)
 
 
-def test_prod_vnet_has_endpoint_subnet_and_delegated_app_subnet(rendered: dict[str, Rendering]) -> None:
+def test_prod_vnet_has_endpoint_subnet_and_delegated_app_and_agent_subnets(rendered: dict[str, Rendering]) -> None:
     vnet = rendered["prod"].one(VNET)
     assert vnet.input("virtualNetworkName") == "vnet-fndry-prod"
     assert vnet.input("addressSpace") == {"addressPrefixes": ["10.40.0.0/22"]}
     subnets = {s["name"]: s for s in vnet.input("subnets")}
-    assert set(subnets) == {"snet-private-endpoints", "snet-app-integration"}  # no agent subnet by default
+    # The agent subnet: prod's stack file turns agentSubnetInjection on (the standard agent setup needs it).
+    assert set(subnets) == {"snet-private-endpoints", "snet-app-integration", "snet-agents"}
     assert subnets["snet-private-endpoints"]["addressPrefix"] == "10.40.0.0/26"
     assert "delegations" not in subnets["snet-private-endpoints"]
     assert subnets["snet-app-integration"]["addressPrefix"] == "10.40.0.64/26"
     assert [d["serviceName"] for d in subnets["snet-app-integration"]["delegations"]] == ["Microsoft.Web/serverFarms"]
+    assert subnets["snet-agents"]["addressPrefix"] == "10.40.1.0/24"
+    assert [d["serviceName"] for d in subnets["snet-agents"]["delegations"]] == ["Microsoft.App/environments"]
 
 
-def test_prod_closes_public_access_on_account_and_vault(rendered: dict[str, Rendering]) -> None:
+def test_prod_closes_public_access_on_account_vault_and_agent_data_stores(rendered: dict[str, Rendering]) -> None:
     prod = rendered["prod"]
+    vnet = prod.one(VNET)
     account = prod.one(ACCOUNT).input("properties")
     assert account["publicNetworkAccess"] == "Disabled"
     assert account["networkAcls"]["defaultAction"] == "Deny"
     assert account["networkAcls"]["ipRules"] == [] and account["networkAcls"]["virtualNetworkRules"] == []
     # No trusted-service exception unless configured: stated, not left to the service's default.
     assert account["networkAcls"]["bypass"] == "None"
-    assert "networkInjections" not in account  # agent subnet injection is off by default
+    # The agent runtime runs in prod's own agent subnet (its stack file turns injection on), not Microsoft's network.
+    assert account["networkInjections"] == [
+        {"scenario": "agent", "subnetArmId": f"{vnet.id}/subnets/snet-agents", "useMicrosoftManagedNetwork": False}
+    ]
     vault = prod.one(VAULT).input("properties")
     assert vault["publicNetworkAccess"] == "Disabled"
     assert vault["networkAcls"]["defaultAction"] == "Deny"
     assert vault["networkAcls"]["bypass"] == "None"
+    for store_type in (STORAGE_ACCOUNT, SEARCH_SERVICE, COSMOS_ACCOUNT):
+        assert prod.one(store_type).input("publicNetworkAccess") == "Disabled", store_type
+    assert prod.one(STORAGE_ACCOUNT).input("networkRuleSet")["defaultAction"] == "Deny"
 
 
 def test_account_endpoint_waits_for_the_account_and_zone_groups_for_the_links(
@@ -151,7 +189,11 @@ def test_account_endpoint_waits_for_the_account_and_zone_groups_for_the_links(
     assert prod.one(ACCOUNT).urn in account_endpoint.dependencies  # explicit, not only through the id input
     vault_endpoint = endpoint_for(prod, "vault")
     assert prod.depends_on(vault_endpoint, prod.one(VAULT))
-    for endpoint in (account_endpoint, vault_endpoint):
+    store_endpoints = []
+    for group_id, (store_type, _, _) in STORE_ENDPOINTS.items():
+        store_endpoints.append(endpoint_for(prod, group_id))
+        assert prod.depends_on(store_endpoints[-1], prod.one(store_type))
+    for endpoint in (account_endpoint, vault_endpoint, *store_endpoints):
         group = zone_group_for(prod, endpoint)
         assert prod.depends_on(group, endpoint)
         for link in prod.of_type(LINK):
@@ -162,10 +204,14 @@ def test_network_resources_are_children_of_the_network_components(rendered: dict
     prod = rendered["prod"]
     network = prod.one("foundry-platform:index:PrivateNetwork")
     endpoints = prod.one("foundry-platform:index:PrivateEndpoints")
+    stores = prod.one("foundry-platform:index:AgentDataStores")  # the stores' endpoints are made with the stores
     for type_token in (VNET, ZONE, LINK):
         assert all(r.parent == network.urn for r in prod.of_type(type_token)), type_token
-    for type_token in (PRIVATE_ENDPOINT, ZONE_GROUP):
-        assert all(r.parent == endpoints.urn for r in prod.of_type(type_token)), type_token
+    for group_id, parent in (("account", endpoints), ("vault", endpoints), *((g, stores) for g in STORE_ENDPOINTS)):
+        endpoint = endpoint_for(prod, group_id)
+        assert endpoint.parent == parent.urn, group_id
+        assert zone_group_for(prod, endpoint).parent == parent.urn, group_id
+    assert len(prod.of_type(PRIVATE_ENDPOINT)) == len(prod.of_type(ZONE_GROUP)) == 2 + len(STORE_ENDPOINTS)
 
 
 # -- dev and staging (public) --------------------------------------------------------------------------------
@@ -197,9 +243,12 @@ def test_environment_exposes_the_delegated_app_subnet_for_vnet_integration() -> 
 
 
 # -- existing zones (hub-managed DNS) ------------------------------------------------------------------------
-def test_existing_zone_ids_are_used_and_no_zone_is_created() -> None:
-    prod = render("prod", overrides={"network": {"existingDnsZoneIds": HUB_ZONE_IDS}})
-    assert prod.of_type(ZONE) == [] and prod.of_type(LINK) == []
+def test_existing_zone_ids_are_used_and_only_the_agent_data_zones_are_created() -> None:
+    prod = render("prod", overrides={"network": {**AGENT_SUBNET, "existingDnsZoneIds": HUB_ZONE_IDS}})
+    # existingDnsZoneIds has no key for the agent data stores' zones: those are still created and linked here.
+    assert {zone.input("privateZoneName") for zone in prod.of_type(ZONE)} == AGENT_DATA_ZONES
+    assert {link.input("privateZoneName") for link in prod.of_type(LINK)} == AGENT_DATA_ZONES
+    assert len(prod.of_type(LINK)) == len(AGENT_DATA_ZONES)
     account_group = zone_group_for(prod, endpoint_for(prod, "account"))
     assert sorted(zone_ids_of(account_group)) == sorted(
         HUB_ZONE_IDS[key] for key in ("cognitiveServices", "openAi", "aiServices")
@@ -209,10 +258,11 @@ def test_existing_zone_ids_are_used_and_no_zone_is_created() -> None:
 
 
 def test_some_existing_zones_only_the_rest_are_created() -> None:
-    prod = render("prod", overrides={"network": {"existingDnsZoneIds": {"openAi": HUB_ZONE_IDS["openAi"]}}})
+    network = {**AGENT_SUBNET, "existingDnsZoneIds": {"openAi": HUB_ZONE_IDS["openAi"]}}
+    prod = render("prod", overrides={"network": network})
     created = {zone.input("privateZoneName"): zone.id for zone in prod.of_type(ZONE)}
     assert set(created) == ALL_ZONES - {"privatelink.openai.azure.com"}
-    assert len(prod.of_type(LINK)) == 3
+    assert len(prod.of_type(LINK)) == 6
     account_group = zone_group_for(prod, endpoint_for(prod, "account"))
     assert HUB_ZONE_IDS["openAi"] in zone_ids_of(account_group)
     assert created["privatelink.cognitiveservices.azure.com"] in zone_ids_of(account_group)
@@ -222,22 +272,31 @@ def test_some_existing_zones_only_the_rest_are_created() -> None:
 def test_existing_subnets_create_no_vnet_and_endpoints_use_them() -> None:
     overrides: dict[str, Any] = {
         "network": {
+            **AGENT_SUBNET,
             "useExistingSubnets": True,
-            "existingSubnetIds": SPOKE_SUBNETS,
+            "existingSubnetIds": {**SPOKE_SUBNETS, "agent": SPOKE_AGENT_SUBNET},
             "existingDnsZoneIds": HUB_ZONE_IDS,
         }
     }
     prod = render("prod", overrides=overrides, program=_export_integration_subnet)
-    assert prod.of_type(VNET) == [] and prod.of_type(ZONE) == [] and prod.of_type(LINK) == []
-    for group_id in ("account", "vault"):
+    assert prod.of_type(VNET) == []
+    # Only the agent data stores' zones, which existingDnsZoneIds cannot name, are created: linked to the spoke.
+    assert {zone.input("privateZoneName") for zone in prod.of_type(ZONE)} == AGENT_DATA_ZONES
+    assert [link.input("virtualNetwork") for link in prod.of_type(LINK)] == [{"id": SPOKE}] * len(AGENT_DATA_ZONES)
+    for group_id in ("account", "vault", *STORE_ENDPOINTS):
         assert endpoint_for(prod, group_id).input("subnet") == {"id": SPOKE_SUBNETS["privateEndpoint"]}
+    assert len(prod.of_type(PRIVATE_ENDPOINT)) == 2 + len(STORE_ENDPOINTS)
     assert prod.exports["appIntegrationSubnetId"] == SPOKE_SUBNETS["appIntegration"]
+    assert prod.one(ACCOUNT).input("properties.networkInjections")[0]["subnetArmId"] == SPOKE_AGENT_SUBNET
 
 
 def test_existing_subnets_with_created_zones_link_them_to_the_subnets_vnet() -> None:
-    prod = render("prod", overrides={"network": {"useExistingSubnets": True, "existingSubnetIds": SPOKE_SUBNETS}})
+    existing = {**SPOKE_SUBNETS, "agent": SPOKE_AGENT_SUBNET}
+    network = {**AGENT_SUBNET, "useExistingSubnets": True, "existingSubnetIds": existing}
+    prod = render("prod", overrides={"network": network})
     links = prod.of_type(LINK)
-    assert len(prod.of_type(ZONE)) == 4 and len(links) == 4
+    assert {zone.input("privateZoneName") for zone in prod.of_type(ZONE)} == ALL_ZONES
+    assert {link.input("privateZoneName") for link in links} == ALL_ZONES and len(links) == 7
     assert all(link.input("virtualNetwork") == {"id": SPOKE} for link in links)
     assert {link.input("virtualNetworkLinkName") for link in links} == {"link-vnet-spoke"}
 
@@ -257,20 +316,19 @@ def test_agent_subnet_injection_adds_a_delegated_subnet_and_account_network_inje
 
 
 def test_agent_subnet_injection_with_existing_subnet() -> None:
-    agent_subnet = f"{SPOKE}/subnets/agents"
     overrides = {
         "network": {
             "useExistingSubnets": True,
             "agentSubnetInjection": True,
-            "existingSubnetIds": {**SPOKE_SUBNETS, "agent": agent_subnet},
+            "existingSubnetIds": {**SPOKE_SUBNETS, "agent": SPOKE_AGENT_SUBNET},
         }
     }
     account = render("prod", overrides=overrides).one(ACCOUNT)
-    assert account.input("properties.networkInjections")[0]["subnetArmId"] == agent_subnet
+    assert account.input("properties.networkInjections")[0]["subnetArmId"] == SPOKE_AGENT_SUBNET
 
 
 def test_trusted_azure_services_may_be_let_past_the_private_account_on_request() -> None:
-    account = render("prod", overrides={"network": {"trustedAzureServices": True}}).one(ACCOUNT)
+    account = render("prod", overrides={"network": {**AGENT_SUBNET, "trustedAzureServices": True}}).one(ACCOUNT)
     assert account.input("properties.networkAcls") == {
         "defaultAction": "Deny",
         "bypass": "AzureServices",

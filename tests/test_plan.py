@@ -34,7 +34,7 @@ def cached_render(monkeypatch: pytest.MonkeyPatch, environments: dict[str, Envir
 def test_every_real_stack_passes_every_policy(stack: Rendering) -> None:
     report = build_report(Environment(stack))
     assert [v.policy for v in report.verdicts if not v.passed] == []
-    assert len(report.verdicts) == 17
+    assert len(report.verdicts) == 19
     checked = {v.policy: v.checked for v in report.verdicts}
     assert checked["foundry-local-auth-disabled"] == 1 and checked["key-vault-purge-protection"] == 1
     assert checked["no-direct-human-assignment"] == len(stack.of_type("azure-native:authorization:RoleAssignment"))
@@ -178,7 +178,9 @@ def test_missing_rights_exit_3_naming_action_and_scope(
 ) -> None:
     hub = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-hub/providers/Microsoft.Network/privateDnsZones"
     zone = f"{hub}/privatelink.vaultcore.azure.net"
-    main = render("prod", overrides={"network": {"existingDnsZoneIds": {"keyVault": zone}}})
+    main = render(
+        "prod", overrides={"network": {"agentSubnetInjection": True, "existingDnsZoneIds": {"keyVault": zone}}}
+    )
     prod = environments["prod"]
     monkeypatch.setattr(
         plan, "render_environment", lambda stack, today=None: Environment(main, prod.pim, prod.bootstrap)
@@ -275,7 +277,12 @@ def test_with_several_findings_the_most_severe_wins(
     hub_prod = Environment(
         render(
             "prod",
-            overrides={"network": {"existingDnsZoneIds": {"keyVault": f"{hub}/privatelink.vaultcore.azure.net"}}},
+            overrides={
+                "network": {
+                    "agentSubnetInjection": True,
+                    "existingDnsZoneIds": {"keyVault": f"{hub}/privatelink.vaultcore.azure.net"},
+                }
+            },
         ),
         prod.pim,
         prod.bootstrap,

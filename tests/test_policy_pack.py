@@ -40,6 +40,8 @@ EXPECTED_POLICIES = {
     "deployment-has-rai-policy",
     "prod-people-reach-data-only-as-end-users",
     "client-secret-short-lived",
+    "agent-data-entra-only",
+    "cosmos-data-role-scoped",
 }
 OWNER_GUID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 

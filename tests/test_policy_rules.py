@@ -45,6 +45,11 @@ VAULT_ID = f"{GROUP_PATH}/providers/Microsoft.KeyVault/vaults/kv-x-prd-abc123"
 FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 FOUNDRY_PROJECT_MANAGER = "eadc314b-1a2d-4efa-be10-5d325db5065e"
+COSMOS_ID = f"{GROUP_PATH}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-x-prod-abc123"
+COSMOS_DATABASE = f"{COSMOS_ID}/dbs/enterprise_memory"
+# Cosmos DB for NoSQL built-in data roles (Learn, reference-data-plane-roles).
+COSMOS_DATA_READER = "00000000-0000-0000-0000-000000000001"
+COSMOS_DATA_CONTRIBUTOR = "00000000-0000-0000-0000-000000000002"
 FOUNDRY_OWNER = "c883944f-8b7b-4483-af10-35834be79c4a"
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
@@ -294,6 +299,48 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
         {"endDateRelative": "720h"},
         "endDateRelative is ignored",
     ),
+    # Near misses for the agent data stores: a key left out (Azure's default is the permissive one), a weaker TLS.
+    (
+        "agent-data-entra-only",
+        "azure-native:storage:StorageAccount",
+        "dev",
+        {"allowSharedKeyAccess": False, "allowBlobPublicAccess": False, "minimumTlsVersion": "TLS1_2"},
+        {"allowBlobPublicAccess": False, "minimumTlsVersion": "TLS1_2"},
+        "allowSharedKeyAccess must be False",
+    ),
+    (
+        "agent-data-entra-only",
+        "azure-native:search:Service",
+        "staging",
+        {"disableLocalAuth": True},
+        {"authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}}},
+        "disableLocalAuth must be True",
+    ),
+    (
+        "agent-data-entra-only",
+        "azure-native:cosmosdb:DatabaseAccount",
+        "prod",
+        {"disableLocalAuth": True, "minimalTlsVersion": "Tls12"},
+        {"disableLocalAuth": True, "minimalTlsVersion": "Tls11"},
+        "minimalTlsVersion must be 'Tls12'",
+    ),
+    (
+        "prod-public-network-access-disabled",
+        "azure-native:storage:StorageAccount",
+        "prod",
+        {"publicNetworkAccess": "Disabled", "networkRuleSet": {"defaultAction": "Deny"}},
+        {"publicNetworkAccess": "Disabled", "networkRuleSet": {"defaultAction": "Allow"}},
+        "networkRuleSet.defaultAction must be 'Deny'",
+    ),
+    (
+        "cosmos-data-role-scoped",
+        "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
+        "dev",
+        {"roleDefinitionId": f"{COSMOS_ID}/sqlRoleDefinitions/{COSMOS_DATA_CONTRIBUTOR}", "scope": COSMOS_DATABASE},
+        # A real built-in data role, but not the one the model grants, at the whole account.
+        {"roleDefinitionId": f"{COSMOS_ID}/sqlRoleDefinitions/{COSMOS_DATA_READER}", "scope": COSMOS_ID},
+        "not an assignable Cosmos data role",
+    ),
     (
         "deployment-has-rai-policy",
         DEPLOYMENT,
@@ -327,7 +374,7 @@ def test_rule_passes_good_and_fails_bad(case: tuple[str, str, str, dict[str, Any
 def test_every_policy_has_a_passing_and_a_failing_case() -> None:
     covered = {c[0] for c in CASES} | {r.name for r in STACK_RULES}  # stack rule: tests below
     assert covered == set(POLICY_NAMES)
-    assert len(POLICY_NAMES) == len(set(POLICY_NAMES)) == 17
+    assert len(POLICY_NAMES) == len(set(POLICY_NAMES)) == 19
 
 
 def test_prod_only_rules_do_not_apply_elsewhere() -> None:

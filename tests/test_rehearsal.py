@@ -140,12 +140,17 @@ def test_a_new_prefix_in_dev_recreates_the_app_identity_and_opens_an_access_gap(
 def test_moving_prod_to_another_region_is_stopped_by_protection(rendered: dict[str, Rendering]) -> None:
     rehearsal = rehearse_change("prod", [("location", "westeurope")], main=rendered["prod"])
     protected = {s.name for s in rehearsal.blocked if any("protected" in reason for reason in s.blocked)}
+    assert settings_of("prod").agent_setup is not None  # prod keeps its agents' data in its own stores
     assert protected == {
         "prod-foundry-account",
         "prod-foundry-project-agents",
         "prod-foundry-project-evals",
         "prod-vault-kv",
         "prod-identity-uami",
+        # the standard agent setup's stores: agent files, vector indexes, threads
+        "prod-agent-data-storage",
+        "prod-agent-data-search",
+        "prod-agent-data-cosmos",
     }
 
 

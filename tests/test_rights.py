@@ -154,21 +154,48 @@ def test_a_bring_your_own_hub_needs_rights_outside_the_resource_group(bootstrapp
         "aiServices": f"{HUB}/privatelink.services.ai.azure.com",
         "keyVault": f"{HUB}/privatelink.vaultcore.azure.net",
     }
+    subnets = {
+        "privateEndpoint": f"{SPOKE}/snet-pe",
+        "appIntegration": f"{SPOKE}/snet-app",
+        "agent": f"{SPOKE}/snet-agents",
+    }
     network = {
+        # Prod's stack file turns on the standard agent setup: its agent runtime goes into the hub's agent subnet.
+        "agentSubnetInjection": True,
         "useExistingSubnets": True,
-        "existingSubnetIds": {"privateEndpoint": f"{SPOKE}/snet-pe", "appIntegration": f"{SPOKE}/snet-app"},
+        "existingSubnetIds": subnets,
         "existingDnsZoneIds": zones,
     }
     verdict = verdict_of(render("prod", overrides={"network": network}), bootstrapped["prod"])
-    found = {(m.need.action, m.need.scope) for m in verdict.missing if isinstance(m.need, ArmNeed)}
+    arm = [(m.resource, m.need) for m in verdict.missing if isinstance(m.need, ArmNeed)]
+    found = {(need.action, need.scope) for _, need in arm}
     join = "Microsoft.Network/virtualNetworks/subnets/join/action"
+    spoke_vnet = SPOKE.removesuffix("/subnets")
     assert found == {
-        (join, f"{SPOKE}/snet-pe"),  # both endpoints
+        (join, f"{SPOKE}/snet-pe"),  # every endpoint: the account's, the vault's and the three agent data stores'
         (join, f"{SPOKE}/snet-app"),  # the web app's integration
+        (join, f"{SPOKE}/snet-agents"),  # the account's agent subnet injection
         *(("Microsoft.Network/privateDnsZones/join/action", zone) for zone in zones.values()),
+        # The agent data stores' zones (existingDnsZoneIds names none of them) are created in the environment's
+        # group and linked to the spoke VNet.
+        ("Microsoft.Network/virtualNetworks/join/action", spoke_vnet),
     }
+    endpoints = [resource for resource, need in arm if need.scope == f"{SPOKE}/snet-pe"]
+    assert sorted(endpoints) == [
+        "prod-agent-data-cosmos-endpoint",
+        "prod-agent-data-search-endpoint",
+        "prod-agent-data-storage-endpoint",
+        "prod-endpoints-account",
+        "prod-endpoints-vault",
+    ]
+    links = [resource for resource, need in arm if need.scope == spoke_vnet]
+    assert sorted(links) == [
+        "prod-network-link-cosmos-vnet-spoke",
+        "prod-network-link-search-vnet-spoke",
+        "prod-network-link-storageBlob-vnet-spoke",
+    ]
     remedies = {m.remedy for m in verdict.missing}
-    assert "grant Private DNS Zone Contributor on that scope" in remedies
+    assert remedies == {"grant Private DNS Zone Contributor on that scope", "grant Network Contributor on that scope"}
 
 
 def test_a_stack_that_creates_its_resource_group_is_beyond_the_deployer(bootstrapped: dict[str, Rendering]) -> None:

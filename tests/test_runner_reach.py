@@ -4,7 +4,9 @@ and agent deployments resolve and reach the private endpoints from there.
 
 Expected values come from Learn ("Create, change, or delete a virtual network peering": a peering on each side;
 Permissions: `virtualNetworkPeerings/write` here, `virtualNetworks/peer/action` on the remote network) and the
-zone names from docs/networking.md, written out rather than imported from the code under test.
+zone names from docs/networking.md (and, for the standard agent setup prod's stack file turns on, Learn's private
+endpoint DNS zone values for blob, AI Search and Cosmos DB SQL), written out rather than imported from the code
+under test.
 """
 
 from __future__ import annotations
@@ -34,12 +36,17 @@ ZONES = {
     "privatelink.openai.azure.com",
     "privatelink.services.ai.azure.com",
     "privatelink.vaultcore.azure.net",
+    # The standard agent setup's stores: prod's stack file turns it on.
+    "privatelink.blob.core.windows.net",
+    "privatelink.search.windows.net",
+    "privatelink.documents.azure.com",
 }
 PEER_ACTION = "Microsoft.Network/virtualNetworks/peer/action"
 
 
 def with_runners(runner_vnet_id: str = RUNNER_VNET_ID, **network: object) -> dict[str, object]:
-    return {"network": {"runnerVnetId": runner_vnet_id, **network}}
+    # An override replaces prod's whole `network`: keep its agent subnet, which its standard agent setup needs.
+    return {"network": {"agentSubnetInjection": True, "runnerVnetId": runner_vnet_id, **network}}
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +130,11 @@ SPOKE = f"{SUBSCRIPTION}/resourceGroups/rg-spoke/providers/Microsoft.Network/vir
 
 
 def test_refused_with_existing_subnets() -> None:
-    existing = {"privateEndpoint": f"{SPOKE}/subnets/endpoints", "appIntegration": f"{SPOKE}/subnets/app"}
+    existing = {
+        "privateEndpoint": f"{SPOKE}/subnets/endpoints",
+        "appIntegration": f"{SPOKE}/subnets/app",
+        "agent": f"{SPOKE}/subnets/agents",
+    }
     problem = refused_config_problem(
         lambda: render("prod", overrides=with_runners(useExistingSubnets=True, existingSubnetIds=existing)),
         "network.runnerVnetId",

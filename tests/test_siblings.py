@@ -3,6 +3,7 @@ own): none of it in the real stack files, and each kind of sharing named by both
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -21,6 +22,9 @@ HUB = "/subscriptions/00000000-0000-4000-8000-00000000000a/resourceGroups"
 HUB_SUBNET = HUB + "/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/{}"
 SEARCH = HUB + "/rg-shared-data/providers/Microsoft.Search/searchServices/srch-shared"
 SHARED_GROUP = {"existingResourceGroup": "rg-foundry-shared"}  # no environment in the name: only siblings see it
+# Prod's stack file turns on the standard agent setup, which needs the agent subnet: an override of prod's
+# `network` replaces the whole key, so it keeps that.
+PROD_NETWORK = {"agentSubnetInjection": True}
 
 
 def test_the_stack_files_share_nothing() -> None:
@@ -77,7 +81,10 @@ def test_a_second_stack_of_an_environment_has_its_own_group_range_and_deployer()
         {"prod": stack_settings("prod"), "prod-weu": stack_settings("prod-weu", second, file="prod")}
     )
     assert [p.split(": ")[1] for p in copied] == ["network.addressSpace", "deployerObjectId"]
-    second |= {"network": {"addressSpace": "10.43.0.0/22"}, "deployerObjectId": "0a6f3c1e-5b2d-4c8e-9f7a-1d3e5b7c9a24"}
+    second |= {
+        "network": {**PROD_NETWORK, "addressSpace": "10.43.0.0/22"},
+        "deployerObjectId": "0a6f3c1e-5b2d-4c8e-9f7a-1d3e5b7c9a24",
+    }
     stacks = {"prod": stack_settings("prod"), "prod-weu": stack_settings("prod-weu", second, file="prod")}
     assert stacks["prod-weu"].environment == "prod" and stacks["prod-weu"].instance == "prod-weu"
     assert sibling_problems(stacks) == []
@@ -150,16 +157,24 @@ def runner_vnet_id(bootstrap: BootstrapSettings) -> str:
 def test_a_private_stack_peers_with_its_own_bootstraps_runners_and_apart_from_them() -> None:
     bootstrap = bootstrap_with_runners("prod", {"kind": "self-hosted"})
     own = runner_vnet_id(bootstrap)
-    assert agreement_problems(stack_settings("prod", {"network": {"runnerVnetId": own}}), bootstrap) == []
+    assert (
+        agreement_problems(stack_settings("prod", {"network": {**PROD_NETWORK, "runnerVnetId": own}}), bootstrap) == []
+    )
     (missing,) = agreement_problems(stack_settings("prod"), bootstrap)
     assert missing.startswith("stack prod: network.runnerVnetId: (not set) is not allowed;")
     assert f"makes runners ({bootstrap.runner_vnet_name})" in missing
     elsewhere = own.replace(bootstrap.resource_group_name, "rg-fndry-prod-hub")
-    (wrong,) = agreement_problems(stack_settings("prod", {"network": {"runnerVnetId": elsewhere}}), bootstrap)
+    (wrong,) = agreement_problems(
+        stack_settings("prod", {"network": {**PROD_NETWORK, "runnerVnetId": elsewhere}}), bootstrap
+    )
     assert wrong.startswith(f"stack prod: network.runnerVnetId: '{elsewhere}' is not allowed;")
     runners = bootstrap.runner_network
     assert runners is not None
-    overlapping = stack_settings("prod", {"network": {"addressSpace": runners.address_space, "runnerVnetId": own}})
+    # The runners' own range as prod's: the default endpoint and app subnets fit in its first half; the agent
+    # subnet's default (the /24 that starts 256 addresses in) falls outside it, so it takes the second half.
+    second_half = str(list(ipaddress.IPv4Network(runners.address_space).subnets(prefixlen_diff=1))[1])
+    network = {"addressSpace": runners.address_space, "subnets": {"agent": second_half}, "runnerVnetId": own}
+    overlapping = stack_settings("prod", {"network": {**PROD_NETWORK, **network}})
     problems = agreement_problems(overlapping, bootstrap)
     assert any(
         p.startswith(f"stack prod: network.addressSpace: '{runners.address_space}' is not allowed;")

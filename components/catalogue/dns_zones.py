@@ -22,8 +22,15 @@ COGNITIVE_SERVICES = PrivateDnsZone("cognitiveServices", "privatelink.cognitives
 OPENAI = PrivateDnsZone("openAi", "privatelink.openai.azure.com")
 AI_SERVICES = PrivateDnsZone("aiServices", "privatelink.services.ai.azure.com")
 KEY_VAULT = PrivateDnsZone("keyVault", "privatelink.vaultcore.azure.net")
+# The standard agent setup's data stores (Learn, Foundry Agent Service virtual networks; foundry-samples 15).
+STORAGE_BLOB = PrivateDnsZone("storageBlob", "privatelink.blob.core.windows.net")
+SEARCH = PrivateDnsZone("search", "privatelink.search.windows.net")
+COSMOS_SQL = PrivateDnsZone("cosmos", "privatelink.documents.azure.com")
 
-ALL_ZONES: tuple[PrivateDnsZone, ...] = (COGNITIVE_SERVICES, OPENAI, AI_SERVICES, KEY_VAULT)
+# Every private environment's zones, and those only an environment with the standard agent setup needs.
+BASE_ZONES: tuple[PrivateDnsZone, ...] = (COGNITIVE_SERVICES, OPENAI, AI_SERVICES, KEY_VAULT)
+AGENT_DATA_ZONES: tuple[PrivateDnsZone, ...] = (STORAGE_BLOB, SEARCH, COSMOS_SQL)
+ALL_ZONES: tuple[PrivateDnsZone, ...] = (*BASE_ZONES, *AGENT_DATA_ZONES)
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,9 @@ class PrivateLinkTarget:
 
 FOUNDRY_ACCOUNT = PrivateLinkTarget("account", (COGNITIVE_SERVICES, OPENAI, AI_SERVICES))
 KEY_VAULT_VAULT = PrivateLinkTarget("vault", (KEY_VAULT,))
+STORAGE_BLOB_SERVICE = PrivateLinkTarget("blob", (STORAGE_BLOB,))
+SEARCH_SERVICE = PrivateLinkTarget("searchService", (SEARCH,))
+COSMOS_SQL_API = PrivateLinkTarget("Sql", (COSMOS_SQL,))
 
 
 def zone_by_key(key: str) -> PrivateDnsZone | None:

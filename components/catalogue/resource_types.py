@@ -18,6 +18,13 @@ PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
 USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 IDENTITY_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
 WEB_APP = "azure-native:web:WebApp"
+ACCOUNT_CAPABILITY_HOST = "azure-native:cognitiveservices:AccountCapabilityHost"
+PROJECT_CAPABILITY_HOST = "azure-native:cognitiveservices:ProjectCapabilityHost"
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+SEARCH_SERVICE = "azure-native:search:Service"
+COSMOS_ACCOUNT = "azure-native:cosmosdb:DatabaseAccount"
+# A Cosmos DB data-plane role assignment: the account's own RBAC, not Microsoft.Authorization.
+COSMOS_SQL_ROLE_ASSIGNMENT = "azure-native:cosmosdb:SqlResourceSqlRoleAssignment"
 VAULT_SECRET = "azure-native:keyvault:Secret"
 
 # azuread (Entra ID)

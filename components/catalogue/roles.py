@@ -37,6 +37,14 @@ MONITORING_READER = Role("Monitoring Reader", "43d0d8ad-25c7-4714-9337-8ba259a9f
 # Despite the name, the role that lets an identity publish any telemetry to Application Insights with Entra auth.
 MONITORING_METRICS_PUBLISHER = Role("Monitoring Metrics Publisher", "3913510d-42f4-4e42-8a64-420c390055eb")
 LOG_ANALYTICS_READER = Role("Log Analytics Reader", "73c42c96-874c-492b-b04d-ab87d138a893")
+# The standard agent setup's data-plane roles for each project's identity (Microsoft's templates, foundry-samples
+# infrastructure-setup-bicep 15 and 41 @ec0972e, and Learn's standard agent setup): on the environment's Storage
+# account, AI Search service and Cosmos DB account.
+STORAGE_BLOB_DATA_CONTRIBUTOR = Role("Storage Blob Data Contributor", "ba92f5b4-2d11-453d-a403-e96b0029c9fe")
+STORAGE_BLOB_DATA_OWNER = Role("Storage Blob Data Owner", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b")
+SEARCH_INDEX_DATA_CONTRIBUTOR = Role("Search Index Data Contributor", "8ebe5a00-799e-43f5-93ac-243d3dce84a7")
+SEARCH_SERVICE_CONTRIBUTOR = Role("Search Service Contributor", "7ca78c08-252a-4471-8644-bb5ff32d4ba0")
+COSMOS_DB_OPERATOR = Role("Cosmos DB Operator", "230815da-be43-4aae-9cb4-875f7bd000aa")
 
 # Known only so the guard can name them when someone tries to use them.
 OWNER = Role("Owner", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635")
@@ -64,6 +72,11 @@ ASSIGNABLE_ROLES: tuple[Role, ...] = (
     READER,
     KEY_VAULT_SECRETS_USER,
     MONITORING_METRICS_PUBLISHER,
+    STORAGE_BLOB_DATA_CONTRIBUTOR,
+    STORAGE_BLOB_DATA_OWNER,
+    SEARCH_INDEX_DATA_CONTRIBUTOR,
+    SEARCH_SERVICE_CONTRIBUTOR,
+    COSMOS_DB_OPERATOR,
 )
 
 # Never assigned by this program, whatever the caller asks: the Cognitive Services * roles and Azure AI
@@ -122,3 +135,21 @@ def require_assignable(role: Role) -> Role:
     if known.name != role.name:
         raise ForbiddenRoleError(f"role {label} does not match the catalogue, where {role.guid} is '{known.name}'")
     return known
+
+
+@dataclass(frozen=True)
+class CosmosDataRole:
+    """A Cosmos DB for NoSQL data-plane role: not an Azure role, but the account's own SQL role definition, assigned
+    by a `sqlRoleAssignments` resource under the account (Learn, "Use data plane role-based access control with
+    Azure Cosmos DB for NoSQL")."""
+
+    name: str
+    id: str
+
+    def definition_id(self, account_id: str) -> str:
+        return f"{account_id}/sqlRoleDefinitions/{self.id}"
+
+
+COSMOS_DATA_CONTRIBUTOR = CosmosDataRole("Cosmos DB Built-in Data Contributor", "00000000-0000-0000-0000-000000000002")
+# The only Cosmos data role the program assigns: the agent service reads and writes its threads with it.
+ASSIGNABLE_COSMOS_DATA_ROLES: tuple[CosmosDataRole, ...] = (COSMOS_DATA_CONTRIBUTOR,)

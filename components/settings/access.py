@@ -12,9 +12,10 @@ from components.catalogue import federation
 from components.catalogue.entra_apps import SignInAudience
 from components.settings.base import ConfigModel, Guid, Pattern, context, empty_section, refuse, report
 
-# The opt-in identity patterns of the design source (section 1) beyond the two every environment has (the app's
-# user-assigned identity, GitHub federation for CI/CD); each is off unless its stack file turns it on.
-IdentityPattern = Literal["system-assigned web app", "on-behalf-of", "client secrets"]
+# What a stack turns on beyond what every environment has: the design source's further identity patterns (section 1;
+# every environment has the app's user-assigned identity and GitHub federation for CI/CD) and the standard agent
+# setup. Each is off unless its stack file turns it on; the role model's grants for it exist only then.
+OptIn = Literal["system-assigned web app", "on-behalf-of", "client secrets", "standard agent setup"]
 
 GitHubOwner = Annotated[
     str,

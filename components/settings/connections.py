@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ValidationInfo
 
 from components import naming
+from components.catalogue.agent_data import AGENT_CONNECTION_PURPOSES
 from components.catalogue.connections import (
     APP_INSIGHTS_CONNECTION_PURPOSE,
     CONNECTION_KINDS,
@@ -87,8 +88,11 @@ ConnectionGroup = Annotated[ResourceGroupName, AfterValidator(own_environment_on
 
 
 def builtin_connection_names(projects: tuple[str, ...]) -> dict[str, str]:
-    """Lower-cased name -> project of every connection the program itself makes (one App Insights per project)."""
-    return {naming.project_connection_name(p, APP_INSIGHTS_CONNECTION_PURPOSE).lower(): p for p in projects}
+    """Lower-cased name -> project of every connection the program itself makes or may make: one App Insights per
+    project, and with the standard agent setup three to the agent data stores (reserved whether it is on or not,
+    so that turning it on never collides with a connection a stack already has)."""
+    purposes = (APP_INSIGHTS_CONNECTION_PURPOSE, *AGENT_CONNECTION_PURPOSES)
+    return {naming.project_connection_name(p, purpose).lower(): p for p in projects for purpose in purposes}
 
 
 def check_connections(
@@ -121,8 +125,9 @@ def check_connections(
                 info,
                 "connections[].name",
                 connection.name,
-                f"the program uses this name for the Application Insights connection of project {reserved[lowered]}; "
-                "connection names are unique across all projects of the Foundry account",
+                f"the program uses this name for a connection of project {reserved[lowered]} (Application Insights "
+                "or the standard agent setup's stores); connection names are unique across all projects of the "
+                "Foundry account",
             )
 
 

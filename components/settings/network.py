@@ -113,6 +113,12 @@ class ExistingZones(ConfigModel):
     open_ai: Annotated[str, _ZONE_ID, _zone(dns_zones.OPENAI)] | None = None
     ai_services: Annotated[str, _ZONE_ID, _zone(dns_zones.AI_SERVICES)] | None = None
     key_vault: Annotated[str, _ZONE_ID, _zone(dns_zones.KEY_VAULT)] | None = None
+    storage_blob: Annotated[str, _ZONE_ID, _zone(dns_zones.STORAGE_BLOB)] | None = None
+    """The blob zone (standard agent setup only)."""
+    search: Annotated[str, _ZONE_ID, _zone(dns_zones.SEARCH)] | None = None
+    """The AI Search zone (standard agent setup only)."""
+    cosmos: Annotated[str, _ZONE_ID, _zone(dns_zones.COSMOS_SQL)] | None = None
+    """The Cosmos DB (NoSQL) zone (standard agent setup only)."""
 
 
 def _one_or_more(value: Any) -> Any:

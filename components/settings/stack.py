@@ -18,10 +18,11 @@ from components.settings.access import (
     ExtraCredential,
     GitHubConfig,
     Groups,
-    IdentityPattern,
     OnBehalfOf,
+    OptIn,
     check_credentials,
 )
+from components.settings.agent_data import AgentSetup
 from components.settings.base import (
     ByEnvironment,
     ConfigModel,
@@ -169,6 +170,13 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class AgentDataNames:
+    storage: str
+    search: str
+    cosmos: str
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     rai_policy_name: str
     default_capacity: int
@@ -226,6 +234,10 @@ class Settings(core.NamedEnvironment):
     unless set."""
     network: NetworkConfig | None = None
     """The private network (networkAccess private only)."""
+    agent_setup: AgentSetup | None = None
+    """The standard agent setup: agent threads, files and vectors in the environment's own Cosmos DB, Storage and
+    AI Search (Entra only, private in private mode), and each project's capability host naming them. Off unless
+    set; in private mode it needs network.agentSubnetInjection."""
     model_capacity: Annotated[model_keys.Capacity, ByEnvironment(10, 10, 50)] = filled_in()
     """Capacity of a deployment that does not set its own (thousands of tokens per minute, or PTUs)."""
     model_deployments: model_keys.Deployments = filled_in()
@@ -344,6 +356,18 @@ class Settings(core.NamedEnvironment):
             )
         return obo
 
+    @field_validator("agent_setup", mode="after")
+    @classmethod
+    def _reachable_in_private_mode(cls, setup: AgentSetup | None, info: ValidationInfo) -> AgentSetup | None:
+        network = info.data.get("network")
+        injected = network is not None and network.agent_subnet_injection
+        if setup is not None and info.data.get("network_access") == "private" and not injected:
+            refuse(
+                "in private mode the agent runtime must run in the environment's agent subnet to reach the private "
+                "Storage, AI Search and Cosmos DB: set network.agentSubnetInjection: true (and its subnet)"
+            )
+        return setup
+
     @field_validator("network", mode="before")
     @classmethod
     def _private_only(cls, value: Any, info: ValidationInfo) -> Any:
@@ -402,15 +426,17 @@ class Settings(core.NamedEnvironment):
         return configured + (self.aks_workload_identity.credentials() if self.aks_workload_identity else ())
 
     @property
-    def identity_patterns(self) -> frozenset[IdentityPattern]:
-        """The opt-in identity patterns this stack turns on (their grants are in the role model)."""
-        on: set[IdentityPattern] = set()
+    def opt_ins(self) -> frozenset[OptIn]:
+        """What this stack turns on beyond every environment's baseline (their grants are in the role model)."""
+        on: set[OptIn] = set()
         if self.compute.enabled and self.compute.identity == "system-assigned":
             on.add("system-assigned web app")
         if self.on_behalf_of is not None:
             on.add("on-behalf-of")
         if self.client_secrets:
             on.add("client secrets")
+        if self.agent_setup is not None:
+            on.add("standard agent setup")
         return frozenset(on)
 
     @property
@@ -427,8 +453,28 @@ class Settings(core.NamedEnvironment):
         where = (self.environment, self.instance, self.name_prefix, self.location, self.resource_group_name)
         return Placement(*where, self.resource_tags, self.protect_stateful_resources)
 
+    @property
+    def agent_data_names(self) -> AgentDataNames | None:
+        """The standard agent setup's store names (configured or derived), or None when it is off."""
+        setup = self.agent_setup
+        if setup is None:
+            return None
+        where = (self.name_prefix, self.instance, self.location)
+        return AgentDataNames(
+            setup.storage_account_name
+            or naming.storage_account_name(self.name_prefix, self.instance, self.environment, self.location),
+            setup.search_service_name or naming.search_service_name(*where),
+            setup.cosmos_account_name or naming.cosmos_account_name(*where),
+        )
+
     def derived_values(self) -> dict[str, Any]:
         derived: dict[str, Any] = {"customSubdomain": self.account_name, "keyVault.name": self.key_vault_name}
+        if (names := self.agent_data_names) is not None:
+            derived |= {
+                "agentSetup.storageAccountName": names.storage,
+                "agentSetup.searchServiceName": names.search,
+                "agentSetup.cosmosAccountName": names.cosmos,
+            }
         derived |= {f"modelDeployments[{d.name}].capacity": d.capacity for d in self.models.deployments}
         if self.network is not None and self.network.creates_vnet:
             prefixes = self.network.prefixes.model_dump(by_alias=True)

@@ -4,12 +4,15 @@ Covers the part of the condition language that delegation conditions use (Learn,
 condition format and syntax" and "Delegate Azure role assignment management using conditions"): parentheses,
 `!`, `AND`, `OR` (AND binds tighter), `ActionMatches{'<action>'}`, and
 `@Request[...]` / `@Resource[...]` attributes compared with `ForAnyOfAnyValues:GuidEquals` or
-`ForAnyOfAnyValues:StringEqualsIgnoreCase` against a `{...}` set. Anything else is refused, so a condition this
-evaluator cannot read is never taken as allowing a request.
+`ForAnyOfAnyValues:StringEqualsIgnoreCase` against a `{...}` set, and, as data-access conditions use them (the
+standard agent setup's Storage Blob Data Owner), with `StringLikeIgnoreCase`, `StringStartsWithIgnoreCase` or
+`StringEqualsIgnoreCase` against one `'...'` value. Anything else is refused, so a condition this evaluator cannot
+read is never taken as allowing a request.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +24,9 @@ _TOKEN = re.compile(
     r"\s*(?:(?P<open>\()|(?P<close>\))|(?P<not>!)|(?P<and>AND\b)|(?P<or>OR\b)"
     r"|ActionMatches\{'(?P<action>[^']+)'\}"
     r"|@(?P<source>Request|Resource)\[(?P<attribute>[^\]]+)\]\s+ForAnyOfAnyValues:(?P<operator>GuidEquals|StringEqualsIgnoreCase)"
-    r"\s*\{(?P<values>[^}]*)\})"
+    r"\s*\{(?P<values>[^}]*)\}"
+    r"|@(?P<single_source>Request|Resource)\[(?P<single_attribute>[^\]]+)\]\s+"
+    r"(?P<single_operator>StringLikeIgnoreCase|StringStartsWithIgnoreCase|StringEqualsIgnoreCase)\s+'(?P<value>[^']*)')"
 )
 
 
@@ -104,6 +109,8 @@ class _Parser:
             return matches(self._take("action").group("action"), self.request.action)
         if self._peek("source"):
             return self._comparison(self._take("source"))
+        if self._peek("single_source"):
+            return self._single_comparison(self._take("single_source"))
         raise ConditionSyntaxError(f"unexpected token {self.position}")
 
     def _comparison(self, token: re.Match[str]) -> bool:
@@ -114,6 +121,18 @@ class _Parser:
             return False
         wanted = {v.strip().strip("'").lower() for v in token.group("values").split(",") if v.strip()}
         return value.lower() in wanted
+
+    def _single_comparison(self, token: re.Match[str]) -> bool:
+        attributes = self.request.request if token.group("single_source") == "Request" else self.request.resource
+        value = attributes.get(token.group("single_attribute").rsplit(":", 1)[-1])
+        if value is None:
+            return False
+        wanted, operator = token.group("value").lower(), token.group("single_operator")
+        if operator == "StringLikeIgnoreCase":  # `*` any run of characters, `?` one
+            return fnmatch.fnmatchcase(value.lower(), wanted)
+        if operator == "StringStartsWithIgnoreCase":
+            return value.lower().startswith(wanted)
+        return value.lower() == wanted
 
 
 def allows(condition: str | None, request: Request) -> bool:
@@ -130,10 +149,13 @@ PRINCIPAL_TYPES = ("ServicePrincipal", "Group", "User", "ForeignGroup", "Device"
 
 
 def in_words(condition: str | None) -> str:
-    """A delegation condition in words, e.g. "may assign only: Foundry User, Reader; to: ServicePrincipal, Group;
-    may remove only: Foundry User, Reader"; "" for no condition."""
+    """A condition in words: a delegation condition as "may assign only: Foundry User, Reader; to: ServicePrincipal,
+    Group; may remove only: Foundry User, Reader", a data-access condition by what it limits to which containers
+    (`_data_access_in_words`); "" for no condition."""
     if not condition:
         return ""
+    if ASSIGN not in condition and REMOVE not in condition:
+        return _data_access_in_words(condition)
 
     def assignable(role_guid: str) -> bool:
         return any(
@@ -158,4 +180,27 @@ def in_words(condition: str | None) -> str:
     return (
         f"may assign only: {', '.join(assigns) or 'none'}; to: {', '.join(kinds) or 'nobody'}; "
         f"may remove only: {', '.join(removes) or 'none'}"
+    )
+
+
+CONTAINER_NAME = "name"  # the attribute `@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]`
+
+
+def _data_access_in_words(condition: str) -> str:
+    """Which of the actions a data-access condition names it limits, and to which container names: each action is
+    asked for a container whose name matches the condition's patterns and for one that matches none."""
+    named = [token.group("action") for token in _tokens(condition) if token.group("action")]
+    patterns = [token.group("value") for token in _tokens(condition) if token.group("value")]
+    matching = patterns[-1].replace("*", "x") if patterns else "x"
+    limited = [
+        action
+        for action in named
+        if allows(condition, Request(action, resource={CONTAINER_NAME: matching}))
+        and not allows(condition, Request(action, resource={CONTAINER_NAME: "any-other-container"}))
+    ]
+    where = " and ".join(f"'{p}'" for p in patterns) or "(none)"
+    short = ", ".join(action.removeprefix("Microsoft.Storage/storageAccounts/blobServices/") for action in limited)
+    return (
+        f"limits only {short or 'nothing'} to containers named like {where}; every other action of the role applies "
+        "at the whole scope"
     )

@@ -48,6 +48,14 @@ FOUNDRY_ROLES = {
     "4633458b-17de-408a-b874-0445c86b69e6",  # Key Vault Secrets User
     "3913510d-42f4-4e42-8a64-420c390055eb",  # Monitoring Metrics Publisher (Learn, built-in roles)
 }
+# The standard agent setup's roles for the project identities (Learn built-in roles; foundry-samples bicep 15/41).
+AGENT_DATA_ROLES = {
+    STORAGE_BLOB_DATA_CONTRIBUTOR,
+    "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",  # Storage Blob Data Owner
+    "8ebe5a00-799e-43f5-93ac-243d3dce84a7",  # Search Index Data Contributor
+    "7ca78c08-252a-4471-8644-bb5ff32d4ba0",  # Search Service Contributor
+    "230815da-be43-4aae-9cb4-875f7bd000aa",  # Cosmos DB Operator
+}
 # Microsoft Graph permissions reference: Application.ReadWrite.OwnedBy and Group.Create (application).
 # Microsoft Graph permissions reference: Application.ReadWrite.OwnedBy, Group.Create, Directory.Read.All.
 APPLICATION_READ_ALL = "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"  # Graph permissions reference
@@ -83,12 +91,16 @@ def test_abac_condition_lists_exactly_the_roles_the_main_program_assigns(
         for rendering in rendered.values()
         for r in (*rendering.of_type(ROLE_ASSIGNMENT), *rendering.of_type(PIM_ELIGIBILITY))
     }
-    assert assigned_by_main == FOUNDRY_ROLES
+    # Prod's stack file turns the standard agent setup on; the other opt-ins are off in all three.
+    assert assigned_by_main == FOUNDRY_ROLES | AGENT_DATA_ROLES
     for environment, boot in bootstrapped.items():
-        # Per environment: exactly the roles the main program assigns there as standing assignments.
+        # Per environment: the roles the role model may assign there as standing assignments, with any opt-in on (so
+        # turning one on needs no administrator): what the stack assigns, and the opt-ins' roles besides.
         standing_in_environment = {role_guid(r) for r in rendered[environment].of_type(ROLE_ASSIGNMENT)}
+        delegable = FOUNDRY_ROLES - ({FOUNDRY_ACCOUNT_OWNER} if environment == "prod" else set()) | AGENT_DATA_ROLES
+        assert standing_in_environment <= delegable
         condition = grants(boot)["deployer-rbac-admin"].input("condition")
-        assert condition_lists(condition) == {"Request": standing_in_environment, "Resource": standing_in_environment}
+        assert condition_lists(condition) == {"Request": delegable, "Resource": delegable}
         assert "Microsoft.Authorization/roleAssignments/write" in condition
         assert "Microsoft.Authorization/roleAssignments/delete" in condition
         assert "{'ServicePrincipal', 'Group'}" in condition
