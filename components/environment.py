@@ -96,6 +96,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
                 settings.network.trusted_azure_services if settings.network else False,
                 resource_group_name,
                 agent_subnet_id=self.network.agent_subnet_id if self.network else None,
+                identity=settings.foundry_identity,
             ),
             child,
         )

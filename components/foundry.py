@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
-from pulumi_azure_native import cognitiveservices
+from pulumi_azure_native import cognitiveservices, managedidentity
 
+from components import naming
 from components.catalogue import endpoints
 from components.ordering import SerialWrites
 from components.rbac import Principal, Scope
@@ -29,6 +31,8 @@ class FoundryAccountArgs:
     resource_group_name: pulumi.Input[str]
     # Set when Foundry Agent Service injects its runtime into the environment's VNet (private mode only).
     agent_subnet_id: pulumi.Input[str] | None = None
+    # The account's and projects' identities: their own system-assigned ones, or a user-assigned identity each.
+    identity: Literal["system-assigned", "user-assigned"] = "system-assigned"
 
 
 class FoundryAccount(pulumi.ComponentResource):
@@ -57,6 +61,18 @@ class FoundryAccount(pulumi.ComponentResource):
                 }
             )
 
+        self.identities: dict[str, managedidentity.UserAssignedIdentity] = {}  # "" for the account, else a project
+        if args.identity == "user-assigned":
+            for project in ("", *(p.name for p in args.projects)):
+                self.identities[project] = managedidentity.UserAssignedIdentity(
+                    f"{name}-identity-{project or 'account'}",
+                    resource_name_=naming.foundry_identity_name(place.name_prefix, place.instance, project or None),
+                    resource_group_name=args.resource_group_name,
+                    location=place.location,
+                    tags=place.tags,
+                    opts=pulumi.ResourceOptions(parent=self, protect=place.protect),
+                )
+
         self.account = cognitiveservices.Account(
             f"{name}-account",
             account_name=subdomain,
@@ -64,7 +80,7 @@ class FoundryAccount(pulumi.ComponentResource):
             location=place.location,
             kind="AIServices",
             sku={"name": "S0"},
-            identity={"type": cognitiveservices.ResourceIdentityType.SYSTEM_ASSIGNED},
+            identity=self._identity(""),
             properties={
                 "allow_project_management": True,
                 "custom_sub_domain_name": subdomain,
@@ -97,7 +113,7 @@ class FoundryAccount(pulumi.ComponentResource):
                     project_name=project.name,
                     resource_group_name=args.resource_group_name,
                     location=place.location,
-                    identity={"type": cognitiveservices.ResourceIdentityType.SYSTEM_ASSIGNED},
+                    identity=self._identity(project.name),
                     properties={"display_name": project.display_name, "description": project.description},
                     tags=place.tags,
                     # A project holds its agents, threads and files: as protected as the account in prod.
@@ -113,13 +129,7 @@ class FoundryAccount(pulumi.ComponentResource):
             for project_name, project in self.projects.items()
         }
         self.project_principals = {
-            project_name: Principal(
-                key=f"project-identity:{self.account_scope.key}/projects/{project_name}",
-                display_name=f"project {project_name} (system-assigned identity)",
-                kind="project managed identity",
-                principal_type="ServicePrincipal",
-                object_id=project.identity.apply(lambda identity: identity.principal_id if identity else ""),
-            )
+            project_name: self._project_principal(project_name, project)
             for project_name, project in self.projects.items()
         }
         self.endpoint = endpoints.account_endpoint(subdomain)
@@ -127,4 +137,33 @@ class FoundryAccount(pulumi.ComponentResource):
 
         self.register_outputs(
             {"accountName": self.account.name, "endpoint": self.endpoint, "projectEndpoints": self.project_endpoints}
+        )
+
+    def _identity(self, project: str) -> cognitiveservices.IdentityArgsDict:
+        """The account's (project "") or a project's identity argument."""
+        if project not in self.identities:
+            return {"type": cognitiveservices.ResourceIdentityType.SYSTEM_ASSIGNED}
+        return {
+            "type": cognitiveservices.ResourceIdentityType.USER_ASSIGNED,
+            "user_assigned_identities": [self.identities[project].id],
+        }
+
+    def _project_principal(self, project_name: str, project: cognitiveservices.Project) -> Principal:
+        """Who a project's grants go to: its user-assigned identity, or its own system-assigned one."""
+        scope_key = f"{self.account_scope.key}/projects/{project_name}"
+        assigned = self.identities.get(project_name)
+        if assigned is not None:
+            return Principal(
+                key=f"project-identity:{scope_key}:user-assigned",
+                display_name=f"project {project_name} (user-assigned identity)",
+                kind="project managed identity (user-assigned)",
+                principal_type="ServicePrincipal",
+                object_id=assigned.principal_id,
+            )
+        return Principal(
+            key=f"project-identity:{scope_key}",
+            display_name=f"project {project_name} (system-assigned identity)",
+            kind="project managed identity",
+            principal_type="ServicePrincipal",
+            object_id=project.identity.apply(lambda identity: identity.principal_id if identity else ""),
         )

@@ -44,6 +44,11 @@ def app_identity_name(name_prefix: str, environment: str) -> str:
     return f"id-{name_prefix}-{environment}-app"
 
 
+def foundry_identity_name(name_prefix: str, instance: str, project: str | None = None) -> str:
+    """The Foundry resource's user-assigned identity, or a project's (3-128 characters)."""
+    return f"id-{name_prefix}-{instance}-" + (f"project-{project}" if project else "foundry")
+
+
 def deterministic_guid(*parts: str) -> str:
     """A UUID that depends only on `parts`: the same scope, principal and role give the same name."""
     return str(uuid.uuid5(ASSIGNMENT_NAMESPACE, "|".join(parts)))

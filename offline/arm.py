@@ -103,11 +103,14 @@ ARM_TYPES: dict[str, ArmType] = {
             ("resourceGroupName",),
             replace_inputs=("location",),
         ),
+        # The account's and a project's identity cannot be changed once made (foundry-samples bicep 17: "Select
+        # 'UserAssigned' or 'SystemAssigned,UserAssigned' during creation as this cannot be updated").
         ArmType(
             "azure-native:cognitiveservices:Account",
             _COGNITIVE,
             ("accountName",),
             replace_inputs=("location",),
+            refused_updates=("identity",),
             global_name=True,  # also its custom subdomain, <name>.cognitiveservices.azure.com
         ),
         ArmType(
@@ -115,6 +118,7 @@ ARM_TYPES: dict[str, ArmType] = {
             f"{_COGNITIVE}/projects",
             ("accountName", "projectName"),
             replace_inputs=("location",),
+            refused_updates=("identity",),
         ),
         ArmType(
             "azure-native:cognitiveservices:Deployment", f"{_COGNITIVE}/deployments", ("accountName", "deploymentName")

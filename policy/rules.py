@@ -541,11 +541,16 @@ def app_identities_within_project_scope(resources: Sequence[ResourceView]) -> li
 
     Which principal a grant is for, and what its scope is, are read from the grant's property dependencies
     (known at preview, before any id exists); a grant whose principal or scope is a literal is judged by value.
-    A project's own system-assigned identity is not an application identity: Learn requires Foundry User on the
-    Foundry resource for it.
+    A project's own identity (system-assigned, or the user-assigned one it runs as) is not an application identity:
+    Learn requires Foundry User on the Foundry resource for it, and the standard agent setup grants it roles on the
+    agent data stores.
     """
     by_urn = {r.urn: r for r in resources}
-    app_urns = {r.urn for r in resources if r.type in APPLICATION_IDENTITY_TYPES}
+    # A user-assigned identity a Foundry account or project runs as is that resource's identity, not an application's.
+    foundry_identities = {
+        urn for r in resources if r.type in (ACCOUNT, PROJECT) for urn in r.property_dependencies.get("identity", ())
+    }
+    app_urns = {r.urn for r in resources if r.type in APPLICATION_IDENTITY_TYPES and r.urn not in foundry_identities}
     violations: list[Violation] = []
     app_ids: dict[str, str] | None = None  # principal/object id -> urn, computed only when needed
     for grant in (r for r in resources if r.type in GRANT_TYPES):

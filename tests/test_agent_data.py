@@ -4,7 +4,9 @@ and the project identities' grants before and after the capability hosts."""
 
 from __future__ import annotations
 
+import pulumi
 import pytest
+from pulumi_azure_native import cognitiveservices
 
 from components import naming
 from components.catalogue.resource_types import (
@@ -20,6 +22,7 @@ from components.catalogue.resource_types import (
     SEARCH_SERVICE,
     STORAGE_ACCOUNT,
 )
+from offline.rehearsal import DELETE_FIRST, rehearse
 from offline.render import Registration, Rendering, render
 from tests.config_checks import plan_findings, refused_config_problem
 from tests.conftest import settings_of
@@ -243,3 +246,58 @@ def test_a_hub_may_bring_the_stores_zones_too() -> None:
         for config in group.input("privateDnsZoneConfigs")
     }
     assert used == set(ids.values())
+
+
+def _hosts_program(vector_store: str, replaced_whole: bool) -> None:
+    """An account, a project, the account's and the project's capability host naming `vector_store`."""
+    account = cognitiveservices.Account(
+        "acct", account_name="acct-dev", resource_group_name="rg", kind="AIServices", sku={"name": "S0"}
+    )
+    project = cognitiveservices.Project(
+        "agents", account_name=account.name, project_name="agents", resource_group_name="rg"
+    )
+    account_host = cognitiveservices.AccountCapabilityHost(
+        "account-host",
+        account_name=account.name,
+        resource_group_name="rg",
+        capability_host_name="agents",
+        capability_host_properties={"capability_host_kind": "Agents"},
+        opts=pulumi.ResourceOptions(depends_on=[project]),
+    )
+    options = pulumi.ResourceOptions(depends_on=[account_host])
+    if replaced_whole:
+        options = pulumi.ResourceOptions.merge(
+            options, pulumi.ResourceOptions(replace_on_changes=["*"], delete_before_replace=True)
+        )
+    cognitiveservices.ProjectCapabilityHost(
+        "project-host",
+        account_name=account.name,
+        project_name=project.name,
+        resource_group_name="rg",
+        capability_host_name="agents",
+        project_capability_host_properties={"vector_store_connections": [vector_store]},
+        opts=options,
+    )
+
+
+@pytest.mark.parametrize("replaced_whole", [True, False])
+def test_a_changed_capability_host_is_replaced_deleting_first_never_updated(replaced_whole: bool) -> None:
+    """How the program declares its hosts (replace on any change, delete first) against the naive declaration:
+    Azure refuses to update a capability host, so the rehearsal blocks the update the naive one would send."""
+    rehearsal = rehearse(
+        render("dev", program=lambda: _hosts_program("agents-agent-vectors", replaced_whole)),
+        lambda recreated: render(
+            "dev", program=lambda: _hosts_program("agents-agent-search", replaced_whole), recreated=recreated
+        ),
+        "name another vector store connection",
+    )
+    (step,) = [s for s in rehearsal.steps if s.name == "project-host"]
+    if replaced_whole:
+        assert (step.action, step.order, step.blocked) == ("replace", DELETE_FIRST, ())
+        assert step.consequences == (
+            "the project's agents cannot run until the new capability host exists (their data stays in the "
+            "environment's stores)",
+        )
+    else:
+        assert step.action == "update"
+        assert step.blocked and "Azure refuses to change" in step.blocked[0]

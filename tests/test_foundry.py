@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from components.catalogue.resource_types import ACCOUNT, PROJECT
-from offline.render import Rendering
+from offline.rehearsal import rehearse_change
+from offline.render import Rendering, render
+from tests.config_checks import plan_findings
+from tests.conftest import settings_of
 
 
 def test_exactly_one_aiservices_account_per_stack(stack: Rendering) -> None:
@@ -58,3 +61,41 @@ def test_project_endpoints_are_exported_in_foundry_form(stack: Rendering) -> Non
         name: f"https://{subdomain}.services.ai.azure.com/api/projects/{name}" for name in ("agents", "evals")
     }
     assert stack.exports["accountName"] == subdomain
+
+
+# -- the account's and projects' identity (foundryIdentity) ---------------------------------------------------
+USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+COSMOS_DATA_ROLE_ASSIGNMENT = "azure-native:cosmosdb:SqlResourceSqlRoleAssignment"
+
+
+def test_user_assigned_gives_the_account_and_each_project_their_own_identity() -> None:
+    prod = render("prod", overrides={"foundryIdentity": "user-assigned"})
+    settings = settings_of("prod")
+    identities = {i.input("resourceName"): i for i in prod.of_type(USER_ASSIGNED_IDENTITY)}
+    account = prod.one(ACCOUNT)
+    foundry = identities[f"id-{settings.name_prefix}-prod-foundry"]
+    assert account.input("identity") == {"type": "UserAssigned", "userAssignedIdentities": [foundry.id]}
+    for project in prod.of_type(PROJECT):
+        own = identities[f"id-{settings.name_prefix}-prod-project-{project.input('projectName')}"]
+        assert project.input("identity") == {"type": "UserAssigned", "userAssignedIdentities": [own.id]}
+        assert own.protect  # it holds the project's grants and outlives nothing by accident
+        # Every grant of the project identity, Azure's and Cosmos's, goes to the user-assigned principal.
+        principal = own.state["principalId"]
+        azure = [g for g in prod.of_type(ROLE_ASSIGNMENT) if g.input("principalId") == principal]
+        cosmos = [g for g in prod.of_type(COSMOS_DATA_ROLE_ASSIGNMENT) if g.input("principalId") == principal]
+        # Foundry User on the account, Monitoring Metrics Publisher, and the standard agent setup's five roles.
+        assert (len(azure), len(cosmos)) == (7, 1)
+
+
+def test_the_identity_cannot_change_once_deployed(rendered: dict[str, Rendering]) -> None:
+    """Azure does not change an account's or project's identity: the rehearsal refuses the change."""
+    rehearsal = rehearse_change("dev", [("foundryIdentity", "user-assigned")], main=rendered["dev"])
+    blocked = {step.name: step.blocked for step in rehearsal.blocked}
+    assert {"dev-foundry-account", "dev-foundry-project-agents", "dev-foundry-project-evals"} <= set(blocked)
+    assert all("identity" in reasons[0] for reasons in blocked.values() if reasons)
+
+
+def test_user_assigned_passes_the_plan(bootstrapped: dict[str, Rendering]) -> None:
+    prod = render("prod", overrides={"foundryIdentity": "user-assigned"})
+    assert plan_findings(prod, bootstrapped["prod"]) == []

@@ -574,3 +574,19 @@ def test_outside_prod_groups_may_hold_data_plane_roles() -> None:
     dev = "urn:pulumi:dev::foundry-platform::"
     grants = [group_grant("developers-manager", DEVELOPERS_URN, FOUNDRY_PROJECT_MANAGER, stack=dev)]
     assert prod_people_violations([*resources_with(*grants), *GROUPS]) == []
+
+
+def test_a_user_assigned_identity_a_project_runs_as_is_the_projects_not_an_applications() -> None:
+    """foundryIdentity user-assigned: the project's own identity holds Foundry User on the account (as Learn requires)
+    and roles on the agent data stores; another user-assigned identity with the same grant is still refused."""
+    project_identity = f"{STACK}{USER_ASSIGNED_IDENTITY}::project-agents-identity"
+    project = ResourceView(f"{STACK}{PROJECT}::agents-uami", PROJECT, {}, {"identity": [project_identity]})
+    resources = [
+        *resources_with(
+            grant("project-uami-on-account", project_identity, ACCOUNT_URN, ACCOUNT_ID),
+            grant("app-user-on-account", UAMI_URN, ACCOUNT_URN, ACCOUNT_ID),
+        ),
+        ResourceView(project_identity, USER_ASSIGNED_IDENTITY, {"principalId": "project-principal"}, {}),
+        project,
+    ]
+    assert app_scope_violations(resources) == ["app-user-on-account"]

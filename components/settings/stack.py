@@ -214,6 +214,11 @@ class Settings(core.NamedEnvironment):
     """Pulumi `protect` on the account, projects, vault and identity; prod allows only true."""
     projects: Annotated[tuple[Project, ...], Field(min_length=1), unique_names()] = DEFAULT_PROJECTS
     """The Foundry projects (a list replaces the default agents and evals)."""
+    foundry_identity: Literal["system-assigned", "user-assigned"] = "system-assigned"
+    """The managed identity of the Foundry resource and of each project: their own system-assigned ones, or a
+    user-assigned identity each (`id-<prefix>-<stack>-foundry`, `id-<prefix>-<stack>-project-<name>`) that outlives
+    them. Azure does not change it on an existing account or project: decide before the first deploy (prod's
+    especially); the plan refuses a change."""
     key_vault: KeyVaultConfig = empty_section()
     """The environment's Key Vault (RBAC, purge protection always on)."""
     groups: Groups = empty_section()

@@ -207,7 +207,10 @@ def _linked_needs(resource: Registration) -> list[ArmNeed]:
         subnet = inputs.get("virtualNetworkSubnetId")
         if subnet:
             needs.append(ArmNeed(SUBNET_JOIN, str(subnet), "the app's outbound traffic enters this subnet"))
-    elif kind == "azure-native:cognitiveservices:Account":
+    if kind in ("azure-native:cognitiveservices:Account", "azure-native:cognitiveservices:Project"):
+        for identity in (inputs.get("identity") or {}).get("userAssignedIdentities") or []:
+            needs.append(ArmNeed(ASSIGN_IDENTITY, str(identity), "the account or project runs as this identity"))
+    if kind == "azure-native:cognitiveservices:Account":
         for injection in inputs.get("properties", {}).get("networkInjections") or []:
             needs.append(
                 ArmNeed(
