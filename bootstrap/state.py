@@ -16,6 +16,7 @@ from pulumi_azure_native import keyvault, storage
 
 from bootstrap.settings import BootstrapSettings
 from components.rbac import Scope
+from components.storage_accounts import entra_only_storage_account
 from components.vault import rbac_vault_properties
 
 # Operations Pulumi's azurekeyvault secrets provider uses (encrypt/decrypt), plus wrap/unwrap.
@@ -45,21 +46,15 @@ class StateBackend(pulumi.ComponentResource):
         super().__init__("foundry-platform:index:StateBackend", name, None, opts)
         s = args.settings
         stateful = pulumi.ResourceOptions(parent=self, protect=s.protect)
-        self.account = storage.StorageAccount(
+        self.account = entra_only_storage_account(
             f"{name}-st",
             account_name=s.state_storage_account,
             resource_group_name=args.resource_group_name,
             location=s.location,
-            kind=storage.Kind.STORAGE_V2,
-            sku={"name": storage.SkuName.STANDARD_ZRS},
-            allow_shared_key_access=False,
-            default_to_o_auth_authentication=True,
-            allow_blob_public_access=False,
-            allow_cross_tenant_replication=False,
-            enable_https_traffic_only=True,
-            minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
+            sku=storage.SkuName.STANDARD_ZRS,
             # GitHub-hosted runners reach the account over the internet; authorization is Entra-only.
             public_network_access=storage.PublicNetworkAccess.ENABLED,
+            network_rule_set=None,
             tags=s.resource_tags,
             opts=stateful,
         )

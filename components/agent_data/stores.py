@@ -23,6 +23,7 @@ from components.rbac import Scope
 from components.settings import Placement
 from components.settings.agent_data import AgentSetup
 from components.settings.stack import AgentDataNames
+from components.storage_accounts import entra_only_storage_account
 
 
 def _path(resource_group: str, provider_type: str, name: str) -> str:
@@ -55,20 +56,15 @@ class AgentDataStores(pulumi.ComponentResource):
         private = args.private
         # Agent files, vectors and threads: as protected as the account in prod.
         kept = pulumi.ResourceOptions(parent=self, protect=place.protect)
-        self.storage_account = storage.StorageAccount(
+        self.storage_account = entra_only_storage_account(
             f"{name}-storage",
             account_name=names.storage,
             resource_group_name=args.resource_group_name,
             location=place.location,
-            kind=storage.Kind.STORAGE_V2,
-            sku={"name": args.config.storage_sku},
-            allow_shared_key_access=False,  # no account key, no SAS signed with one: Entra only
-            default_to_o_auth_authentication=True,
-            allow_blob_public_access=False,
-            allow_cross_tenant_replication=False,
-            minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
-            enable_https_traffic_only=True,
-            public_network_access="Disabled" if private else "Enabled",
+            sku=args.config.storage_sku,
+            public_network_access=storage.PublicNetworkAccess.DISABLED
+            if private
+            else storage.PublicNetworkAccess.ENABLED,
             network_rule_set={
                 "default_action": storage.DefaultAction.DENY if private else storage.DefaultAction.ALLOW,
                 # Microsoft's templates keep AzureServices: the agent service's trusted path to its files.
