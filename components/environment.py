@@ -153,8 +153,9 @@ class FoundryEnvironment(pulumi.ComponentResource):
             child,
         )
         # Every write under the account joins one chain (the account takes one at a time), in this order:
-        # projects, guardrails, deployments, connections, private endpoint. The connections come after the
-        # deployments because they also wait for Application Insights, which then stays off the chain's path.
+        # projects, guardrails, deployments, connections, (standard agent setup) the agent connections and capability
+        # hosts, private endpoint. The connections come after the deployments because they also wait for Application
+        # Insights, which then stays off the chain's path.
         account_writes = self.foundry.writes
         self.models = ModelDeployments(
             f"{name}-models",
