@@ -18,6 +18,8 @@ import pulumi
 from pulumi_azure_native import web
 
 from components import naming
+from components.catalogue import dns_zones
+from components.network import EndpointPlacement, private_endpoint
 from components.rbac import Principal
 from components.settings import Placement
 from components.settings.compute import ComputeConfig
@@ -43,6 +45,8 @@ class AppComputeArgs:
     extra_settings: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     # Private mode: the delegated subnet the app integrates with, so it reaches the private endpoints.
     integration_subnet_id: pulumi.Input[str] | None = None
+    # With inbound private-endpoint: where the app's own endpoint goes (its public access is then off).
+    endpoints: EndpointPlacement | None = None
 
 
 class AppCompute(pulumi.ComponentResource):
@@ -64,6 +68,7 @@ class AppCompute(pulumi.ComponentResource):
             kind="linux",
             reserved=True,  # Linux
             sku={"name": compute.sku_name, "capacity": compute.instances},
+            zone_redundant=compute.zone_redundant,
             tags=place.tags,
             opts=child,
         )
@@ -97,12 +102,16 @@ class AppCompute(pulumi.ComponentResource):
             identity=identity,
             key_vault_reference_identity=runtime.identity_id if runtime else "SystemAssigned",
             virtual_network_subnet_id=args.integration_subnet_id,
+            # Reached only through its private endpoint, or (stated in the stack file) from anywhere.
+            public_network_access="Disabled" if args.endpoints is not None else "Enabled",
             site_config={
                 "linux_fx_version": compute.runtime,
                 "ftps_state": web.FtpsState.DISABLED,
                 "min_tls_version": web.SupportedTlsVersions.SUPPORTED_TLS_VERSIONS_1_2,
                 "scm_min_tls_version": web.SupportedTlsVersions.SUPPORTED_TLS_VERSIONS_1_2,
                 "http20_enabled": True,
+                # Instances that keep failing this path are taken out of rotation (and replaced).
+                "health_check_path": compute.health_check_path,
                 "remote_debugging_enabled": False,
                 # In private mode all outbound traffic goes through the VNet, so private DNS answers apply.
                 "vnet_route_all_enabled": args.integration_subnet_id is not None,
@@ -133,4 +142,17 @@ class AppCompute(pulumi.ComponentResource):
             )
             for site, policy in (("ftp", web.WebAppFtpAllowed), ("scm", web.WebAppScmAllowed))
         ]
+        self.endpoint = (
+            private_endpoint(
+                self,
+                f"{name}-endpoint",
+                app_name,
+                self.app.id,
+                dns_zones.WEB_APP_SITES,
+                args.endpoints,
+                pulumi.ResourceOptions(parent=self),
+            )
+            if args.endpoints is not None
+            else None
+        )
         self.register_outputs({"webAppName": self.app.name})

@@ -75,6 +75,8 @@ class FoundryEnvironment(pulumi.ComponentResource):
         # Private mode: the VNet (or existing subnets) and DNS zones first, since the account may inject its
         # agent runtime into a subnet; the endpoints come after the account and vault below.
         zones = dns_zones.BASE_ZONES + (dns_zones.AGENT_DATA_ZONES if settings.agent_setup else ())
+        if settings.compute.enabled and settings.web_app_inbound == "private-endpoint":
+            zones += dns_zones.WEB_APP_ZONES
         self.network = (
             PrivateNetwork(
                 f"{name}-network", PrivateNetworkArgs(place, settings.network, resource_group_name, zones), child
@@ -399,6 +401,11 @@ class FoundryEnvironment(pulumi.ComponentResource):
                 project_endpoint=self.foundry.project_endpoints[settings.projects[0].name],
                 extra_settings=self._obo_settings(),
                 integration_subnet_id=self.app_integration_subnet_id,
+                endpoints=(
+                    EndpointPlacement(settings.placement, resource_group_name, self.network)
+                    if self.network is not None and settings.web_app_inbound == "private-endpoint"
+                    else None
+                ),
             ),
             pulumi.ResourceOptions(parent=self),
         )

@@ -443,7 +443,7 @@ def resource_tree(rendering: Rendering) -> tuple[TreeNode, ...]:
 
 
 def policy_resources(rendering: Rendering) -> list[Resource]:
-    return [Resource(r.urn, r.type, r.inputs, r.state, r.property_dependencies) for r in rendering.resources]
+    return [Resource(r.urn, r.type, r.inputs, r.state, r.property_dependencies, r.protect) for r in rendering.resources]
 
 
 def build_report(environment: Environment, rehearsals: tuple[Rehearsal, ...] = ()) -> StackReport:

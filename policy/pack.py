@@ -58,6 +58,7 @@ def stack_policy(rule: StackRule) -> StackValidationPolicy:
                     prop: [dependency.urn for dependency in dependencies]
                     for prop, dependencies in resource.property_dependencies.items()
                 },
+                protect=bool(resource.opts.protect),
             )
             for resource in args.resources
         ]

@@ -20,6 +20,7 @@ from typing import Any
 from components.catalogue import federation
 from components.catalogue.agent_data import AGENT_DATABASE
 from components.catalogue.entra_apps import END_USERS_GROUP_SUFFIX
+from components.catalogue.guardrails import BASE_POLICY_NAME, HARM_CATEGORIES
 from components.catalogue.resource_types import (
     ACCOUNT,
     APP_INSIGHTS,
@@ -35,13 +36,19 @@ from components.catalogue.resource_types import (
     ENTRA_SERVICE_PRINCIPAL_PASSWORD,
     IDENTITY_CREDENTIAL,
     PIM_ELIGIBILITY,
+    PRIVATE_DNS_ZONE_GROUP,
+    PRIVATE_ENDPOINT,
     PROJECT,
+    RAI_POLICY,
     ROLE_ASSIGNMENT,
     SEARCH_SERVICE,
     STORAGE_ACCOUNT,
     USER_ASSIGNED_IDENTITY,
     VAULT,
     WEB_APP,
+    WEB_APP_FTP_ALLOWED,
+    WEB_APP_SCM_ALLOWED,
+    WORKSPACE,
 )
 from components.catalogue.roles import (
     ASSIGNABLE_COSMOS_DATA_ROLES,
@@ -49,6 +56,8 @@ from components.catalogue.roles import (
     DATA_PLANE_ROLES,
     FORBIDDEN_NAME_PREFIX,
     FORBIDDEN_ROLES,
+    FOUNDRY_ACCOUNT_OWNER,
+    FOUNDRY_OWNER,
     GUID_PATTERN,
     Role,
     role_by_guid,
@@ -105,12 +114,14 @@ class ResourceRule:
 
 @dataclass(frozen=True)
 class ResourceView:
-    """One resource as a stack rule sees it: its properties and which resources each property came from."""
+    """One resource as a stack rule sees it: its properties, which resources each property came from, and whether
+    it is protected."""
 
     urn: str
     type: str
     props: Mapping[str, Any]
     property_dependencies: Mapping[str, Sequence[str]]
+    protect: bool = False
 
 
 @dataclass(frozen=True)
@@ -268,6 +279,63 @@ def cosmos_data_role_scoped(_type: str, props: Mapping[str, Any], _env: str) -> 
     return problems
 
 
+HARM_CATEGORY_FILTERS = frozenset(HARM_CATEGORIES.values())
+
+# Roles that administer the Foundry resource: in prod only ever a PIM eligibility, never standing.
+ELEVATED_ROLES = (FOUNDRY_ACCOUNT_OWNER, FOUNDRY_OWNER)
+
+
+def monitoring_local_auth_disabled(type_token: str, props: Mapping[str, Any], _env: str) -> list[str]:
+    """Application Insights and the Log Analytics workspace take Entra tokens only (absent means keys work)."""
+    if type_token == WORKSPACE:
+        value = _mapping(props.get("features")).get("disableLocalAuth")
+        return [] if value is True else [f"features.disableLocalAuth must be true, found {value!r}"]
+    value = props.get("disableLocalAuth")
+    return [] if value is True else [f"disableLocalAuth must be true, found {value!r}"]
+
+
+# TLS versions App Service accepts as a minimum, strongest last; 1.2 and up are allowed.
+STRONG_TLS = ("1.2", "1.3")
+
+
+def web_app_hardened(type_token: str, props: Mapping[str, Any], _env: str) -> list[str]:
+    """HTTPS only, TLS 1.2 or later for the site and its SCM site, no FTP; and no basic (user name and password)
+    publishing credentials for FTP or the SCM site."""
+    if type_token in (WEB_APP_FTP_ALLOWED, WEB_APP_SCM_ALLOWED):
+        allow = props.get("allow")
+        return [] if allow is False else [f"allow must be false (no basic publishing credentials), found {allow!r}"]
+    problems = []
+    if props.get("httpsOnly") is not True:
+        problems.append(f"httpsOnly must be true, found {props.get('httpsOnly')!r}")
+    site = _mapping(props.get("siteConfig"))
+    for key in ("minTlsVersion", "scmMinTlsVersion"):
+        if site.get(key) not in STRONG_TLS:
+            problems.append(f"siteConfig.{key} must be one of {', '.join(STRONG_TLS)}, found {site.get(key)!r}")
+    if site.get("ftpsState") != "Disabled":
+        problems.append(f"siteConfig.ftpsState must be 'Disabled', found {site.get('ftpsState')!r}")
+    return problems
+
+
+def guardrails_strong(_type: str, props: Mapping[str, Any], _env: str) -> list[str]:
+    """The guardrail policy builds on Microsoft's default, enables every filter, and blocks every harm category."""
+    properties = _properties(props)
+    problems = []
+    if properties.get("basePolicyName") != BASE_POLICY_NAME:
+        problems.append(
+            f"properties.basePolicyName must be {BASE_POLICY_NAME!r}, found {properties.get('basePolicyName')!r}"
+        )
+    filters = [_mapping(f) for f in properties.get("contentFilters") or []]
+    if not filters:
+        problems.append("properties.contentFilters must list the policy's filters, found none")
+    for content_filter in filters:
+        label = f"{content_filter.get('name')} ({content_filter.get('source')})"
+        if content_filter.get("enabled") is not True:
+            problems.append(f"content filter {label} must be enabled")
+        if content_filter.get("name") in HARM_CATEGORY_FILTERS and content_filter.get("blocking") is not True:
+            problems.append(f"content filter {label} must block")
+    return problems
+
+
 def key_vault_rbac_authorization(_type: str, props: Mapping[str, Any], _env: str) -> list[str]:
     properties = _properties(props)
     problems = []
@@ -416,6 +484,25 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
         "The Foundry resource has a custom subdomain (required for Entra authentication).",
         frozenset({ACCOUNT}),
         custom_subdomain_set,
+    ),
+    ResourceRule(
+        "monitoring-local-auth-disabled",
+        "Application Insights and the Log Analytics workspace take Entra tokens only: local auth disabled.",
+        frozenset({APP_INSIGHTS, WORKSPACE}),
+        monitoring_local_auth_disabled,
+    ),
+    ResourceRule(
+        "web-app-hardened",
+        "The web app is HTTPS only with TLS 1.2 or later (site and SCM), FTP off, and no basic publishing credentials.",
+        frozenset({WEB_APP, WEB_APP_FTP_ALLOWED, WEB_APP_SCM_ALLOWED}),
+        web_app_hardened,
+    ),
+    ResourceRule(
+        "guardrails-strong",
+        "The guardrail policy builds on Microsoft.DefaultV2, enables every content filter and blocks every harm "
+        "category.",
+        frozenset({RAI_POLICY}),
+        guardrails_strong,
     ),
     ResourceRule(
         "agent-data-entra-only",
@@ -634,6 +721,77 @@ def prod_people_reach_data_only_as_end_users(resources: Sequence[ResourceView]) 
 
 PROD_DATA_PLANE_PEOPLE = "prod-people-reach-data-only-as-end-users"
 
+# Stateful resources: their loss is data or identity loss. In prod each is protected (`protect`), so `pulumi up`
+# refuses to delete or replace it.
+STATEFUL_TYPES = frozenset(
+    {ACCOUNT, PROJECT, VAULT, USER_ASSIGNED_IDENTITY, STORAGE_ACCOUNT, SEARCH_SERVICE, COSMOS_ACCOUNT}
+)
+
+
+def prod_stateful_protected(resources: Sequence[ResourceView]) -> list[Violation]:
+    return [
+        Violation(
+            PROD_PROTECTED,
+            r.urn,
+            f"prod: {r.type.rsplit(':', 1)[-1]} {r.urn.rsplit('::', 1)[-1]} holds data or an identity and must be "
+            "protected (protect=True), so that no `pulumi up` deletes or replaces it",
+        )
+        for r in resources
+        if r.type in STATEFUL_TYPES
+        and held_to_prod_rules(environment_of(r.props, stack_of_urn(r.urn)))
+        and not r.protect
+    ]
+
+
+PROD_PROTECTED = "prod-stateful-protected"
+
+
+def no_standing_elevated_role_in_prod(resources: Sequence[ResourceView]) -> list[Violation]:
+    """A role assignment carries no tags: its tier is that of what it is granted on (`_tier_of`), so a sandbox stack
+    of the dev tier may hold Foundry Account Owner standing and prod may not."""
+    by_urn = {r.urn: r for r in resources}
+    violations = []
+    for grant in (r for r in resources if r.type == ROLE_ASSIGNMENT):
+        guid = role_guid_of(_known(grant.props, "roleDefinitionId"))
+        elevated = next((role for role in ELEVATED_ROLES if role.guid == guid), None)
+        if elevated is not None and held_to_prod_rules(_tier_of(grant, by_urn)):
+            violations.append(
+                Violation(
+                    STANDING_ELEVATED,
+                    grant.urn,
+                    f"prod: {elevated.name} ({elevated.guid}) is held only as a PIM eligibility (pim/), never standing",
+                )
+            )
+    return violations
+
+
+STANDING_ELEVATED = "no-standing-elevated-role-in-prod"
+
+
+def private_endpoints_registered(resources: Sequence[ResourceView]) -> list[Violation]:
+    """Every private endpoint has a DNS zone group (its `privateEndpointName` from the endpoint): without one the
+    service's name keeps resolving to its public address, and with public access off every call fails."""
+    grouped = {
+        urn
+        for r in resources
+        if r.type == PRIVATE_DNS_ZONE_GROUP
+        for urn in r.property_dependencies.get("privateEndpointName", ())
+    }
+    named = {_known(r.props, "privateEndpointName") for r in resources if r.type == PRIVATE_DNS_ZONE_GROUP}
+    return [
+        Violation(
+            ZONE_GROUPS,
+            r.urn,
+            f"private endpoint {r.urn.rsplit('::', 1)[-1]} has no DNS zone group: its service's name would still "
+            "resolve to the public address",
+        )
+        for r in resources
+        if r.type == PRIVATE_ENDPOINT and r.urn not in grouped and _known(r.props, "privateEndpointName") not in named
+    ]
+
+
+ZONE_GROUPS = "private-endpoint-has-dns-zone-group"
+
 STACK_RULES: tuple[StackRule, ...] = (
     StackRule(
         APP_IDENTITY_SCOPE,
@@ -647,6 +805,22 @@ STACK_RULES: tuple[StackRule, ...] = (
         "In prod, no group of people holds a Foundry data-plane role (Foundry User, Foundry Project Manager, Foundry "
         "Owner) except the On-Behalf-Of API's end-users group, which the stack makes only where that pattern is on.",
         prod_people_reach_data_only_as_end_users,
+    ),
+    StackRule(
+        STANDING_ELEVATED,
+        "In prod, Foundry Account Owner and Foundry Owner are never standing role assignments (PIM eligibility only).",
+        no_standing_elevated_role_in_prod,
+    ),
+    StackRule(
+        PROD_PROTECTED,
+        "In prod every stateful resource (Foundry account and projects, Key Vault, user-assigned identities, the agent "
+        "data stores) is protected, so no `pulumi up` deletes or replaces it.",
+        prod_stateful_protected,
+    ),
+    StackRule(
+        ZONE_GROUPS,
+        "Every private endpoint registers in its private DNS zones through a DNS zone group.",
+        private_endpoints_registered,
     ),
 )
 
@@ -666,6 +840,7 @@ class Resource:
     inputs: Mapping[str, Any]
     outputs: Mapping[str, Any]
     property_dependencies: Mapping[str, Sequence[str]]
+    protect: bool = False
 
 
 @dataclass(frozen=True)
@@ -691,7 +866,7 @@ def evaluate(resources: Sequence[Resource], stack: str) -> list[Verdict]:
             for message in rule.evaluate(r.type, r.inputs, environment_of(r.inputs, stack))
         )
         verdicts.append(Verdict(rule.name, rule.description, len(relevant), found))
-    views = [ResourceView(r.urn, r.type, r.outputs, r.property_dependencies) for r in resources]
+    views = [ResourceView(r.urn, r.type, r.outputs, r.property_dependencies, r.protect) for r in resources]
     for stack_rule in STACK_RULES:
         grants = sum(1 for r in resources if r.type in GRANT_TYPES)
         verdicts.append(Verdict(stack_rule.name, stack_rule.description, grants, tuple(stack_rule.check(views))))

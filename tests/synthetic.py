@@ -13,13 +13,16 @@ from __future__ import annotations
 import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import (
+    applicationinsights,
     authorization,
     cognitiveservices,
     cosmosdb,
     keyvault,
     managedidentity,
+    network,
     resources,
     storage,
+    web,
 )
 
 from offline.render import FAKE_ADMIN_OBJECT_ID, FAKE_SUBSCRIPTION_ID, FAKE_TENANT_ID, Caller
@@ -198,7 +201,7 @@ def violating_program() -> None:
         },
         tags=tags,
     )
-    cognitiveservices.Deployment(
+    deployment = cognitiveservices.Deployment(
         "bad-deployment",
         account_name=account.name,
         deployment_name="router",
@@ -278,4 +281,45 @@ def violating_program() -> None:
         role_definition_id=cosmos.id.apply(lambda i: f"{i}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002"),
         scope=cosmos.id,
         principal_id=identity.principal_id,
+    )
+    # A standing Foundry Account Owner in prod (only ever a PIM eligibility there).
+    authorization.RoleAssignment(
+        "bad-standing-account-owner",
+        principal_id=developers.object_id,
+        principal_type="Group",
+        role_definition_id=role_id(FOUNDRY_ACCOUNT_OWNER),
+        scope=account.id,
+    )
+    # Telemetry that accepts keys, a web app that accepts plain HTTP and TLS 1.0, weak guardrails, and a private
+    # endpoint that registers in no zone.
+    applicationinsights.Component(
+        "bad-appi", resource_name_="appi-bad-prod", resource_group_name=group.name, kind="web", application_type="web"
+    )
+    web.WebApp(
+        "bad-web",
+        name="app-bad-prod",
+        resource_group_name=group.name,
+        https_only=False,
+        site_config={"min_tls_version": "1.0", "ftps_state": "AllAllowed"},
+    )
+    guardrails = cognitiveservices.RaiPolicy(
+        "bad-guardrails",
+        account_name=account.name,
+        resource_group_name=group.name,
+        rai_policy_name="weak",
+        properties={
+            "base_policy_name": "Microsoft.Default",
+            "content_filters": [{"name": "Hate", "source": "Prompt", "enabled": True, "blocking": False}],
+        },
+        opts=pulumi.ResourceOptions(depends_on=[deployment]),  # breaks the design rules, not Azure's
+    )
+    network.PrivateEndpoint(
+        "bad-endpoint",
+        private_endpoint_name="pe-bad",
+        resource_group_name=group.name,
+        subnet={"id": "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/pe"},
+        private_link_service_connections=[
+            {"name": "pe-bad", "private_link_service_id": account.id, "group_ids": ["account"]}
+        ],
+        opts=pulumi.ResourceOptions(depends_on=[guardrails]),
     )

@@ -180,11 +180,25 @@ def test_assignment_names_differ_between_environments(rendered: dict[str, Render
         (roles.USER_ACCESS_ADMINISTRATOR, "User Access Administrator"),
         (Role("Foundry User", OWNER), "Foundry User"),  # a good name on Owner's GUID
         (Role("Made Up", "11111111-2222-3333-4444-555555555555"), "Made Up"),
+        # Near misses: real roles the program knows and that are assignable elsewhere, just not here.
+        (roles.KEY_VAULT_ADMINISTRATOR, "Key Vault Administrator"),
+        (roles.FOUNDRY_OWNER, "Foundry Owner"),
+        (Role("Reader", roles.FOUNDRY_USER.guid), "Reader"),  # an allowed name on another allowed role's GUID
     ],
 )
 def test_guard_refuses_roles_outside_the_catalogue(role: Role, named: str) -> None:
     with pytest.raises(ForbiddenRoleError, match=named):
         require_assignable(role)
+
+
+@pytest.mark.parametrize("never", [roles.OWNER, roles.USER_ACCESS_ADMINISTRATOR])
+def test_a_never_granted_role_put_into_the_assignable_list_is_still_refused(
+    monkeypatch: pytest.MonkeyPatch, never: Role
+) -> None:
+    """Someone adds Owner or User Access Administrator to ASSIGNABLE_ROLES: the forbidden list still wins."""
+    monkeypatch.setattr(roles, "ASSIGNABLE_ROLES", (*roles.ASSIGNABLE_ROLES, never))
+    with pytest.raises(ForbiddenRoleError, match="forbidden"):
+        require_assignable(never)
 
 
 def test_a_forbidden_role_in_the_model_stops_the_program(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -225,8 +225,8 @@ def test_bad_config_is_refused_before_anything_is_made(stack: str, overrides: di
 
 
 def test_a_hub_may_bring_the_stores_zones_too() -> None:
-    """With every zone from the hub (network.existingDnsZoneIds), prod creates no zone and no link; the stores'
-    endpoints register in the hub's zones."""
+    """With every zone from the hub (network.existingDnsZoneIds, the web app's too), prod creates no zone and no
+    link; the stores' endpoints (and the web app's) register in the hub's zones."""
     hub = "/subscriptions/00000000-0000-4000-8000-00000000000a/resourceGroups/rg-hub/providers/Microsoft.Network/privateDnsZones"
     zones = {
         "cognitiveServices": "privatelink.cognitiveservices.azure.com",
@@ -236,10 +236,12 @@ def test_a_hub_may_bring_the_stores_zones_too() -> None:
         "storageBlob": "privatelink.blob.core.windows.net",
         "search": "privatelink.search.windows.net",
         "cosmos": "privatelink.documents.azure.com",
+        "webApps": "privatelink.azurewebsites.net",
     }
     ids = {key: f"{hub}/{zone}" for key, zone in zones.items()}
     prod = render("prod", overrides={"network": {"agentSubnetInjection": True, "existingDnsZoneIds": ids}})
     assert prod.of_type("azure-native:privatedns:PrivateZone") == []
+    assert prod.of_type("azure-native:privatedns:VirtualNetworkLink") == []
     used = {
         config["privateDnsZoneId"]
         for group in prod.of_type("azure-native:network:PrivateDnsZoneGroup")

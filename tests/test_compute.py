@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from offline.render import Rendering, render
 from tests.config_checks import refused_config_problem
+from tests.conftest import settings_of
 
 WEB_APP = "azure-native:web:WebApp"
 
@@ -87,3 +90,69 @@ def test_more_instances_than_the_tier_allows_are_refused_before_anything_is_made
         == "compute.instances: 4 is not allowed; allowed with skuName B1: from 1 to 3 (that tier's most instances)"
     )
     render("dev", overrides={"compute": {"skuName": "P1v3", "instances": 30}})
+
+
+# -- prod's web app: resilient, and reached deliberately --------------------------------------------------------
+def test_prod_runs_two_zone_redundant_instances_probed_by_a_health_check(rendered: dict[str, Rendering]) -> None:
+    prod = rendered["prod"]
+    plan = prod.one("azure-native:web:AppServicePlan")
+    settings = settings_of("prod")
+    assert plan.input("sku") == {"name": settings.compute.sku_name, "capacity": 2}
+    assert settings.compute.sku_name.startswith("P")  # zone redundancy needs Premium v3
+    assert plan.input("zoneRedundant") is True
+    site = prod.one(WEB_APP).input("siteConfig")
+    assert site["healthCheckPath"] == "/healthz"
+    assert (site["http20Enabled"], site["minTlsVersion"], site["scmMinTlsVersion"]) == (True, "1.2", "1.2")
+
+
+def test_in_private_mode_the_app_is_reached_only_through_its_private_endpoint(rendered: dict[str, Rendering]) -> None:
+    prod = rendered["prod"]
+    app = prod.one(WEB_APP)
+    assert app.input("publicNetworkAccess") == "Disabled"
+    (endpoint,) = [
+        e
+        for e in prod.of_type("azure-native:network:PrivateEndpoint")
+        if e.input("privateLinkServiceConnections")[0]["privateLinkServiceId"] == app.id
+    ]
+    assert endpoint.input("privateLinkServiceConnections")[0]["groupIds"] == ["sites"]
+    assert endpoint.input("privateEndpointName") == f"pe-{app.input('name')}-sites"
+    zone_group = next(
+        g
+        for g in prod.of_type("azure-native:network:PrivateDnsZoneGroup")
+        if g.input("privateEndpointName") == endpoint.input("privateEndpointName")
+    )
+    zones = [c["privateDnsZoneId"].rsplit("/", 1)[-1] for c in zone_group.input("privateDnsZoneConfigs")]
+    assert zones == ["privatelink.azurewebsites.net"]
+
+
+def test_dev_is_one_public_instance_without_zones(rendered: dict[str, Rendering]) -> None:
+    dev = rendered["dev"]
+    plan = dev.one("azure-native:web:AppServicePlan")
+    assert plan.input("sku")["capacity"] == 1 and plan.input("zoneRedundant") is False
+    assert dev.one(WEB_APP).input("publicNetworkAccess") == "Enabled"
+
+
+def test_public_in_private_mode_is_a_stated_choice_outside_prod_only() -> None:
+    staging = render("staging", overrides={"networkAccess": "private", "compute": {"inbound": "public"}})
+    assert staging.one(WEB_APP).input("publicNetworkAccess") == "Enabled"
+    assert not [
+        e for e in staging.of_type("azure-native:network:PrivateEndpoint") if "-sites" in e.input("privateEndpointName")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stack", "compute", "key", "says"),
+    [
+        ("prod", {"instances": 1}, "compute.instances", "prod allows 2 or more"),
+        ("prod", {"inbound": "public"}, "compute.inbound", "prod allows only 'private-endpoint'"),
+        ("dev", {"inbound": "private-endpoint"}, "compute.inbound", "only in private mode"),
+        ("dev", {"zoneRedundant": True}, "compute.zoneRedundant", "Premium v3"),
+        ("dev", {"skuName": "P1v3", "zoneRedundant": True}, "compute.zoneRedundant", "instances 2 or more"),
+        ("dev", {"healthCheckPath": "healthz"}, "compute.healthCheckPath", "starting with '/'"),
+    ],
+)
+def test_bad_web_app_settings_are_refused_before_anything_is_made(
+    stack: str, compute: dict[str, object], key: str, says: str
+) -> None:
+    problem = refused_config_problem(lambda: render(stack, overrides={"compute": compute}), key)
+    assert says in problem, problem

@@ -1,5 +1,5 @@
-"""Network isolation: prod reaches Foundry, the vault and (with the standard agent setup its stack file turns on) the
-agent data stores only through private endpoints that resolve privately.
+"""Network isolation: prod reaches Foundry, the vault, (with the standard agent setup its stack file turns on) the
+agent data stores and its web app only through private endpoints that resolve privately.
 
 Expected values (zone names, group ids, delegations) are written out here from the Foundry facts sheet and
 Azure's documentation, not imported from the catalogue under test.
@@ -19,6 +19,7 @@ from components.catalogue.resource_types import (
     SEARCH_SERVICE,
     STORAGE_ACCOUNT,
     VAULT,
+    WEB_APP,
 )
 from components.environment import FoundryEnvironment, FoundryEnvironmentArgs
 from components.naming import private_endpoint_name
@@ -42,13 +43,19 @@ BLOB_ZONE = "privatelink.blob.core.windows.net"
 SEARCH_ZONE = "privatelink.search.windows.net"
 COSMOS_ZONE = "privatelink.documents.azure.com"
 AGENT_DATA_ZONES = {BLOB_ZONE, SEARCH_ZONE, COSMOS_ZONE}
-ALL_ZONES = {*ACCOUNT_ZONES, VAULT_ZONE, *AGENT_DATA_ZONES}
+# The web app's, reached through its own endpoint in private mode (Learn, "Azure Private Endpoint private DNS zone
+# values": Microsoft.Web/sites, group id `sites`).
+WEB_APP_ZONE = "privatelink.azurewebsites.net"
+ALL_ZONES = {*ACCOUNT_ZONES, VAULT_ZONE, *AGENT_DATA_ZONES, WEB_APP_ZONE}
 # Each agent data store's endpoint: group id -> (the store's type, its zone, the endpoint's name in prod).
 STORE_ENDPOINTS = {
     "blob": (STORAGE_ACCOUNT, BLOB_ZONE, "pe-stagfndryprdfd048b-blob"),
     "searchService": (SEARCH_SERVICE, SEARCH_ZONE, "pe-srch-fndry-prod-fd048b-searchService"),
     "Sql": (COSMOS_ACCOUNT, COSMOS_ZONE, "pe-cosmos-fndry-prod-fd048b-Sql"),
 }
+# The web app's endpoint (private mode's default inbound): its group id and its name in prod.
+WEB_APP_GROUP_ID = "sites"
+WEB_APP_ENDPOINT_NAME = "pe-app-fndry-prod-fd048b-sites"
 # Prod's stack file turns on the standard agent setup, which needs the agent subnet: an override of `network`
 # replaces the whole key, so each one here keeps that.
 AGENT_SUBNET = {"agentSubnetInjection": True}
@@ -92,13 +99,15 @@ def zone_name_of(zone_id: str) -> str:
 
 
 # -- prod's real stack file --------------------------------------------------------------------------------
-def test_prod_has_one_endpoint_each_for_account_vault_and_agent_data_stores(rendered: dict[str, Rendering]) -> None:
+def test_prod_has_one_endpoint_each_for_account_vault_agent_data_stores_and_web_app(
+    rendered: dict[str, Rendering],
+) -> None:
     prod = rendered["prod"]
-    assert len(prod.of_type(PRIVATE_ENDPOINT)) == 2 + len(STORE_ENDPOINTS)
-    account, vault = prod.one(ACCOUNT), prod.one(VAULT)
+    assert len(prod.of_type(PRIVATE_ENDPOINT)) == 6  # account, vault, three stores, web app
+    account, vault, app = prod.one(ACCOUNT), prod.one(VAULT), prod.one(WEB_APP)
     vnet = prod.one(VNET)
     stores = [(group_id, prod.one(store_type)) for group_id, (store_type, _, _) in STORE_ENDPOINTS.items()]
-    for group_id, target in (("account", account), ("vault", vault), *stores):
+    for group_id, target in (("account", account), ("vault", vault), *stores, (WEB_APP_GROUP_ID, app)):
         endpoint = endpoint_for(prod, group_id)
         connection = endpoint.input("privateLinkServiceConnections")[0]
         assert connection["privateLinkServiceId"] == target.id
@@ -109,9 +118,11 @@ def test_prod_has_one_endpoint_each_for_account_vault_and_agent_data_stores(rend
     assert endpoint_for(prod, "vault").input("privateEndpointName") == "pe-kv-fndry-prd-fd048b-vault"
     for group_id, (_, _, endpoint_name) in STORE_ENDPOINTS.items():
         assert endpoint_for(prod, group_id).input("privateEndpointName") == endpoint_name
+    assert endpoint_for(prod, WEB_APP_GROUP_ID).input("privateEndpointName") == WEB_APP_ENDPOINT_NAME
+    assert app.input("name") == "app-fndry-prod-fd048b"  # the endpoint is named after the app
 
 
-def test_prod_zone_groups_name_the_seven_zones(rendered: dict[str, Rendering]) -> None:
+def test_prod_zone_groups_name_the_eight_zones(rendered: dict[str, Rendering]) -> None:
     prod = rendered["prod"]
     created = {zone.input("privateZoneName"): zone.id for zone in prod.of_type(ZONE)}
     assert set(created) == ALL_ZONES
@@ -124,7 +135,8 @@ def test_prod_zone_groups_name_the_seven_zones(rendered: dict[str, Rendering]) -
     assert zone_ids_of(vault_group) == [created[VAULT_ZONE]]
     for group_id, (_, zone, _) in STORE_ENDPOINTS.items():
         assert zone_ids_of(zone_group_for(prod, endpoint_for(prod, group_id))) == [created[zone]]
-    assert len(prod.of_type(ZONE_GROUP)) == 2 + len(STORE_ENDPOINTS)
+    assert zone_ids_of(zone_group_for(prod, endpoint_for(prod, WEB_APP_GROUP_ID))) == [created[WEB_APP_ZONE]]
+    assert len(prod.of_type(ZONE_GROUP)) == 6
 
 
 def test_prod_zones_are_global_and_linked_to_the_vnet_without_auto_registration(
@@ -134,7 +146,7 @@ def test_prod_zones_are_global_and_linked_to_the_vnet_without_auto_registration(
     vnet = prod.one(VNET)
     zones = prod.of_type(ZONE)
     links = prod.of_type(LINK)
-    assert len(links) == len(zones) == 7
+    assert len(links) == len(zones) == 8
     for zone in zones:
         assert zone.input("location") == "global"
         (link,) = [link for link in links if link.input("privateZoneName") == zone.input("privateZoneName")]
@@ -159,7 +171,9 @@ def test_prod_vnet_has_endpoint_subnet_and_delegated_app_and_agent_subnets(rende
     assert [d["serviceName"] for d in subnets["snet-agents"]["delegations"]] == ["Microsoft.App/environments"]
 
 
-def test_prod_closes_public_access_on_account_vault_and_agent_data_stores(rendered: dict[str, Rendering]) -> None:
+def test_prod_closes_public_access_on_account_vault_agent_data_stores_and_web_app(
+    rendered: dict[str, Rendering],
+) -> None:
     prod = rendered["prod"]
     vnet = prod.one(VNET)
     account = prod.one(ACCOUNT).input("properties")
@@ -179,6 +193,8 @@ def test_prod_closes_public_access_on_account_vault_and_agent_data_stores(render
     for store_type in (STORAGE_ACCOUNT, SEARCH_SERVICE, COSMOS_ACCOUNT):
         assert prod.one(store_type).input("publicNetworkAccess") == "Disabled", store_type
     assert prod.one(STORAGE_ACCOUNT).input("networkRuleSet")["defaultAction"] == "Deny"
+    # The web app is reached only through its own endpoint.
+    assert prod.one(WEB_APP).input("publicNetworkAccess") == "Disabled"
 
 
 def test_account_endpoint_waits_for_the_account_and_zone_groups_for_the_links(
@@ -193,7 +209,9 @@ def test_account_endpoint_waits_for_the_account_and_zone_groups_for_the_links(
     for group_id, (store_type, _, _) in STORE_ENDPOINTS.items():
         store_endpoints.append(endpoint_for(prod, group_id))
         assert prod.depends_on(store_endpoints[-1], prod.one(store_type))
-    for endpoint in (account_endpoint, vault_endpoint, *store_endpoints):
+    app_endpoint = endpoint_for(prod, WEB_APP_GROUP_ID)
+    assert prod.depends_on(app_endpoint, prod.one(WEB_APP))
+    for endpoint in (account_endpoint, vault_endpoint, *store_endpoints, app_endpoint):
         group = zone_group_for(prod, endpoint)
         assert prod.depends_on(group, endpoint)
         for link in prod.of_type(LINK):
@@ -205,13 +223,19 @@ def test_network_resources_are_children_of_the_network_components(rendered: dict
     network = prod.one("foundry-platform:index:PrivateNetwork")
     endpoints = prod.one("foundry-platform:index:PrivateEndpoints")
     stores = prod.one("foundry-platform:index:AgentDataStores")  # the stores' endpoints are made with the stores
+    compute = prod.one("foundry-platform:index:AppCompute")  # and the web app's with the web app
     for type_token in (VNET, ZONE, LINK):
         assert all(r.parent == network.urn for r in prod.of_type(type_token)), type_token
-    for group_id, parent in (("account", endpoints), ("vault", endpoints), *((g, stores) for g in STORE_ENDPOINTS)):
+    for group_id, parent in (
+        ("account", endpoints),
+        ("vault", endpoints),
+        *((g, stores) for g in STORE_ENDPOINTS),
+        (WEB_APP_GROUP_ID, compute),
+    ):
         endpoint = endpoint_for(prod, group_id)
         assert endpoint.parent == parent.urn, group_id
         assert zone_group_for(prod, endpoint).parent == parent.urn, group_id
-    assert len(prod.of_type(PRIVATE_ENDPOINT)) == len(prod.of_type(ZONE_GROUP)) == 2 + len(STORE_ENDPOINTS)
+    assert len(prod.of_type(PRIVATE_ENDPOINT)) == len(prod.of_type(ZONE_GROUP)) == 6
 
 
 # -- dev and staging (public) --------------------------------------------------------------------------------
@@ -243,12 +267,12 @@ def test_environment_exposes_the_delegated_app_subnet_for_vnet_integration() -> 
 
 
 # -- existing zones (hub-managed DNS) ------------------------------------------------------------------------
-def test_existing_zone_ids_are_used_and_only_the_agent_data_zones_are_created() -> None:
+def test_existing_zone_ids_are_used_and_only_the_zones_not_given_are_created() -> None:
     prod = render("prod", overrides={"network": {**AGENT_SUBNET, "existingDnsZoneIds": HUB_ZONE_IDS}})
-    # existingDnsZoneIds has no key for the agent data stores' zones: those are still created and linked here.
-    assert {zone.input("privateZoneName") for zone in prod.of_type(ZONE)} == AGENT_DATA_ZONES
-    assert {link.input("privateZoneName") for link in prod.of_type(LINK)} == AGENT_DATA_ZONES
-    assert len(prod.of_type(LINK)) == len(AGENT_DATA_ZONES)
+    # HUB_ZONE_IDS names neither the agent data stores' zones nor the web app's: those are still created and linked.
+    assert {zone.input("privateZoneName") for zone in prod.of_type(ZONE)} == {*AGENT_DATA_ZONES, WEB_APP_ZONE}
+    assert {link.input("privateZoneName") for link in prod.of_type(LINK)} == {*AGENT_DATA_ZONES, WEB_APP_ZONE}
+    assert len(prod.of_type(LINK)) == 4
     account_group = zone_group_for(prod, endpoint_for(prod, "account"))
     assert sorted(zone_ids_of(account_group)) == sorted(
         HUB_ZONE_IDS[key] for key in ("cognitiveServices", "openAi", "aiServices")
@@ -262,7 +286,7 @@ def test_some_existing_zones_only_the_rest_are_created() -> None:
     prod = render("prod", overrides={"network": network})
     created = {zone.input("privateZoneName"): zone.id for zone in prod.of_type(ZONE)}
     assert set(created) == ALL_ZONES - {"privatelink.openai.azure.com"}
-    assert len(prod.of_type(LINK)) == 6
+    assert len(prod.of_type(LINK)) == 7
     account_group = zone_group_for(prod, endpoint_for(prod, "account"))
     assert HUB_ZONE_IDS["openAi"] in zone_ids_of(account_group)
     assert created["privatelink.cognitiveservices.azure.com"] in zone_ids_of(account_group)
@@ -280,12 +304,13 @@ def test_existing_subnets_create_no_vnet_and_endpoints_use_them() -> None:
     }
     prod = render("prod", overrides=overrides, program=_export_integration_subnet)
     assert prod.of_type(VNET) == []
-    # Only the agent data stores' zones, which existingDnsZoneIds cannot name, are created: linked to the spoke.
-    assert {zone.input("privateZoneName") for zone in prod.of_type(ZONE)} == AGENT_DATA_ZONES
-    assert [link.input("virtualNetwork") for link in prod.of_type(LINK)] == [{"id": SPOKE}] * len(AGENT_DATA_ZONES)
-    for group_id in ("account", "vault", *STORE_ENDPOINTS):
+    # Only the zones HUB_ZONE_IDS does not name (the agent data stores' and the web app's) are created: linked to
+    # the spoke.
+    assert {zone.input("privateZoneName") for zone in prod.of_type(ZONE)} == {*AGENT_DATA_ZONES, WEB_APP_ZONE}
+    assert [link.input("virtualNetwork") for link in prod.of_type(LINK)] == [{"id": SPOKE}] * 4
+    for group_id in ("account", "vault", *STORE_ENDPOINTS, WEB_APP_GROUP_ID):
         assert endpoint_for(prod, group_id).input("subnet") == {"id": SPOKE_SUBNETS["privateEndpoint"]}
-    assert len(prod.of_type(PRIVATE_ENDPOINT)) == 2 + len(STORE_ENDPOINTS)
+    assert len(prod.of_type(PRIVATE_ENDPOINT)) == 6
     assert prod.exports["appIntegrationSubnetId"] == SPOKE_SUBNETS["appIntegration"]
     assert prod.one(ACCOUNT).input("properties.networkInjections")[0]["subnetArmId"] == SPOKE_AGENT_SUBNET
 
@@ -296,7 +321,7 @@ def test_existing_subnets_with_created_zones_link_them_to_the_subnets_vnet() -> 
     prod = render("prod", overrides={"network": network})
     links = prod.of_type(LINK)
     assert {zone.input("privateZoneName") for zone in prod.of_type(ZONE)} == ALL_ZONES
-    assert {link.input("privateZoneName") for link in links} == ALL_ZONES and len(links) == 7
+    assert {link.input("privateZoneName") for link in links} == ALL_ZONES and len(links) == 8
     assert all(link.input("virtualNetwork") == {"id": SPOKE} for link in links)
     assert {link.input("virtualNetworkLinkName") for link in links} == {"link-vnet-spoke"}
 
@@ -439,4 +464,15 @@ def test_bad_network_config_fails_naming_the_key_with_nothing_registered(
 def test_staging_may_go_private_with_its_own_default_range() -> None:
     staging = render("staging", overrides={"networkAccess": "private"})
     assert staging.one(VNET).input("addressSpace") == {"addressPrefixes": ["10.41.0.0/22"]}
-    assert len(staging.of_type(PRIVATE_ENDPOINT)) == 2
+    # The account's, the vault's and (its compute on by default) the web app's: no standard agent setup here.
+    assert sorted(e.input("privateEndpointName") for e in staging.of_type(PRIVATE_ENDPOINT)) == [
+        "pe-app-fndry-staging-995b9a-sites",
+        "pe-fndry-staging-995b9a-account",
+        "pe-kv-fndry-stg-995b9a-vault",
+    ]
+    assert {zone.input("privateZoneName") for zone in staging.of_type(ZONE)} == {
+        *ACCOUNT_ZONES,
+        VAULT_ZONE,
+        WEB_APP_ZONE,
+    }
+    assert staging.one(WEB_APP).input("publicNetworkAccess") == "Disabled"

@@ -42,6 +42,12 @@ EXPECTED_POLICIES = {
     "client-secret-short-lived",
     "agent-data-entra-only",
     "cosmos-data-role-scoped",
+    "no-standing-elevated-role-in-prod",
+    "monitoring-local-auth-disabled",
+    "web-app-hardened",
+    "guardrails-strong",
+    "prod-stateful-protected",
+    "private-endpoint-has-dns-zone-group",
 }
 OWNER_GUID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 
@@ -75,6 +81,9 @@ def test_one_mandatory_policy_per_rule() -> None:
     assert [p.name for p in policies if isinstance(p, StackValidationPolicy)] == [
         "app-identity-within-project-scope",
         "prod-people-reach-data-only-as-end-users",
+        "no-standing-elevated-role-in-prod",
+        "prod-stateful-protected",
+        "private-endpoint-has-dns-zone-group",
     ]
 
 

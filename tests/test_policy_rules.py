@@ -45,6 +45,10 @@ VAULT_ID = f"{GROUP_PATH}/providers/Microsoft.KeyVault/vaults/kv-x-prd-abc123"
 FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 FOUNDRY_PROJECT_MANAGER = "eadc314b-1a2d-4efa-be10-5d325db5065e"
+FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"
+APP_INSIGHTS_TYPE = "azure-native:applicationinsights:Component"
+WORKSPACE_TYPE = "azure-native:operationalinsights:Workspace"
+WEB_APP_TYPE = "azure-native:web:WebApp"
 COSMOS_ID = f"{GROUP_PATH}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-x-prod-abc123"
 COSMOS_DATABASE = f"{COSMOS_ID}/dbs/enterprise_memory"
 # Cosmos DB for NoSQL built-in data roles (Learn, reference-data-plane-roles).
@@ -299,6 +303,59 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
         {"endDateRelative": "720h"},
         "endDateRelative is ignored",
     ),
+    # Local auth absent rather than false: Azure's default keeps the keys working.
+    (
+        "monitoring-local-auth-disabled",
+        APP_INSIGHTS_TYPE,
+        "dev",
+        {"disableLocalAuth": True},
+        {"kind": "web"},
+        "found None",
+    ),
+    (
+        "monitoring-local-auth-disabled",
+        WORKSPACE_TYPE,
+        "staging",
+        {"features": {"disableLocalAuth": True}},
+        {"features": {"enableLogAccessUsingOnlyResourcePermissions": True}},
+        "features.disableLocalAuth",
+    ),
+    (
+        "web-app-hardened",
+        WEB_APP_TYPE,
+        "dev",
+        {"httpsOnly": True, "siteConfig": {"minTlsVersion": "1.2", "scmMinTlsVersion": "1.2", "ftpsState": "Disabled"}},
+        # Near miss: the site is strict, its SCM (deployment) site left at the default.
+        {"httpsOnly": True, "siteConfig": {"minTlsVersion": "1.2", "ftpsState": "Disabled"}},
+        "siteConfig.scmMinTlsVersion",
+    ),
+    (
+        "web-app-hardened",
+        "azure-native:web:WebAppScmAllowed",
+        "dev",
+        {"allow": False},
+        {"name": "app"},
+        "allow must be false",
+    ),
+    (
+        "guardrails-strong",
+        "azure-native:cognitiveservices:RaiPolicy",
+        "dev",
+        {
+            "properties": {
+                "basePolicyName": "Microsoft.DefaultV2",
+                "contentFilters": [{"name": "Hate", "source": "Prompt", "enabled": True, "blocking": True}],
+            }
+        },
+        # Near miss: the filter is on (annotates) but does not block.
+        {
+            "properties": {
+                "basePolicyName": "Microsoft.DefaultV2",
+                "contentFilters": [{"name": "Hate", "source": "Prompt", "enabled": True, "blocking": False}],
+            }
+        },
+        "must block",
+    ),
     # Near misses for the agent data stores: a key left out (Azure's default is the permissive one), a weaker TLS.
     (
         "agent-data-entra-only",
@@ -374,7 +431,7 @@ def test_rule_passes_good_and_fails_bad(case: tuple[str, str, str, dict[str, Any
 def test_every_policy_has_a_passing_and_a_failing_case() -> None:
     covered = {c[0] for c in CASES} | {r.name for r in STACK_RULES}  # stack rule: tests below
     assert covered == set(POLICY_NAMES)
-    assert len(POLICY_NAMES) == len(set(POLICY_NAMES)) == 19
+    assert len(POLICY_NAMES) == len(set(POLICY_NAMES)) == 25
 
 
 def test_prod_only_rules_do_not_apply_elsewhere() -> None:
@@ -590,3 +647,81 @@ def test_a_user_assigned_identity_a_project_runs_as_is_the_projects_not_an_appli
         project,
     ]
     assert app_scope_violations(resources) == ["app-user-on-account"]
+
+
+# --- the stack rules: prod's stateful resources protected; every private endpoint in its zones ---------------
+
+
+def stack_rule_violations(name: str, resources: list[ResourceView]) -> list[str]:
+    stack_rule = next(r for r in STACK_RULES if r.name == name)
+    return sorted(v.urn.rsplit("::", 1)[-1] for v in stack_rule.check(resources))
+
+
+def test_in_prod_every_stateful_resource_is_protected() -> None:
+    vault_tags = {"tags": {"environment": "prod"}}
+    resources = [
+        ResourceView(VAULT_URN, VAULT, vault_tags, {}, protect=True),
+        ResourceView(f"{STACK}{VAULT}::unprotected-kv", VAULT, vault_tags, {}),
+        # Untagged (an identity tagged by nobody) in a stack named prod: prod's rules apply.
+        ResourceView(UAMI_URN, USER_ASSIGNED_IDENTITY, {}, {}),
+        # Not stateful: a role assignment needs no protection.
+        ResourceView(f"{STACK}{ROLE_ASSIGNMENT}::grant", ROLE_ASSIGNMENT, {}, {}),
+    ]
+    assert stack_rule_violations("prod-stateful-protected", resources) == ["app", "unprotected-kv"]
+    dev = "urn:pulumi:dev::foundry-platform::"
+    assert (
+        stack_rule_violations(
+            "prod-stateful-protected", [ResourceView(f"{dev}{VAULT}::kv", VAULT, {"tags": {"environment": "dev"}}, {})]
+        )
+        == []
+    )
+
+
+def test_every_private_endpoint_has_a_dns_zone_group() -> None:
+    endpoint = f"{STACK}azure-native:network:PrivateEndpoint::pe-account"
+    lonely = f"{STACK}azure-native:network:PrivateEndpoint::pe-lonely"
+    resources = [
+        ResourceView(endpoint, "azure-native:network:PrivateEndpoint", {"privateEndpointName": "pe-account"}, {}),
+        ResourceView(lonely, "azure-native:network:PrivateEndpoint", {"privateEndpointName": "pe-lonely"}, {}),
+        ResourceView(
+            f"{STACK}azure-native:network:PrivateDnsZoneGroup::pe-account-dns",
+            "azure-native:network:PrivateDnsZoneGroup",
+            {"privateEndpointName": "pe-account"},
+            {"privateEndpointName": [endpoint]},
+        ),
+    ]
+    assert stack_rule_violations("private-endpoint-has-dns-zone-group", resources) == ["pe-lonely"]
+
+
+def test_in_prod_no_administrator_role_is_standing() -> None:
+    """Foundry Account Owner is real and assignable (standing outside prod), Foundry Owner real but never granted:
+    in prod neither may be standing. The tier is read from what the grant is on (a role assignment has no tags)."""
+    account = ResourceView(ACCOUNT_URN, ACCOUNT, {"tags": {"environment": "prod"}}, {})
+
+    def standing(name: str, role_guid: str, stack: str = STACK) -> ResourceView:
+        return ResourceView(
+            f"{stack}{ROLE_ASSIGNMENT}::{name}",
+            ROLE_ASSIGNMENT,
+            {"roleDefinitionId": f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{role_guid}"},
+            {"scope": [ACCOUNT_URN]},
+        )
+
+    resources = [
+        account,
+        standing("admins-account-owner", FOUNDRY_ACCOUNT_OWNER),
+        standing("admins-foundry-owner", FOUNDRY_OWNER),
+        standing("readers-reader", READER),
+    ]
+    assert stack_rule_violations("no-standing-elevated-role-in-prod", resources) == [
+        "admins-account-owner",
+        "admins-foundry-owner",
+    ]
+    # The same grant in a sandbox stack whose account is tagged dev: allowed.
+    sandbox = "urn:pulumi:sandbox::foundry-platform::"
+    dev_account = ResourceView(ACCOUNT_URN, ACCOUNT, {"tags": {"environment": "dev"}}, {})
+    assert (
+        stack_rule_violations(
+            "no-standing-elevated-role-in-prod", [dev_account, standing("owner", FOUNDRY_ACCOUNT_OWNER, sandbox)]
+        )
+        == []
+    )

@@ -153,6 +153,8 @@ def test_a_bring_your_own_hub_needs_rights_outside_the_resource_group(bootstrapp
         "openAi": f"{HUB}/privatelink.openai.azure.com",
         "aiServices": f"{HUB}/privatelink.services.ai.azure.com",
         "keyVault": f"{HUB}/privatelink.vaultcore.azure.net",
+        # The web app's: private mode reaches it through its own endpoint by default.
+        "webApps": f"{HUB}/privatelink.azurewebsites.net",
     }
     subnets = {
         "privateEndpoint": f"{SPOKE}/snet-pe",
@@ -172,7 +174,7 @@ def test_a_bring_your_own_hub_needs_rights_outside_the_resource_group(bootstrapp
     join = "Microsoft.Network/virtualNetworks/subnets/join/action"
     spoke_vnet = SPOKE.removesuffix("/subnets")
     assert found == {
-        (join, f"{SPOKE}/snet-pe"),  # every endpoint: the account's, the vault's and the three agent data stores'
+        (join, f"{SPOKE}/snet-pe"),  # every endpoint: the account's, the vault's, the three stores' and the app's
         (join, f"{SPOKE}/snet-app"),  # the web app's integration
         (join, f"{SPOKE}/snet-agents"),  # the account's agent subnet injection
         *(("Microsoft.Network/privateDnsZones/join/action", zone) for zone in zones.values()),
@@ -185,8 +187,18 @@ def test_a_bring_your_own_hub_needs_rights_outside_the_resource_group(bootstrapp
         "prod-agent-data-cosmos-endpoint",
         "prod-agent-data-search-endpoint",
         "prod-agent-data-storage-endpoint",
+        "prod-compute-endpoint",
         "prod-endpoints-account",
         "prod-endpoints-vault",
+    ]
+    # The endpoints whose zones the hub gives register in them: the account's, the vault's and the web app's.
+    zone_join = "Microsoft.Network/privateDnsZones/join/action"
+    assert sorted((resource, need.scope) for resource, need in arm if need.action == zone_join) == [
+        ("prod-compute-endpoint-dns", zones["webApps"]),
+        ("prod-endpoints-account-dns", zones["cognitiveServices"]),
+        ("prod-endpoints-account-dns", zones["openAi"]),
+        ("prod-endpoints-account-dns", zones["aiServices"]),
+        ("prod-endpoints-vault-dns", zones["keyVault"]),
     ]
     links = [resource for resource, need in arm if need.scope == spoke_vnet]
     assert sorted(links) == [

@@ -5,8 +5,8 @@ and agent deployments resolve and reach the private endpoints from there.
 Expected values come from Learn ("Create, change, or delete a virtual network peering": a peering on each side;
 Permissions: `virtualNetworkPeerings/write` here, `virtualNetworks/peer/action` on the remote network) and the
 zone names from docs/networking.md (and, for the standard agent setup prod's stack file turns on, Learn's private
-endpoint DNS zone values for blob, AI Search and Cosmos DB SQL), written out rather than imported from the code
-under test.
+endpoint DNS zone values for blob, AI Search and Cosmos DB SQL; for the web app, reached through its own endpoint in
+private mode, App Service's), written out rather than imported from the code under test.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ ZONES = {
     "privatelink.blob.core.windows.net",
     "privatelink.search.windows.net",
     "privatelink.documents.azure.com",
+    # The web app's: private mode reaches it through its own endpoint by default.
+    "privatelink.azurewebsites.net",
 }
 PEER_ACTION = "Microsoft.Network/virtualNetworks/peer/action"
 

@@ -27,10 +27,15 @@ STORAGE_BLOB = PrivateDnsZone("storageBlob", "privatelink.blob.core.windows.net"
 SEARCH = PrivateDnsZone("search", "privatelink.search.windows.net")
 COSMOS_SQL = PrivateDnsZone("cosmos", "privatelink.documents.azure.com")
 
-# Every private environment's zones, and those only an environment with the standard agent setup needs.
+# The web app's, when it is reached through a private endpoint (its SCM site's records go in the same zone).
+WEB_APPS = PrivateDnsZone("webApps", "privatelink.azurewebsites.net")
+
+# Every private environment's zones, those only an environment with the standard agent setup needs, and the web
+# app's.
 BASE_ZONES: tuple[PrivateDnsZone, ...] = (COGNITIVE_SERVICES, OPENAI, AI_SERVICES, KEY_VAULT)
 AGENT_DATA_ZONES: tuple[PrivateDnsZone, ...] = (STORAGE_BLOB, SEARCH, COSMOS_SQL)
-ALL_ZONES: tuple[PrivateDnsZone, ...] = (*BASE_ZONES, *AGENT_DATA_ZONES)
+WEB_APP_ZONES: tuple[PrivateDnsZone, ...] = (WEB_APPS,)
+ALL_ZONES: tuple[PrivateDnsZone, ...] = (*BASE_ZONES, *AGENT_DATA_ZONES, *WEB_APP_ZONES)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ KEY_VAULT_VAULT = PrivateLinkTarget("vault", (KEY_VAULT,))
 STORAGE_BLOB_SERVICE = PrivateLinkTarget("blob", (STORAGE_BLOB,))
 SEARCH_SERVICE = PrivateLinkTarget("searchService", (SEARCH,))
 COSMOS_SQL_API = PrivateLinkTarget("Sql", (COSMOS_SQL,))
+WEB_APP_SITES = PrivateLinkTarget("sites", (WEB_APPS,))
 
 
 def zone_by_key(key: str) -> PrivateDnsZone | None:

@@ -119,6 +119,8 @@ class ExistingZones(ConfigModel):
     """The AI Search zone (standard agent setup only)."""
     cosmos: Annotated[str, _ZONE_ID, _zone(dns_zones.COSMOS_SQL)] | None = None
     """The Cosmos DB (NoSQL) zone (standard agent setup only)."""
+    web_apps: Annotated[str, _ZONE_ID, _zone(dns_zones.WEB_APPS)] | None = None
+    """The web apps' zone (with the web app reached through its private endpoint)."""
 
 
 def _one_or_more(value: Any) -> Any:

@@ -348,6 +348,22 @@ class Settings(core.NamedEnvironment):
                 )
         return secrets
 
+    @field_validator("compute", mode="after")
+    @classmethod
+    def _inbound_decided(cls, compute: ComputeConfig, info: ValidationInfo) -> ComputeConfig:
+        mode = info.data.get("network_access")
+        if not compute.enabled or mode is None or compute.inbound is None:
+            return compute
+        if compute.inbound == "private-endpoint" and mode == "public":
+            refuse("only in private mode (a private endpoint needs the network)", at=".inbound", value=compute.inbound)
+        if compute.inbound == "public" and context(info).environment == "prod":
+            refuse(
+                "prod allows only 'private-endpoint': its app is not reachable from the internet",
+                at=".inbound",
+                value=compute.inbound,
+            )
+        return compute
+
     @field_validator("on_behalf_of", mode="after")
     @classmethod
     def _trusts_a_user_assigned_identity(cls, obo: OnBehalfOf | None, info: ValidationInfo) -> OnBehalfOf | None:
@@ -443,6 +459,11 @@ class Settings(core.NamedEnvironment):
         if self.agent_setup is not None:
             on.add("standard agent setup")
         return frozenset(on)
+
+    @property
+    def web_app_inbound(self) -> Literal["private-endpoint", "public"]:
+        """How the web app is reached: as configured, else by the network mode."""
+        return self.compute.inbound or ("private-endpoint" if self.is_private else "public")
 
     @property
     def is_private(self) -> bool:

@@ -343,6 +343,16 @@ def test_bootstrap_guard_refuses_roles_outside_its_catalogue(role: Role) -> None
         catalogue.require_bootstrap_assignable(role, condition="anything")
 
 
+@pytest.mark.parametrize("never", [roles.OWNER, roles.USER_ACCESS_ADMINISTRATOR])
+def test_a_never_granted_role_put_into_the_bootstraps_list_is_still_refused(
+    monkeypatch: pytest.MonkeyPatch, never: Role
+) -> None:
+    """Someone adds Owner or User Access Administrator to the bootstrap's assignable roles: still refused."""
+    monkeypatch.setattr(catalogue, "BOOTSTRAP_ASSIGNABLE_ROLES", (*catalogue.BOOTSTRAP_ASSIGNABLE_ROLES, never))
+    with pytest.raises(catalogue.BootstrapRoleError, match="never granted"):
+        catalogue.require_bootstrap_assignable(never, condition="anything")
+
+
 def test_rbac_administrator_needs_a_condition() -> None:
     with pytest.raises(catalogue.BootstrapRoleError, match="condition"):
         catalogue.require_bootstrap_assignable(roles.RBAC_ADMINISTRATOR, condition=None)
