@@ -67,9 +67,10 @@ DEPLOYER_GRAPH_PERMISSIONS: tuple[GraphPermission, ...] = (
     GraphPermission(
         "Application.ReadWrite.OwnedBy",
         "18a4783c-866b-4cc7-a460-3d5e5662c884",
-        "creates the CI/CD app registration (POST /applications), its service principal (POST /servicePrincipals) "
-        "and its federated credentials, and manages them later: only objects it owns, and it is listed as owner "
-        "of each; it also lets the duplicate-name check list applications",
+        "creates the app registrations (POST /applications) - the CI/CD one, and where a stack turns them on the "
+        "On-Behalf-Of API and headless scripts' - their service principals (POST /servicePrincipals), federated "
+        "credentials, identifier URIs, pre-authorized clients and passwords, and manages them later: only objects "
+        "it owns, and it is listed as owner of each; it also lets the duplicate-name check list applications",
     ),
     GraphPermission(
         "Group.Create",

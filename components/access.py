@@ -74,12 +74,12 @@ ACCESS_MODEL: tuple[Grant, ...] = (
     Grant("app identity",       KEY_VAULT_SECRETS_USER,  "Key Vault"),
     # Application Insights has local auth off: sending traces needs an Entra token with this role.
     Grant("app identity",       MONITORING_METRICS_PUBLISHER, "Application Insights"),
-    # A project's own identity needs Foundry User on the resource; the portal adds it, the API does not.
     # Design source 1.1: the web app's own system-assigned identity, when it runs as that instead of the app
     # identity; the same grants, made after the app (the principal exists only then).
     Grant("web app identity",   FOUNDRY_USER,            "each project",     pattern="system-assigned web app"),
     Grant("web app identity",   KEY_VAULT_SECRETS_USER,  "Key Vault",        pattern="system-assigned web app"),
     Grant("web app identity",   MONITORING_METRICS_PUBLISHER, "Application Insights", pattern="system-assigned web app"),
+    # A project's own identity needs Foundry User on the resource; the portal adds it, the API does not.
     Grant("project identities", FOUNDRY_USER,            "Foundry resource"),
     # Foundry ingests a project's server-side traces (agent runs, evaluations) as the project's identity; with local
     # auth off on Application Insights that needs this role there (Learn, "Configure Microsoft Entra authentication
