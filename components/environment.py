@@ -13,6 +13,7 @@ from components.agent_data.capability_hosts import AgentCapabilityHosts, AgentCa
 from components.agent_data.grants import grant_agent_database
 from components.agent_data.stores import AgentDataStores, AgentDataStoresArgs
 from components.catalogue import dns_zones, entra_apps, federation
+from components.catalogue.locks import LOCK_SCOPES_OUTPUT
 from components.cicd import CiCdIdentity, CiCdIdentityArgs
 from components.client_secrets import HeadlessClients, HeadlessClientsArgs
 from components.compute import AppCompute, AppComputeArgs, UserAssignedRuntime
@@ -218,6 +219,8 @@ class FoundryEnvironment(pulumi.ComponentResource):
             "appIdentityClientId": self.app_identity.identity.client_id,
             "appIdentityPrincipalId": self.app_identity.identity.principal_id,
             "keyVaultUri": self.vault.uri,
+            # What the administrator's phase (`pim/`) may put a delete lock on (deleteLocks).
+            LOCK_SCOPES_OUTPUT: self._lockable(),
             "groupObjectIds": {role: group.object_id for role, group in self.people.groups.items()},
             "cicdClientId": self.cicd.application.client_id,
             # What the GitHub environment of this stack needs as variables (none of them is a secret).
@@ -318,6 +321,16 @@ class FoundryEnvironment(pulumi.ComponentResource):
                 self.access.assignments["app identity"],
             )
             self.compute = self._compute(name, settings, resource_group_name, runtime)
+
+    def _lockable(self) -> dict[str, pulumi.Output[str]]:
+        lockable = {"keyVault": self.vault.vault.id}
+        if self.agent_stores is not None:
+            lockable |= {
+                "storageAccount": self.agent_stores.storage_account.id,
+                "searchService": self.agent_stores.search_service.id,
+                "cosmosAccount": self.agent_stores.cosmos_account.id,
+            }
+        return lockable
 
     def _agent_stores(
         self, name: str, settings: Settings, resource_group_name: pulumi.Input[str]

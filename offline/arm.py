@@ -159,6 +159,13 @@ ARM_TYPES: dict[str, ArmType] = {
             refused_updates=("*",),
             name_format=("capabilityHostName", r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}", "1-255 letters, digits, '_', '-'"),
         ),
+        # A lock is an extension resource of what it locks (Learn, "Lock your resources").
+        ArmType(
+            "azure-native:authorization:ManagementLockByScope",
+            "Microsoft.Authorization/locks",
+            ("lockName",),
+            scope_input="scope",
+        ),
         ArmType(
             "azure-native:authorization:RoleAssignment",
             "Microsoft.Authorization/roleAssignments",

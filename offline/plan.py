@@ -44,7 +44,7 @@ from offline.azure_rules import AzureRefusalError, check_global_names
 from offline.capabilities import PHRASES, who_can
 from offline.diff import diff_stacks, format_diff
 from offline.formats import Section, as_markdown, as_text, wrapped, write_csv
-from offline.rehearsal import Phase, Rehearsal, rehearse_change, rehearse_from
+from offline.rehearsal import Phase, Rehearsal, locked_scopes, rehearse_change, rehearse_from
 from offline.render import (
     BOOTSTRAP_DIR,
     BOOTSTRAP_PROJECT,
@@ -146,7 +146,8 @@ def rehearsals_for(
     found: list[Rehearsal] = []
     for phase, changes in what_if.items():
         stack = environment.bootstrap.stack if phase == "bootstrap" and environment.bootstrap else environment.stack
-        found.append(rehearse_change(stack, changes, phase=phase, main=environment.main, today=today))
+        locked = locked_scopes(environment.pim) if phase == "main" else ()
+        found.append(rehearse_change(stack, changes, phase=phase, main=environment.main, today=today, locked=locked))
     if before is not None:
         found.append(rehearse_from(environment.stack, stackfile.engine_values(before), today=today))
     return tuple(found)

@@ -37,6 +37,7 @@ from components.catalogue.resource_types import (
     ENTRA_CREDENTIAL,
     ENTRA_GROUP,
     IDENTITY_CREDENTIAL,
+    MANAGEMENT_LOCK,
     PIM_ELIGIBILITY,
     ROLE_ASSIGNMENT,
     VAULT,
@@ -412,18 +413,52 @@ def _blocked_by_users(steps: tuple[Step, ...], before: Rendering) -> tuple[Step,
     return tuple(result)
 
 
+def locked_scopes(rendering: Rendering | None) -> tuple[str, ...]:
+    """The ARM ids a CanNotDelete (or ReadOnly) lock of `rendering` (the administrator's phase) sits on."""
+    if rendering is None:
+        return ()
+    return tuple(
+        str(lock.inputs.get("scope"))
+        for lock in rendering.of_type(MANAGEMENT_LOCK)
+        if lock.inputs.get("level") in ("CanNotDelete", "ReadOnly")
+    )
+
+
+def _blocked_by_locks(steps: tuple[Step, ...], before: Rendering, locked: Sequence[str]) -> tuple[Step, ...]:
+    """A delete (a removal, or a delete-first replacement) of a locked resource or of anything under it: Azure
+    refuses it (ScopeLocked) until the lock is lifted."""
+    if not locked:
+        return steps
+    ids = {r.urn: r.id.lower() for r in before.resources if r.custom}
+    result: list[Step] = []
+    for step in steps:
+        deletes = step.action == "delete" or (step.action == "replace" and step.order == DELETE_FIRST)
+        resource_id = ids.get(step.urn, "")
+        lock = next((s for s in locked if resource_id and (resource_id + "/").startswith(s.lower() + "/")), None)
+        if deletes and lock is not None:
+            reason = (
+                f"a CanNotDelete lock on {lock.rsplit('/', 1)[-1]} refuses deleting it or anything under it "
+                "(ScopeLocked): lift the lock first, then restore it with the PIM phase (docs/runbook.md)"
+            )
+            step = dataclasses.replace(step, blocked=(*step.blocked, reason))
+        result.append(step)
+    return tuple(result)
+
+
 def rehearse(
     before: Rendering,
     render_after: Callable[[frozenset[tuple[str, str]]], Rendering],
     change: str,
     names_from: Rendering | None = None,
     max_rounds: int = 5,
+    locked: Sequence[str] = (),
 ) -> Rehearsal:
     """Classify every resource of `before` against the after-stack, re-rendering it with each replaced resource
-    re-created (new generated ids) until no further resource is replaced."""
+    re-created (new generated ids) until no further resource is replaced; `locked` are the ARM ids under a delete
+    lock (the administrator's phase), whose deletes Azure refuses."""
     recreated: frozenset[tuple[str, str]] = frozenset()
     for _ in range(max_rounds):
-        steps = classify(before, render_after(recreated), names_from)
+        steps = _blocked_by_locks(classify(before, render_after(recreated), names_from), before, locked)
         replaced = frozenset((s.type, s.name) for s in steps if s.action == "replace")
         if replaced <= recreated:
             return Rehearsal(before.stack, change, steps)
@@ -492,6 +527,7 @@ def rehearse_change(
     phase: Phase = "main",
     main: Rendering | None = None,
     today: date | None = None,
+    locked: Sequence[str] = (),
 ) -> Rehearsal:
     """What `pulumi up` does to the deployed `stack` when its stack file gets `changes` (dotted key -> value;
     None removes a key). `phase` "pim" or "bootstrap" changes that project's stack file instead of the main
@@ -508,7 +544,7 @@ def rehearse_change(
         main if phase == "main" and main is not None else _renderer(stack, current, phase, main, today)(frozenset())
     )
     names = with_phases(main, before) if phase == "pim" and main is not None else before
-    return rehearse(before, _renderer(stack, changed, phase, main, today), describe(changes), names)
+    return rehearse(before, _renderer(stack, changed, phase, main, today), describe(changes), names, locked=locked)
 
 
 def rehearse_from(stack: str, before_config: Mapping[str, str], today: date | None = None) -> Rehearsal:

@@ -17,6 +17,7 @@ import pulumi
 from pulumi_azure_native import authorization
 
 from components.access import GROUP_GRANTEES, Grant, eligible_grants
+from components.catalogue.locks import LOCK_NAME, LOCK_SCOPES_OUTPUT
 from components.rbac import Principal, Scope, make_eligible
 from pim.settings import PimSettings
 
@@ -53,12 +54,38 @@ class PrivilegedAccess(pulumi.ComponentResource):
             )
             for grant in eligible_grants(settings.environment)
         ]
+        # Delete locks on the main stack's stores (`deleteLocks`): the pipeline's deployer cannot write locks
+        # (Contributor excludes Microsoft.Authorization/*/Write), and whoever can write one can lift it, so they are
+        # made here, by the administrator who holds User Access Administrator for the run.
+        scopes = main.require_output(LOCK_SCOPES_OUTPUT)
+        self.locks = [
+            authorization.ManagementLockByScope(
+                f"{name}-lock-{target}",
+                scope=scopes.apply(lambda ids, target=target: lock_scope(ids, target, settings.main_stack)),
+                lock_name=LOCK_NAME,
+                level=authorization.LockLevel.CAN_NOT_DELETE,
+                notes=f"{target} of {settings.main_stack}: lifted only for a planned change (docs/runbook.md), then "
+                "restored by this phase",
+                opts=child,
+            )
+            for target in settings.delete_locks
+        ]
         self.outputs: dict[str, pulumi.Input[object]] = {
             "environment": settings.environment,
             "mainStack": settings.main_stack,
             "eligibleUntil": settings.window.expires_on,
         }
         self.register_outputs(self.outputs)
+
+
+def lock_scope(ids: Any, target: str, main_stack: str) -> str:
+    """The ARM id the main stack exports for `target`; a clear error when it exports none (e.g. no agentSetup)."""
+    if not isinstance(ids, dict) or target not in ids:
+        raise ValueError(
+            f"deleteLocks names {target}, but {main_stack} exports no such resource in {LOCK_SCOPES_OUTPUT} "
+            f"(it has: {', '.join(sorted(ids)) if isinstance(ids, dict) else 'nothing'}); remove it from deleteLocks"
+        )
+    return str(ids[target])
 
 
 def group_key(grant: Grant) -> str:

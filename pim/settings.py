@@ -9,7 +9,18 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from components.access import eligible_grants
-from components.settings.base import ConfigModel, Pattern, Timestamp, context, filled_in, parse_utc, refuse, warn
+from components.catalogue.locks import DEFAULT_PROD_LOCKS, LockTarget
+from components.settings.base import (
+    ByEnvironment,
+    ConfigModel,
+    Pattern,
+    Timestamp,
+    context,
+    filled_in,
+    parse_utc,
+    refuse,
+    warn,
+)
 from components.settings.core import EnvironmentBound, EnvironmentName
 from components.settings.loading import load
 from pim import main_stack_reference
@@ -81,6 +92,17 @@ class PimSettings(EnvironmentBound):
     """The main program's stack, fully qualified; default `organization/foundry-platform/<this stack's name>`."""
     platform_admin_eligibility: EligibilityWindow
     """The window PIM grants the eligibility for: {justification, startsOn, expiresOn}."""
+    delete_locks: Annotated[tuple[LockTarget, ...], ByEnvironment((), (), DEFAULT_PROD_LOCKS)] = filled_in()
+    """The main stack's resources that get a CanNotDelete lock (keyVault, storageAccount, searchService,
+    cosmosAccount; each must be one the main stack exports in deleteLockScopes). Default in prod: all four."""
+
+    @field_validator("delete_locks", mode="after")
+    @classmethod
+    def _each_once(cls, locks: tuple[LockTarget, ...]) -> tuple[LockTarget, ...]:
+        for index, lock in enumerate(locks):
+            if lock in locks[:index]:
+                refuse("each resource once", at=f"[{index}]", value=lock)
+        return locks
 
     @field_validator("environment", mode="after")
     @classmethod

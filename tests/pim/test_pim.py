@@ -10,7 +10,8 @@ import pytest
 
 from components.catalogue.resource_types import PIM_ELIGIBILITY
 from components.settings import ConfigError
-from offline.render import PIM_DIR, PIM_PROJECT, Rendering, render, stack_config
+from offline.rehearsal import locked_scopes, rehearse_change
+from offline.render import PIM_DIR, PIM_PROJECT, RenderError, Rendering, render, stack_config
 from pim.settings import main_stack_reference
 from tests.config_checks import refused_config_problem
 
@@ -68,7 +69,53 @@ def test_a_change_replaces_it_deleting_first(prod_pim: Rendering) -> None:
 
 
 def test_the_phase_makes_nothing_else(prod_pim: Rendering) -> None:
-    assert [r.type for r in prod_pim.resources if r.custom] == [PIM_ELIGIBILITY]
+    """The eligibility, and prod's delete locks (below)."""
+    assert sorted(r.type for r in prod_pim.resources if r.custom) == [*[LOCK] * 4, PIM_ELIGIBILITY]
+
+
+# -- delete locks on prod's stores ---------------------------------------------------------------------------------
+LOCK = "azure-native:authorization:ManagementLockByScope"
+
+
+def test_prod_locks_the_vault_and_the_agent_data_stores_against_deletion(
+    prod_pim: Rendering, rendered: dict[str, Rendering]
+) -> None:
+    main = rendered["prod"]
+    expected = {
+        main.one("azure-native:keyvault:Vault").id,
+        main.one("azure-native:storage:StorageAccount").id,
+        main.one("azure-native:search:Service").id,
+        main.one("azure-native:cosmosdb:DatabaseAccount").id,
+    }
+    locks = prod_pim.of_type(LOCK)
+    assert {lock.input("scope") for lock in locks} == expected
+    assert {(lock.input("level"), lock.input("lockName")) for lock in locks} == {("CanNotDelete", "do-not-delete")}
+    # Not the account (its deployments, connections and capability hosts are replaced deleting first) nor an
+    # identity (removing a federated credential is a delete under it).
+    assert main.one("azure-native:cognitiveservices:Account").id not in {lock.input("scope") for lock in locks}
+
+
+def test_a_lock_on_a_store_the_main_stack_does_not_have_is_a_clear_error(rendered: dict[str, Rendering]) -> None:
+    without_agent_data = render("prod", overrides={"agentSetup": None, "network": {}})
+    with pytest.raises(
+        RenderError, match=r"deleteLocks names (storageAccount|searchService|cosmosAccount), but \S+ exports"
+    ):
+        render_pim(without_agent_data)
+    assert render_pim(without_agent_data, {"deleteLocks": ["keyVault"]}).of_type(LOCK)
+
+
+def test_removing_a_project_from_prod_is_refused_while_its_grants_sit_under_locks(
+    prod_pim: Rendering, rendered: dict[str, Rendering]
+) -> None:
+    """A CanNotDelete lock refuses deleting role assignments at the locked resource (ScopeLocked; MicrosoftDocs
+    azure-docs #110791): the project's grants on the stores cannot go until the locks are lifted."""
+    rehearsal = rehearse_change(
+        "prod", [("projects", [{"name": "agents"}])], main=rendered["prod"], locked=locked_scopes(prod_pim)
+    )
+    locked_out = {s.name for s in rehearsal.blocked if any("CanNotDelete lock" in reason for reason in s.blocked)}
+    assert "prod-access-project-identities-cosmos-db-operator-evals-on-cosmos" in locked_out
+    assert "prod-access-project-identities-storage-blob-data-contributor-evals-on-storage" in locked_out
+    assert "prod-agent-data-evals-agent-database" in locked_out  # a Cosmos SQL role assignment: a child of the account
 
 
 def test_an_eligibility_follows_the_main_stack(rendered: dict[str, Rendering]) -> None:
