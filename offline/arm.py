@@ -159,6 +159,14 @@ ARM_TYPES: dict[str, ArmType] = {
             refused_updates=("*",),
             name_format=("capabilityHostName", r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}", "1-255 letters, digits, '_', '-'"),
         ),
+        # A policy assignment is an extension resource of its scope; its name is at most 64 characters there.
+        ArmType(
+            "azure-native:authorization:PolicyAssignment",
+            "Microsoft.Authorization/policyAssignments",
+            ("policyAssignmentName",),
+            scope_input="scope",
+            name_format=("policyAssignmentName", r"[^<>*%&:\\?.+/]{1,64}", "1-64 characters, none of <>*%&:\\?.+/"),
+        ),
         # A lock is an extension resource of what it locks (Learn, "Lock your resources").
         ArmType(
             "azure-native:authorization:ManagementLockByScope",

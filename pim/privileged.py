@@ -20,10 +20,12 @@ from components.access import GROUP_GRANTEES, Grant, eligible_grants
 from components.catalogue.locks import LOCK_NAME, LOCK_SCOPES_OUTPUT
 from components.rbac import Principal, Scope, make_eligible
 from pim.settings import PimSettings
+from policy import azure_policy
 
-# The main stack's outputs this phase reads: the account's ARM id and the groups' object ids.
+# The main stack's outputs this phase reads: the account's ARM id, the groups' object ids, the resource group.
 ACCOUNT_OUTPUT = "accountId"
 GROUPS_OUTPUT = "groupObjectIds"
+GROUP_OUTPUT = "resourceGroupName"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class PrivilegedAccess(pulumi.ComponentResource):
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
         account = Scope(f"{ACCOUNT_OUTPUT} of {settings.main_stack}", main.require_output(ACCOUNT_OUTPUT))
         groups = main.require_output(GROUPS_OUTPUT)
+        window = settings.window
         self.eligibilities = [
             make_eligible(
                 f"{name}-{group_key(grant)}-{grant.role.name.lower().replace(' ', '-')}",
@@ -49,10 +52,11 @@ class PrivilegedAccess(pulumi.ComponentResource):
                 grant.role,
                 account,
                 client.subscription_id,
-                settings.window,
+                window,
                 child,
             )
             for grant in eligible_grants(settings.environment)
+            if window is not None  # required by the settings wherever a grant is eligible
         ]
         # Delete locks on the main stack's stores (`deleteLocks`): the pipeline's deployer cannot write locks
         # (Contributor excludes Microsoft.Authorization/*/Write), and whoever can write one can lift it, so they are
@@ -70,10 +74,34 @@ class PrivilegedAccess(pulumi.ComponentResource):
             )
             for target in settings.delete_locks
         ]
+        # The design rules between deploys: the built-in Azure Policy definitions that match the policy pack's rules,
+        # assigned at the environment's resource group (policy/azure_policy.py).
+        group_id = pulumi.Output.all(client.subscription_id, main.require_output(GROUP_OUTPUT)).apply(
+            lambda values: f"/subscriptions/{values[0]}/resourceGroups/{values[1]}"
+        )
+        self.policy_assignments = [
+            authorization.PolicyAssignment(
+                f"{name}-policy-{builtin.guid[:8]}",
+                policy_assignment_name=f"foundry-{builtin.guid}",
+                scope=group_id,
+                policy_definition_id=builtin.definition_id,
+                display_name=builtin.display_name[:128],
+                description=f"foundry-platform: the policy pack's '{rule}' between deploys ({effect})",
+                enforcement_mode=authorization.EnforcementMode.DEFAULT,
+                parameters={
+                    "effect": {"value": effect},
+                    **{key: {"value": value} for key, value in builtin.parameters.items()},
+                },
+                opts=child,
+            )
+            for rule, builtin, effect in azure_policy.assignments(
+                settings.azure_policy == "deny", settings.private_network_rules
+            )
+        ]
         self.outputs: dict[str, pulumi.Input[object]] = {
             "environment": settings.environment,
             "mainStack": settings.main_stack,
-            "eligibleUntil": settings.window.expires_on,
+            "eligibleUntil": window.expires_on if window else None,
         }
         self.register_outputs(self.outputs)
 

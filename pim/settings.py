@@ -4,7 +4,7 @@ where its main stack is, and the eligibility window. Same rules as the other pro
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -13,6 +13,7 @@ from components.catalogue.locks import DEFAULT_PROD_LOCKS, LockTarget
 from components.settings.base import (
     ByEnvironment,
     ConfigModel,
+    Flag,
     Pattern,
     Timestamp,
     context,
@@ -21,7 +22,7 @@ from components.settings.base import (
     refuse,
     warn,
 )
-from components.settings.core import EnvironmentBound, EnvironmentName
+from components.settings.core import EnvironmentBound
 from components.settings.loading import load
 from pim import main_stack_reference
 
@@ -90,8 +91,14 @@ class PimSettings(EnvironmentBound):
 
     main_stack: Annotated[str, Pattern(r"[\w.-]+/[\w.-]+/[\w.-]+", 5, 300, STACK_REFERENCE_RULE)] = filled_in()
     """The main program's stack, fully qualified; default `organization/foundry-platform/<this stack's name>`."""
-    platform_admin_eligibility: EligibilityWindow
-    """The window PIM grants the eligibility for: {justification, startsOn, expiresOn}."""
+    platform_admin_eligibility: EligibilityWindow | None = None
+    """The window PIM grants the eligibility for: {justification, startsOn, expiresOn}; required where the role
+    model has a PIM-eligible grant (prod), refused where it has none."""
+    azure_policy: Annotated[Literal["deny", "audit"], ByEnvironment("audit", "audit", "deny")] = filled_in()
+    """How the environment's Azure Policy assignments act (policy/azure_policy.py): `deny` refuses a request that
+    breaks a rule, where the definition allows it; `audit` reports it. Default: deny in prod, audit elsewhere."""
+    private_network_rules: Annotated[Flag, ByEnvironment(False, False, True)] = filled_in()
+    """Also assign the public-network-access rules: on where the environment is private (prod's default)."""
     delete_locks: Annotated[tuple[LockTarget, ...], ByEnvironment((), (), DEFAULT_PROD_LOCKS)] = filled_in()
     """The main stack's resources that get a CanNotDelete lock (keyVault, storageAccount, searchService,
     cosmosAccount; each must be one the main stack exports in deleteLockScopes). Default in prod: all four."""
@@ -104,15 +111,20 @@ class PimSettings(EnvironmentBound):
                 refuse("each resource once", at=f"[{index}]", value=lock)
         return locks
 
-    @field_validator("environment", mode="after")
+    @field_validator("platform_admin_eligibility", mode="after")
     @classmethod
-    def _has_eligible_grants(cls, environment: EnvironmentName) -> EnvironmentName:
-        if not eligible_grants(environment):
+    def _where_eligible(cls, window: EligibilityWindow | None, info: ValidationInfo) -> EligibilityWindow | None:
+        environment = info.data.get("environment")
+        if environment is None:
+            return window
+        if window is None and eligible_grants(environment):
+            refuse("required: the role model makes platform admins PIM-eligible in this environment", value=None)
+        if window is not None and not eligible_grants(environment):
             refuse(
-                "the role model has no PIM-eligible grant in this environment, so the PIM phase has nothing to make",
-                value=environment,
+                f"the role model has no PIM-eligible grant in {environment}, so there is nothing to give a window; "
+                "remove the key"
             )
-        return environment
+        return window
 
     @field_validator("main_stack", mode="before")
     @classmethod
@@ -120,7 +132,7 @@ class PimSettings(EnvironmentBound):
         return value or main_stack_reference(context(info).stack)
 
     @property
-    def window(self) -> EligibilityWindow:
+    def window(self) -> EligibilityWindow | None:
         return self.platform_admin_eligibility
 
 

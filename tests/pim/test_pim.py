@@ -69,8 +69,10 @@ def test_a_change_replaces_it_deleting_first(prod_pim: Rendering) -> None:
 
 
 def test_the_phase_makes_nothing_else(prod_pim: Rendering) -> None:
-    """The eligibility, and prod's delete locks (below)."""
-    assert sorted(r.type for r in prod_pim.resources if r.custom) == [*[LOCK] * 4, PIM_ELIGIBILITY]
+    """The eligibility, prod's delete locks and the Azure Policy assignments (tests/test_azure_policy.py)."""
+    kinds = {r.type for r in prod_pim.resources if r.custom}
+    assert kinds == {PIM_ELIGIBILITY, LOCK, "azure-native:authorization:PolicyAssignment"}
+    assert len(prod_pim.of_type(PIM_ELIGIBILITY)) == 1 and len(prod_pim.of_type(LOCK)) == 4
 
 
 # -- delete locks on prod's stores ---------------------------------------------------------------------------------
@@ -183,7 +185,8 @@ def test_bad_pim_config_is_refused_before_anything_is_made(
     assert shown in problem
 
 
-def test_an_environment_without_eligible_grants_has_no_pim_phase(rendered: dict[str, Rendering]) -> None:
+def test_a_window_where_nothing_is_eligible_is_refused(rendered: dict[str, Rendering]) -> None:
+    """Dev's phase assigns Azure Policy only: the role model makes nobody PIM-eligible there."""
     with pytest.raises(Exception) as failure:
         render(
             "dev",
@@ -194,7 +197,9 @@ def test_an_environment_without_eligible_grants_has_no_pim_phase(rendered: dict[
         )
     cause = getattr(failure.value, "cause", None)
     assert isinstance(cause, ConfigError)
-    assert any(p.startswith("environment: 'dev'") and "no PIM-eligible grant" in p for p in cause.problems)
+    assert any(
+        p.startswith("platformAdminEligibility:") and "no PIM-eligible grant in dev" in p for p in cause.problems
+    ), cause.problems
 
 
 def window_config() -> dict[str, str]:
