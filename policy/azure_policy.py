@@ -58,9 +58,11 @@ ENTRA_OBJECTS = (
 )
 CUSTOM_ROLE_RULE = (
     "no built-in judges a role assignment's role or principal type (Azure/azure-policy has 'Allowed role definitions' "
-    "only as a sample); a custom definition on Microsoft.Authorization/roleAssignments/roleDefinitionId and "
-    "principalType must be created at the subscription (where definitions live), which no phase here holds rights "
-    "for; until then the deployer's ABAC condition refuses these roles at assignment (docs/azure-policy.md)"
+    "only as a sample), and a custom one is not a plain deny: a PIM activation is itself a role assignment to a "
+    "user, so denying principal type User would refuse every activation (prod's Foundry Account Owner), and denying "
+    "User Access Administrator at the group would refuse the PIM administrator's own; it needs exemptions and a "
+    "definition at the subscription, where no phase here holds rights (docs/azure-policy.md); meanwhile the "
+    "deployer's ABAC condition refuses these roles and the drift audit reports any that appear"
 )
 
 COUNTERPARTS: dict[str, Counterpart] = {
