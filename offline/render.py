@@ -44,6 +44,23 @@ PIM_PROJECT = "foundry-platform-pim"
 
 # Values the mock Azure returns for the client configuration; visibly fake, never real ids.
 FAKE_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
+# The subscription renders run in: the fake one, unless a caller names the real one (the drift audit, whose role
+# assignment names are GUIDs of the subscription too and must come out as Azure has them).
+_subscriptions: list[str] = []
+
+
+def subscription_id() -> str:
+    return _subscriptions[-1] if _subscriptions else FAKE_SUBSCRIPTION_ID
+
+
+@contextmanager
+def in_subscription(subscription: str) -> Iterator[None]:
+    """Render as if deployed in `subscription`, for the duration."""
+    _subscriptions.append(subscription)
+    try:
+        yield
+    finally:
+        _subscriptions.pop()
 FAKE_TENANT_ID = "00000000-0000-4000-8000-000000000002"
 FAKE_CLIENT_OBJECT_ID = "00000000-0000-4000-8000-000000000003"
 FAKE_ADMIN_OBJECT_ID = "00000000-0000-4000-8000-000000000004"
@@ -103,7 +120,7 @@ class AzureMocks(pulumi.runtime.Mocks):
             state = {**inputs, **self._entra_state(args.typ, generation + args.name)}
             return state["id"], state
         arm = arm_type_of(args.typ)
-        resource_id = arm.resource_id(FAKE_SUBSCRIPTION_ID, inputs, auto_name=fake_guid("auto-name", args.name))
+        resource_id = arm.resource_id(subscription_id(), inputs, auto_name=fake_guid("auto-name", args.name))
         state: dict[str, Any] = {**inputs, "name": resource_id.rsplit("/", 1)[-1], "id": resource_id}
         if args.typ == "azure-native:managedidentity:UserAssignedIdentity":
             state["clientId"] = fake_guid("client", generation + resource_id)
@@ -135,7 +152,7 @@ class AzureMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         if args.token == "azure-native:authorization:getClientConfig":
             return {
-                "subscriptionId": FAKE_SUBSCRIPTION_ID,
+                "subscriptionId": subscription_id(),
                 "tenantId": FAKE_TENANT_ID,
                 "objectId": self.caller_object_id,
                 "clientId": fake_guid("deployer-client"),
@@ -350,7 +367,9 @@ def remembering(on: bool = True) -> Iterator[None]:
 
 
 def _memory_key(stack: str, values: Mapping[str, str], *decided_by: Any) -> str:
-    return json.dumps([stack, dict(values), [str(d) for d in decided_by], str(clock.today())], sort_keys=True)
+    return json.dumps(
+        [stack, dict(values), [str(d) for d in decided_by], str(clock.today()), subscription_id()], sort_keys=True
+    )
 
 
 def _render(

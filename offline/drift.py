@@ -1,0 +1,292 @@
+"""The live drift audit: what is deployed, read from Azure and Entra, against what the offline plan declares.
+
+    venv/bin/python -m offline.drift --stack prod --subscription <id>
+
+Read with the caller's Entra credential (azure-identity's DefaultAzureCredential: a signed-in `az`, a workload
+identity, a managed identity). Read-only rights suffice: Reader on the environment's resource group for Azure
+Resource Manager, and Microsoft Graph Application.Read.All for the app registrations' credentials.
+
+What it compares, matching deployed objects to the plan by their deterministic names:
+- role assignments at the environment's resource group and below: one nobody declared (a role added in the portal),
+  one declared but gone;
+- the Foundry account: local auth (`disableLocalAuth`) and public network access, as declared;
+- the app registrations the stack declares: a password (client secret) none declares.
+
+Exit status: 0 nothing drifted, 1 drift found, 2 not everything could be read (a 401/403: the verdict would be
+partial, so none is given), 3 bad arguments. Throttling (429, 503) is retried after the `Retry-After` Azure names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from components.catalogue.resource_types import ACCOUNT, ENTRA_APPLICATION, ENTRA_APPLICATION_PASSWORD, ROLE_ASSIGNMENT
+from components.catalogue.roles import role_by_guid
+from offline.registrations import Rendering
+from offline.render import in_subscription
+
+ARM = "https://management.azure.com"
+GRAPH = "https://graph.microsoft.com/v1.0"
+ROLE_ASSIGNMENTS_API = "2022-04-01"
+ACCOUNT_API = "2025-06-01"
+# What a caller needs to read each host, named in the error when it may not.
+NEEDED = {
+    ARM: "Reader on the environment's resource group",
+    GRAPH: "Microsoft Graph Application.Read.All (application permission, or a directory role that reads apps)",
+}
+RETRY_STATUSES = (429, 503)
+MAX_RETRIES = 5
+
+
+class ReadDeniedError(Exception):
+    """The caller may not read something the audit needs: no verdict is given on partial data."""
+
+    def __init__(self, url: str, status: int) -> None:
+        host = GRAPH if url.startswith(GRAPH) else ARM
+        super().__init__(f"{status} reading {url}: the audit needs {NEEDED[host]}")
+        self.url = url
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: Mapping[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class Transport(Protocol):
+    def send(self, url: str) -> Response: ...
+
+
+class Reader:
+    """GETs through a transport: throttling retried after `Retry-After`, 401/403 raised, pages followed."""
+
+    def __init__(self, transport: Transport, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.transport = transport
+        self.sleep = sleep
+
+    def get(self, url: str) -> Mapping[str, Any]:
+        for _ in range(MAX_RETRIES + 1):
+            response = self.transport.send(url)
+            if response.status in RETRY_STATUSES:
+                self.sleep(float(response.headers.get("Retry-After", "10")))
+                continue
+            if response.status in (401, 403):
+                raise ReadDeniedError(url, response.status)
+            if response.status == 404:
+                return {}
+            if response.status >= 400:
+                raise RuntimeError(f"{response.status} reading {url}: {json.dumps(response.body)[:300]}")
+            return response.body
+        raise RuntimeError(f"still throttled after {MAX_RETRIES} retries: {url}")
+
+    def all(self, url: str) -> list[Mapping[str, Any]]:
+        """Every item of a list, following `nextLink` (ARM) and `@odata.nextLink` (Graph)."""
+        items: list[Mapping[str, Any]] = []
+        next_url: str | None = url
+        while next_url:
+            page = self.get(next_url)
+            items += list(page.get("value", []))
+            next_url = page.get("nextLink") or page.get("@odata.nextLink")
+        return items
+
+
+class HttpTransport:
+    """Azure Resource Manager and Microsoft Graph over HTTPS, with tokens from DefaultAzureCredential."""
+
+    def __init__(self) -> None:
+        from azure.identity import DefaultAzureCredential  # only the live audit needs it
+
+        self.credential = DefaultAzureCredential()
+
+    def send(self, url: str) -> Response:
+        scope = "https://graph.microsoft.com/.default" if url.startswith(GRAPH) else f"{ARM}/.default"
+        token = self.credential.get_token(scope).token
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                return Response(reply.status, json.loads(reply.read() or b"{}"), dict(reply.headers))
+        except urllib.error.HTTPError as error:
+            body = error.read()
+            return Response(error.code, json.loads(body) if body else {}, dict(error.headers))
+
+
+@dataclass(frozen=True)
+class RecordedTransport:
+    """Responses recorded for each URL, given in the order they are asked for (a 429, then the answer)."""
+
+    responses: Mapping[str, Sequence[Response]]
+    asked: list[str] = field(default_factory=list)
+
+    def send(self, url: str) -> Response:
+        earlier = self.asked.count(url)
+        self.asked.append(url)
+        answers = self.responses.get(url)
+        if not answers:
+            return Response(404, {})
+        return answers[min(earlier, len(answers) - 1)]
+
+
+# --- what the plan declares -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What the offline plan of one environment declares, as the audit compares it."""
+
+    resource_group_path: str  # /subscriptions/<id>/resourceGroups/<group>
+    grants: Mapping[str, str]  # role assignment name (a GUID) -> how the plan names the grant
+    account_name: str
+    account_private: bool
+    applications: Mapping[str, int]  # app registration display name -> passwords declared
+
+
+def declared(renderings: Sequence[Rendering], subscription: str, resource_group: str) -> Declared:
+    """From the main stack, its administrator's phase and its bootstrap, as the plan renders them."""
+    path = f"/subscriptions/{subscription}/resourceGroups/{resource_group}"
+    grants: dict[str, str] = {}
+    applications: dict[str, int] = {}
+    account_name, private = "", True
+    for rendering in renderings:
+        for grant in rendering.of_type(ROLE_ASSIGNMENT):
+            if not str(grant.inputs.get("scope", "")).lower().startswith(path.lower()):
+                continue  # elsewhere (the bootstrap's state account): not what this audit lists
+            name = str(grant.inputs.get("roleAssignmentName", "")).lower()
+            grants[name] = str(grant.inputs.get("description") or grant.name)
+        for account in rendering.of_type(ACCOUNT):
+            account_name = str(account.inputs.get("accountName"))
+            private = (account.inputs.get("properties") or {}).get("publicNetworkAccess") == "Disabled"
+        passwords = {str(p.inputs.get("applicationId")) for p in rendering.of_type(ENTRA_APPLICATION_PASSWORD)}
+        for app in rendering.of_type(ENTRA_APPLICATION):
+            applications[str(app.inputs.get("displayName"))] = 1 if str(app.state.get("id")) in passwords else 0
+    return Declared(path, grants, account_name, private, applications)
+
+
+# --- the audit ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # "undeclared grant", "missing grant", "setting drifted", "secret appeared"
+    detail: str
+
+
+def audit(reader: Reader, plan: Declared) -> list[Finding]:
+    """Every difference between what is deployed and what `plan` declares (raises ReadDeniedError if it cannot see all)."""
+    findings: list[Finding] = []
+    group = plan.resource_group_path
+    listed = reader.all(
+        f"{ARM}{group}/providers/Microsoft.Authorization/roleAssignments?api-version={ROLE_ASSIGNMENTS_API}"
+    )
+    deployed = {
+        str(a.get("name", "")).lower(): a
+        for a in listed
+        if str(a.get("properties", {}).get("scope", "")).lower().startswith(group.lower())
+    }
+    for name, assignment in sorted(deployed.items()):
+        if name not in plan.grants:
+            properties = assignment.get("properties", {})
+            guid = str(properties.get("roleDefinitionId", "")).rsplit("/", 1)[-1]
+            role = role_by_guid(guid)
+            findings.append(
+                Finding(
+                    "undeclared grant",
+                    f"{role.name if role else guid} for {properties.get('principalType')} "
+                    f"{properties.get('principalId')} on {properties.get('scope')} (assignment {name})",
+                )
+            )
+    for name, described in sorted(plan.grants.items()):
+        if name not in deployed:
+            findings.append(Finding("missing grant", f"{described} (assignment {name})"))
+
+    account = reader.get(
+        f"{ARM}{group}/providers/Microsoft.CognitiveServices/accounts/{plan.account_name}?api-version={ACCOUNT_API}"
+    )
+    properties = account.get("properties", {})
+    if properties.get("disableLocalAuth") is not True:
+        findings.append(
+            Finding(
+                "setting drifted",
+                f"account {plan.account_name}: disableLocalAuth is "
+                f"{properties.get('disableLocalAuth')!r}, declared true (API keys work again)",
+            )
+        )
+    public = properties.get("publicNetworkAccess")
+    if plan.account_private and public != "Disabled":
+        findings.append(
+            Finding(
+                "setting drifted",
+                f"account {plan.account_name}: publicNetworkAccess is {public!r}, declared 'Disabled'",
+            )
+        )
+
+    for display_name, declared_passwords in sorted(plan.applications.items()):
+        found = reader.all(
+            f"{GRAPH}/applications?$filter=displayName eq '{display_name}'&$select=id,displayName,passwordCredentials"
+        )
+        for application in found:
+            passwords = application.get("passwordCredentials") or []
+            if len(passwords) > declared_passwords:
+                ends = ", ".join(str(p.get("endDateTime")) for p in passwords)
+                findings.append(
+                    Finding(
+                        "secret appeared",
+                        f"app registration {display_name}: {len(passwords)} client secret(s) (ending {ends}), "
+                        f"{declared_passwords} declared",
+                    )
+                )
+    return findings
+
+
+# --- the command ----------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None, reader: Reader | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offline.drift", description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--stack", required=True, help="the stack to audit, e.g. prod")
+    parser.add_argument("--subscription", required=True, help="the subscription the stack is deployed in")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:
+        return 3
+    from offline.plan import render_environment  # the offline plan's view of the environment
+
+    # Rendered in the real subscription: role assignment names are GUIDs of it, as Azure has them.
+    with in_subscription(args.subscription):
+        environment = render_environment(args.stack)
+    settings = environment.main.exports
+    renderings = [r for r in (environment.main, environment.pim, environment.bootstrap) if r is not None]
+    plan = declared(renderings, args.subscription, str(settings["resourceGroupName"]))
+    try:
+        findings = audit(reader or Reader(HttpTransport()), plan)
+    except ReadDeniedError as denied:
+        print(f"drift audit of {args.stack} incomplete, no verdict: {denied}", file=sys.stderr)
+        return 2
+    for finding in findings:
+        print(f"{finding.kind}: {finding.detail}")
+    print(f"drift audit of {args.stack}: {len(findings)} finding(s)" if findings else f"{args.stack}: no drift")
+    return 1 if findings else 0
+
+
+def load_recording(path: Path) -> RecordedTransport:
+    """A recording: {url: [{"status": ..., "headers": {...}, "body": {...}}, ...]}."""
+    raw = json.loads(path.read_text())
+    return RecordedTransport(
+        {
+            url: [Response(r["status"], r.get("body", {}), r.get("headers", {})) for r in answers]
+            for url, answers in raw.items()
+        }
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

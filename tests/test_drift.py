@@ -1,0 +1,146 @@
+"""The live drift audit, against Azure's and Graph's answers recorded here in their shapes: a clean environment,
+a role added by hand, an assignment deleted, local auth turned back on, a new client secret, throttling, pages,
+and a caller who may not read everything (no verdict then)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from offline import drift
+from offline.drift import ARM, GRAPH, Declared, Reader, RecordedTransport, Response, audit, declared
+from offline.plan import render_environment
+from offline.render import in_subscription
+
+SUBSCRIPTION = "7f3a2c1d-9b8e-4d6f-a5c4-3b2a1f0e9d8c"
+COGNITIVE_SERVICES_OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"  # Learn, built-in roles
+
+
+@pytest.fixture(scope="module")
+def plan() -> Declared:
+    with in_subscription(SUBSCRIPTION):
+        environment = render_environment("prod")
+    renderings = [r for r in (environment.main, environment.pim, environment.bootstrap) if r is not None]
+    return declared(renderings, SUBSCRIPTION, str(environment.main.exports["resourceGroupName"]))
+
+
+def assignments_url(plan: Declared) -> str:
+    return f"{ARM}{plan.resource_group_path}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01"
+
+
+def deployed(plan: Declared) -> dict[str, list[Response]]:
+    """What Azure and Graph answer for an environment deployed exactly as declared, the assignments in two pages."""
+    listed = [
+        {
+            "name": name,
+            "type": "Microsoft.Authorization/roleAssignments",
+            "properties": {"scope": f"{plan.resource_group_path}/providers/x", "principalType": "ServicePrincipal"},
+        }
+        for name in sorted(plan.grants)
+    ]
+    half = len(listed) // 2
+    second = f"{assignments_url(plan)}&$skipToken=page2"
+    account = f"{ARM}{plan.resource_group_path}/providers/Microsoft.CognitiveServices/accounts/{plan.account_name}"
+    responses: dict[str, list[Response]] = {
+        assignments_url(plan): [Response(200, {"value": listed[:half], "nextLink": second})],
+        second: [Response(200, {"value": listed[half:]})],
+        f"{account}?api-version=2025-06-01": [
+            Response(200, {"properties": {"disableLocalAuth": True, "publicNetworkAccess": "Disabled"}})
+        ],
+    }
+    for name in plan.applications:
+        url = f"{GRAPH}/applications?$filter=displayName eq '{name}'&$select=id,displayName,passwordCredentials"
+        responses[url] = [Response(200, {"value": [{"id": "x", "displayName": name, "passwordCredentials": []}]})]
+    return responses
+
+
+def run(plan: Declared, responses: dict[str, list[Response]], sleep: Any = None) -> list[drift.Finding]:
+    return audit(Reader(RecordedTransport(responses), sleep or (lambda _s: None)), plan)
+
+
+def test_an_environment_as_declared_has_no_drift(plan: Declared) -> None:
+    assert plan.grants and plan.account_name and plan.applications
+    assert run(plan, deployed(plan)) == []
+
+
+def test_a_cognitive_services_role_added_by_hand_is_an_undeclared_grant(plan: Declared) -> None:
+    responses = deployed(plan)
+    page = responses[assignments_url(plan)][0].body
+    added = {
+        "name": "0f0e0d0c-0b0a-4908-8706-050403020100",
+        "properties": {
+            "scope": f"{plan.resource_group_path}/providers/Microsoft.CognitiveServices/accounts/{plan.account_name}",
+            "roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/"
+            f"{COGNITIVE_SERVICES_OPENAI_USER}",
+            "principalType": "User",
+            "principalId": "11111111-2222-4333-8444-555555555555",
+        },
+    }
+    responses[assignments_url(plan)] = [Response(200, {**page, "value": [*page["value"], added]})]
+    (finding,) = run(plan, responses)
+    assert finding.kind == "undeclared grant"
+    assert finding.detail.startswith("Cognitive Services OpenAI User for User 11111111-2222-4333-8444-555555555555")
+
+
+def test_an_assignment_deleted_by_hand_is_a_missing_grant(plan: Declared) -> None:
+    responses = deployed(plan)
+    page = responses[assignments_url(plan)][0].body
+    gone = page["value"][0]["name"]
+    responses[assignments_url(plan)] = [Response(200, {**page, "value": page["value"][1:]})]
+    (finding,) = run(plan, responses)
+    assert (finding.kind, finding.detail) == ("missing grant", f"{plan.grants[gone]} (assignment {gone})")
+
+
+def test_local_auth_turned_back_on_is_a_drifted_setting(plan: Declared) -> None:
+    responses = deployed(plan)
+    url = next(u for u in responses if "/accounts/" in u)
+    responses[url] = [Response(200, {"properties": {"disableLocalAuth": False, "publicNetworkAccess": "Disabled"}})]
+    (finding,) = run(plan, responses)
+    assert finding.kind == "setting drifted" and "disableLocalAuth is False, declared true" in finding.detail
+
+
+def test_a_client_secret_added_to_a_keyless_app_appears(plan: Declared) -> None:
+    responses = deployed(plan)
+    name = next(n for n, passwords in plan.applications.items() if passwords == 0)
+    url = next(u for u in responses if f"'{name}'" in u)
+    secret = {"keyId": "k", "endDateTime": "2028-01-01T00:00:00Z"}
+    responses[url] = [Response(200, {"value": [{"id": "x", "displayName": name, "passwordCredentials": [secret]}]})]
+    (finding,) = run(plan, responses)
+    assert finding.kind == "secret appeared"
+    assert finding.detail == f"app registration {name}: 1 client secret(s) (ending 2028-01-01T00:00:00Z), 0 declared"
+
+
+def test_throttling_waits_as_long_as_azure_says(plan: Declared) -> None:
+    responses = deployed(plan)
+    first = responses[assignments_url(plan)][0]
+    responses[assignments_url(plan)] = [Response(429, {}, {"Retry-After": "7"}), first]
+    waited: list[float] = []
+    assert run(plan, responses, waited.append) == []
+    assert waited == [7.0]
+
+
+def test_a_caller_who_may_not_read_gets_no_verdict(
+    plan: Declared, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    responses = deployed(plan)
+    url = next(u for u in responses if u.startswith(GRAPH))
+    responses[url] = [Response(403, {"error": {"code": "Authorization_RequestDenied"}})]
+    reader = Reader(RecordedTransport(copy.deepcopy(responses)), lambda _s: None)
+    assert drift.main(["--stack", "prod", "--subscription", SUBSCRIPTION], reader=reader) == 2
+    captured = capsys.readouterr()
+    assert "incomplete, no verdict" in captured.err and "Application.Read.All" in captured.err
+    assert "no drift" not in captured.out and "finding" not in captured.out
+
+
+def test_the_command_exits_0_when_clean_and_1_on_drift(plan: Declared, capsys: pytest.CaptureFixture[str]) -> None:
+    clean = Reader(RecordedTransport(deployed(plan)), lambda _s: None)
+    assert drift.main(["--stack", "prod", "--subscription", SUBSCRIPTION], reader=clean) == 0
+    assert "prod: no drift" in capsys.readouterr().out
+    responses = deployed(plan)
+    url = next(u for u in responses if "/accounts/" in u)
+    responses[url] = [Response(200, {"properties": {"disableLocalAuth": True, "publicNetworkAccess": "Enabled"}})]
+    drifted = Reader(RecordedTransport(responses), lambda _s: None)
+    assert drift.main(["--stack", "prod", "--subscription", SUBSCRIPTION], reader=drifted) == 1
+    assert "publicNetworkAccess is 'Enabled', declared 'Disabled'" in capsys.readouterr().out
