@@ -61,6 +61,8 @@ def in_subscription(subscription: str) -> Iterator[None]:
         yield
     finally:
         _subscriptions.pop()
+
+
 FAKE_TENANT_ID = "00000000-0000-4000-8000-000000000002"
 FAKE_CLIENT_OBJECT_ID = "00000000-0000-4000-8000-000000000003"
 FAKE_ADMIN_OBJECT_ID = "00000000-0000-4000-8000-000000000004"
