@@ -10,7 +10,9 @@ What it compares, matching deployed objects to the plan by their deterministic n
 - role assignments at the environment's resource group and below: one nobody declared (a role added in the portal),
   one declared but gone;
 - the Foundry account: local auth (`disableLocalAuth`) and public network access, as declared;
-- the app registrations the stack declares: a password (client secret) none declares.
+- the app registrations the stack declares: a password (client secret) none declares, a federated credential
+  (issuer and subject) none declares or a declared one gone; the same for the app's user-assigned identities;
+- the Entra groups the stack declares: an owner none declares.
 
 Exit status: 0 nothing drifted, 1 drift found, 2 not everything could be read (a 401/403: the verdict would be
 partial, so none is given), 3 bad arguments. Throttling (429, 503) is retried after the `Retry-After` Azure names.
@@ -29,7 +31,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from components.catalogue.resource_types import ACCOUNT, ENTRA_APPLICATION, ENTRA_APPLICATION_PASSWORD, ROLE_ASSIGNMENT
+from components.catalogue.resource_types import (
+    ACCOUNT,
+    ENTRA_APPLICATION,
+    ENTRA_APPLICATION_PASSWORD,
+    ENTRA_CREDENTIAL,
+    ENTRA_GROUP,
+    IDENTITY_CREDENTIAL,
+    ROLE_ASSIGNMENT,
+    USER_ASSIGNED_IDENTITY,
+)
 from components.catalogue.roles import role_by_guid
 from offline.registrations import Rendering
 from offline.render import in_subscription
@@ -38,10 +49,12 @@ ARM = "https://management.azure.com"
 GRAPH = "https://graph.microsoft.com/v1.0"
 ROLE_ASSIGNMENTS_API = "2022-04-01"
 ACCOUNT_API = "2025-06-01"
+IDENTITY_API = "2023-01-31"
 # What a caller needs to read each host, named in the error when it may not.
 NEEDED = {
     ARM: "Reader on the environment's resource group",
-    GRAPH: "Microsoft Graph Application.Read.All (application permission, or a directory role that reads apps)",
+    GRAPH: "Microsoft Graph Application.Read.All and GroupMember.Read.All (application permissions, or a directory "
+    "role that reads apps and groups)",
 }
 RETRY_STATUSES = (429, 503)
 MAX_RETRIES = 5
@@ -148,6 +161,10 @@ class Declared:
     account_name: str
     account_private: bool
     applications: Mapping[str, int]  # app registration display name -> passwords declared
+    # app registration or user-assigned identity name -> its declared federated credentials as (issuer, subject)
+    app_credentials: Mapping[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    identity_credentials: Mapping[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    group_owners: Mapping[str, frozenset[str]] = field(default_factory=dict)  # group display name -> owner ids
 
 
 def declared(renderings: Sequence[Rendering], subscription: str, resource_group: str) -> Declared:
@@ -155,8 +172,25 @@ def declared(renderings: Sequence[Rendering], subscription: str, resource_group:
     path = f"/subscriptions/{subscription}/resourceGroups/{resource_group}"
     grants: dict[str, str] = {}
     applications: dict[str, int] = {}
+    app_credentials: dict[str, set[tuple[str, str]]] = {}
+    identity_credentials: dict[str, set[tuple[str, str]]] = {}
+    group_owners: dict[str, frozenset[str]] = {}
     account_name, private = "", True
     for rendering in renderings:
+        names = {str(a.state.get("id")): str(a.inputs.get("displayName")) for a in rendering.of_type(ENTRA_APPLICATION)}
+        for credential in rendering.of_type(ENTRA_CREDENTIAL):
+            owner = names.get(str(credential.inputs.get("applicationId")))
+            if owner is not None:
+                pair = (str(credential.inputs.get("issuer")), str(credential.inputs.get("subject")))
+                app_credentials.setdefault(owner, set()).add(pair)
+        for identity in rendering.of_type(USER_ASSIGNED_IDENTITY):
+            identity_credentials.setdefault(str(identity.inputs.get("resourceName")), set())
+        for credential in rendering.of_type(IDENTITY_CREDENTIAL):
+            pair = (str(credential.inputs.get("issuer")), str(credential.inputs.get("subject")))
+            identity_credentials.setdefault(str(credential.inputs.get("resourceName")), set()).add(pair)
+        for group in rendering.of_type(ENTRA_GROUP):
+            owners = group.inputs.get("owners") or []
+            group_owners[str(group.inputs.get("displayName"))] = frozenset(str(o).lower() for o in owners)
         for grant in rendering.of_type(ROLE_ASSIGNMENT):
             if not str(grant.inputs.get("scope", "")).lower().startswith(path.lower()):
                 continue  # elsewhere (the bootstrap's state account): not what this audit lists
@@ -168,7 +202,16 @@ def declared(renderings: Sequence[Rendering], subscription: str, resource_group:
         passwords = {str(p.inputs.get("applicationId")) for p in rendering.of_type(ENTRA_APPLICATION_PASSWORD)}
         for app in rendering.of_type(ENTRA_APPLICATION):
             applications[str(app.inputs.get("displayName"))] = 1 if str(app.state.get("id")) in passwords else 0
-    return Declared(path, grants, account_name, private, applications)
+    return Declared(
+        path,
+        grants,
+        account_name,
+        private,
+        applications,
+        {name: frozenset(pairs) for name, pairs in app_credentials.items()},
+        {name: frozenset(pairs) for name, pairs in identity_credentials.items()},
+        group_owners,
+    )
 
 
 # --- the audit ------------------------------------------------------------------------------------------------
@@ -234,6 +277,10 @@ def audit(reader: Reader, plan: Declared) -> list[Finding]:
             f"{GRAPH}/applications?$filter=displayName eq '{display_name}'&$select=id,displayName,passwordCredentials"
         )
         for application in found:
+            trusted = reader.all(f"{GRAPH}/applications/{application.get('id')}/federatedIdentityCredentials")
+            findings += _credential_findings(
+                f"app registration {display_name}", trusted, plan.app_credentials.get(display_name, frozenset())
+            )
             passwords = application.get("passwordCredentials") or []
             if len(passwords) > declared_passwords:
                 ends = ", ".join(str(p.get("endDateTime")) for p in passwords)
@@ -244,6 +291,37 @@ def audit(reader: Reader, plan: Declared) -> list[Finding]:
                         f"{declared_passwords} declared",
                     )
                 )
+    for identity, pairs in sorted(plan.identity_credentials.items()):
+        trusted = reader.all(
+            f"{ARM}{group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{identity}"
+            f"/federatedIdentityCredentials?api-version={IDENTITY_API}"
+        )
+        flat = [{**c, **c.get("properties", {})} for c in trusted]
+        findings += _credential_findings(f"managed identity {identity}", flat, pairs)
+
+    for group_name, owners in sorted(plan.group_owners.items()):
+        for found_group in reader.all(f"{GRAPH}/groups?$filter=displayName eq '{group_name}'&$select=id"):
+            deployed_owners = reader.all(f"{GRAPH}/groups/{found_group.get('id')}/owners?$select=id")
+            for owner in deployed_owners:
+                if str(owner.get("id", "")).lower() not in owners:
+                    findings.append(Finding("owner added", f"group {group_name}: owner {owner.get('id')} not declared"))
+    return findings
+
+
+def _credential_findings(
+    holder: str, deployed: Sequence[Mapping[str, Any]], declared_pairs: frozenset[tuple[str, str]]
+) -> list[Finding]:
+    """A federated credential nobody declared (who else can sign in as `holder`), or a declared one gone."""
+    found = {(str(c.get("issuer")), str(c.get("subject"))): str(c.get("name")) for c in deployed}
+    findings = [
+        Finding("credential appeared", f"{holder} trusts {subject} from {issuer} ({name}), not declared")
+        for (issuer, subject), name in sorted(found.items())
+        if (issuer, subject) not in declared_pairs
+    ]
+    findings += [
+        Finding("credential missing", f"{holder}: the declared {subject} from {issuer} is gone")
+        for issuer, subject in sorted(declared_pairs - set(found))
+    ]
     return findings
 
 

@@ -50,9 +50,32 @@ def deployed(plan: Declared) -> dict[str, list[Response]]:
             Response(200, {"properties": {"disableLocalAuth": True, "publicNetworkAccess": "Disabled"}})
         ],
     }
-    for name in plan.applications:
+    for index, name in enumerate(sorted(plan.applications)):
+        app_id = f"app-{index}"
         url = f"{GRAPH}/applications?$filter=displayName eq '{name}'&$select=id,displayName,passwordCredentials"
-        responses[url] = [Response(200, {"value": [{"id": "x", "displayName": name, "passwordCredentials": []}]})]
+        responses[url] = [Response(200, {"value": [{"id": app_id, "displayName": name, "passwordCredentials": []}]})]
+        trusted = [
+            {"name": f"c{n}", "issuer": issuer, "subject": subject, "audiences": ["api://AzureADTokenExchange"]}
+            for n, (issuer, subject) in enumerate(sorted(plan.app_credentials.get(name, frozenset())))
+        ]
+        responses[f"{GRAPH}/applications/{app_id}/federatedIdentityCredentials"] = [Response(200, {"value": trusted})]
+    for identity, pairs in plan.identity_credentials.items():
+        url = (
+            f"{ARM}{plan.resource_group_path}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{identity}"
+            "/federatedIdentityCredentials?api-version=2023-01-31"
+        )
+        listed_credentials = [
+            {"name": f"c{n}", "properties": {"issuer": issuer, "subject": subject}}
+            for n, (issuer, subject) in enumerate(sorted(pairs))
+        ]
+        responses[url] = [Response(200, {"value": listed_credentials})]
+    for index, (group, owners) in enumerate(sorted(plan.group_owners.items())):
+        responses[f"{GRAPH}/groups?$filter=displayName eq '{group}'&$select=id"] = [
+            Response(200, {"value": [{"id": f"group-{index}"}]})
+        ]
+        responses[f"{GRAPH}/groups/group-{index}/owners?$select=id"] = [
+            Response(200, {"value": [{"id": owner} for owner in sorted(owners)]})
+        ]
     return responses
 
 
@@ -106,7 +129,8 @@ def test_a_client_secret_added_to_a_keyless_app_appears(plan: Declared) -> None:
     name = next(n for n, passwords in plan.applications.items() if passwords == 0)
     url = next(u for u in responses if f"'{name}'" in u)
     secret = {"keyId": "k", "endDateTime": "2028-01-01T00:00:00Z"}
-    responses[url] = [Response(200, {"value": [{"id": "x", "displayName": name, "passwordCredentials": [secret]}]})]
+    (application,) = responses[url][0].body["value"]
+    responses[url] = [Response(200, {"value": [{**application, "passwordCredentials": [secret]}]})]
     (finding,) = run(plan, responses)
     assert finding.kind == "secret appeared"
     assert finding.detail == f"app registration {name}: 1 client secret(s) (ending 2028-01-01T00:00:00Z), 0 declared"
@@ -144,3 +168,34 @@ def test_the_command_exits_0_when_clean_and_1_on_drift(plan: Declared, capsys: p
     drifted = Reader(RecordedTransport(responses), lambda _s: None)
     assert drift.main(["--stack", "prod", "--subscription", SUBSCRIPTION], reader=drifted) == 1
     assert "publicNetworkAccess is 'Enabled', declared 'Disabled'" in capsys.readouterr().out
+
+
+def test_a_federated_credential_nobody_declared_appears(plan: Declared) -> None:
+    """Someone adds a branch subject to the CI/CD app registration: a job outside the protected GitHub environment
+    could then sign in as it."""
+    responses = deployed(plan)
+    cicd = next(name for name in plan.app_credentials if name.endswith("-cicd"))
+    app_id = next(a["id"] for u, r in responses.items() if f"'{cicd}'" in u for a in r[0].body["value"])
+    listing = f"{GRAPH}/applications/{app_id}/federatedIdentityCredentials"
+    extra = {
+        "name": "any-branch",
+        "issuer": "https://token.actions.githubusercontent.com",
+        "subject": "repo:contoso/foundry-agents:ref:refs/heads/main",
+    }
+    responses[listing] = [Response(200, {"value": [*responses[listing][0].body["value"], extra]})]
+    (finding,) = run(plan, responses)
+    assert finding.kind == "credential appeared"
+    assert finding.detail == (
+        f"app registration {cicd} trusts repo:contoso/foundry-agents:ref:refs/heads/main from "
+        "https://token.actions.githubusercontent.com (any-branch), not declared"
+    )
+
+
+def test_an_owner_added_to_a_group_by_hand_is_reported(plan: Declared) -> None:
+    responses = deployed(plan)
+    group = sorted(plan.group_owners)[0]
+    url = next(u for u in responses if u.startswith(f"{GRAPH}/groups/group-0/owners"))
+    stranger = "99999999-8888-4777-8666-555555555555"
+    responses[url] = [Response(200, {"value": [*responses[url][0].body["value"], {"id": stranger}]})]
+    (finding,) = run(plan, responses)
+    assert (finding.kind, finding.detail) == ("owner added", f"group {group}: owner {stranger} not declared")
