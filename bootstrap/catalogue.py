@@ -100,6 +100,24 @@ PREVIEW_GRAPH_PERMISSIONS: tuple[GraphPermission, ...] = (
 )
 
 
+# The drift auditor (`python -m offline.drift` on a schedule): reads the declared app registrations' credentials and
+# the declared groups' owners, nothing else in the directory.
+AUDITOR_GRAPH_PERMISSIONS: tuple[GraphPermission, ...] = (
+    GraphPermission(
+        "Application.Read.All",
+        "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
+        "read only: the drift audit lists the declared app registrations with their client secrets and federated "
+        "credentials (GET /applications?$filter, GET /applications/{id}/federatedIdentityCredentials)",
+    ),
+    GraphPermission(
+        "GroupMember.Read.All",
+        "98830695-27a2-44f7-8c18-0c3ebc9698f6",
+        "read only: the drift audit finds the declared groups and lists their owners (GET /groups?$filter, GET "
+        "/groups/{id}/owners)",
+    ),
+)
+
+
 # -- the runner network (key runnerNetwork, bootstrap/runners.py) ----------------------------------------------------
 # Regions whose subnets GitHub-hosted runners can use through Azure private networking, as Azure spells region names
 # (GitHub docs, "Troubleshooting Azure private network configurations for GitHub-hosted runners in your

@@ -7,6 +7,8 @@
   and the two Microsoft Graph permissions the main program's Entra objects need,
 - the preview reader: Reader on the environment's group, read-only blob access to the stack state, the
   secrets key (a preview decrypts the stack's secrets to compare them),
+- the drift auditor: Reader on the environment's group and Graph read permissions for the declared apps and groups,
+  no state access, trusted only by jobs in the GitHub environment `<stack>-audit` (docs/drift.md),
 - optionally, the state administrators' group: the bootstrap's own state and the secrets key,
 - optionally (never in prod), a group of people who may preview the stack from a laptop: what the preview reader
   holds on Azure, for a group,
@@ -98,6 +100,24 @@ class DeliveryFoundation(pulumi.ComponentResource):
             child,
         )
 
+        # The scheduled drift audit (`python -m offline.drift`, docs/drift.md): reads the environment and the declared
+        # Entra objects, writes nothing, holds no state access (the audit renders from the repository's stack files).
+        self.auditor = GitHubIdentity(
+            f"{name}-auditor",
+            GitHubIdentityArgs(
+                display_name=f"sp-{s.name_prefix}-platform-{s.instance}-audit",
+                description=f"Runs the scheduled drift audit of {s.instance} from {repository}; read-only.",
+                subjects=(
+                    FederatedSubject(
+                        f"github-environment-{s.audit_environment}",
+                        s.audit_subject,
+                        f"Scheduled jobs of {repository} in its GitHub environment '{s.audit_environment}'",
+                    ),
+                ),
+            ),
+            child,
+        )
+
         deployer = self.deployer.principal
         preview = self.preview.principal
         state = self.state
@@ -119,6 +139,7 @@ class DeliveryFoundation(pulumi.ComponentResource):
             ("deployer-state", deployer, catalogue.STORAGE_BLOB_DATA_CONTRIBUTOR, state.state_scope, None),
             ("deployer-key", deployer, catalogue.KEY_VAULT_CRYPTO_USER, state.key_scope, None),
             *((f"preview-{label}", preview, role, scope, None) for label, role, scope in previewing),
+            ("auditor-reader", self.auditor.principal, READER, environment_scope, None),
         ]
         if s.state_administrators_group:
             admins = _configured_group(s.state_administrators_group, "state administrators")
@@ -136,8 +157,9 @@ class DeliveryFoundation(pulumi.ComponentResource):
             for label, principal, role, scope, condition in grants
         }
 
-        # The main program creates Entra groups and an app registration: the deployer holds these Microsoft Graph
-        # application permissions (each one's reason is in the catalogue); it manages only the objects it owns.
+        # The main program creates Entra groups and app registrations: the deployer holds these Microsoft Graph
+        # application permissions (each one's reason is in the catalogue), managing only the objects it owns; the
+        # preview reader and the drift auditor hold read permissions.
         graph = azuread.get_service_principal_output(
             client_id=catalogue.MICROSOFT_GRAPH_APP_ID, opts=pulumi.InvokeOutputOptions(parent=self)
         )
@@ -152,6 +174,7 @@ class DeliveryFoundation(pulumi.ComponentResource):
             for who, identity, permissions in (
                 ("deployer", self.deployer, catalogue.DEPLOYER_GRAPH_PERMISSIONS),
                 ("preview", self.preview, catalogue.PREVIEW_GRAPH_PERMISSIONS),
+                ("auditor", self.auditor, catalogue.AUDITOR_GRAPH_PERMISSIONS),
             )
             for permission in permissions
         ]
@@ -169,6 +192,8 @@ class DeliveryFoundation(pulumi.ComponentResource):
             "previewClientId": self.preview.application.client_id,
             "previewSubject": s.preview_subject,
             "previewEnvironment": s.preview_environment,
+            "auditClientId": self.auditor.application.client_id,
+            "auditEnvironment": s.audit_environment,
             "stateBackendUrl": s.state_backend_url,
             # Who may read and write both containers and use the key besides the deployer (None: nobody).
             "stateAdministratorsGroup": s.state_administrators_group,

@@ -1,8 +1,9 @@
 """A GitHub Actions identity: an app registration and its service principal, signed in to only by federation.
 
 No password and no certificate exist on the application: GitHub's OIDC token for one exact subject is
-exchanged for an Entra token. The bootstrap makes two per environment: the deployer (subject: jobs in the
-environment's GitHub environment) and the preview reader (subject: pull-request jobs).
+exchanged for an Entra token. The bootstrap makes three per environment: the deployer (subject: jobs in the
+environment's GitHub environment), the preview reader (subject: pull-request jobs, or prod's `prod-preview`) and the
+drift auditor (subject: jobs in `<stack>-audit`).
 """
 
 from __future__ import annotations

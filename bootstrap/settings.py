@@ -260,6 +260,16 @@ class BootstrapSettings(NamedEnvironment):
         return self.github.environment_subject(environment) if environment else self.github.pull_request_subject()
 
     @property
+    def audit_environment(self) -> str:
+        """The GitHub environment the scheduled drift audit's jobs run in (`<stack>-audit`): the only subject the
+        auditor trusts, not the pull-request one."""
+        return f"{self.instance}-audit"
+
+    @property
+    def audit_subject(self) -> str:
+        return self.github.environment_subject(self.audit_environment)
+
+    @property
     def state_backend_url(self) -> str:
         return f"azblob://{self.state_container}?storage_account={self.state_storage_account}"
 

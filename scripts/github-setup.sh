@@ -27,9 +27,9 @@ usage() {
 Usage: bash scripts/github-setup.sh --repo OWNER/REPO --outputs-dir DIR
                                     [--stacks dev,staging,prod] [--reviewers user1,team:org/team] [--dry-run]
 
-Sets the GitHub side of delivery from the bootstrap's outputs: the environments (each stack's, and the
-preview environment the bootstrap names, e.g. prod-preview), their variables, the repository variables,
-protection of main, and approval for fork pull-request workflows.
+Sets the GitHub side of delivery from the bootstrap's outputs: the environments (each stack's, the preview
+environment the bootstrap names, e.g. prod-preview, and the drift audit's, e.g. prod-audit), their variables,
+the repository variables, protection of main, and approval for fork pull-request workflows.
 
   --repo OWNER/REPO     the platform repository (this one)
   --outputs-dir DIR     holds bootstrap-<stack>.json and, optionally, main-<stack>.json
@@ -216,6 +216,9 @@ subject_of() { # subject -> what follows the repository, lowercased; empty when 
 # Per stack (same index as STACKS): what the bootstrap (and the main stack) exported.
 DEPLOYER_IDS=() PREVIEW_IDS=() TENANTS=() SUBSCRIPTIONS=() BACKENDS=() SMOKE_IDS=()
 PREVIEW_ENVS=()  # its preview environment, or "-" when its previews run without one
+AUDIT_IDS=()     # the drift auditor's client id, trusted in AUDIT_ENVS (<stack>-audit)
+AUDIT_ENVS=()
+OTHER_ENVS=()    # every stack's deploy and preview environments, which no audit environment may also be
 REVIEWED_ENVS=() # environments whose jobs wait for a reviewer
 MATRIX_TENANT="" # the tenant and subscription of the previews without an environment (repository variables)
 MATRIX_SUBSCRIPTION=""
@@ -224,7 +227,7 @@ for i in "${!STACKS[@]}"; do
     file=$(bootstrap_file "$stack")
     [[ -f $file ]] || die "$file is missing: run 'pulumi stack output --stack $stack --json > $file' in bootstrap/"
     values=$(outputs_of "$file" githubEnvironment environment deployerClientId previewClientId tenantId \
-        subscriptionId stateBackendUrl deployerSubject previewSubject previewEnvironment)
+        subscriptionId stateBackendUrl deployerSubject previewSubject previewEnvironment auditClientId auditEnvironment)
     {
         read -r OUT_githubEnvironment
         read -r OUT_environment
@@ -236,6 +239,8 @@ for i in "${!STACKS[@]}"; do
         read -r OUT_deployerSubject
         read -r OUT_previewSubject
         read -r OUT_previewEnvironment
+        read -r OUT_auditClientId
+        read -r OUT_auditEnvironment
     } <<<"$values"
     [[ $OUT_githubEnvironment == "$stack" ]] ||
         die "$file: githubEnvironment is '$OUT_githubEnvironment', not '$stack': outputs of another stack?"
@@ -260,12 +265,25 @@ for i in "${!STACKS[@]}"; do
     [[ $(subject_of "$OUT_previewSubject") == "$expected" ]] ||
         die "$file: the preview reader trusts '$OUT_previewSubject', not jobs of $REPO ($expected)"
 
+    # The drift auditor (read-only, scheduled): it trusts exactly the jobs of this repository in '<stack>-audit'.
+    missing=""
+    [[ -n $OUT_auditClientId ]] || missing=auditClientId
+    [[ -n $OUT_auditEnvironment ]] || missing="${missing:+$missing and }auditEnvironment"
+    [[ -z $missing ]] ||
+        die "$file names no $missing: a bootstrap from before the drift auditor; run the bootstrap's 'pulumi up --stack $stack' again and export its outputs ('pulumi stack output --stack $stack --json > $file' in bootstrap/)"
+    [[ $OUT_auditEnvironment == "$stack-audit" ]] ||
+        die "$file: auditEnvironment is '$OUT_auditEnvironment', not '$stack-audit': the drift auditor trusts jobs in '$stack-audit' only (outputs of another stack?)"
+    guid "$file" auditClientId "$OUT_auditClientId"
+
     DEPLOYER_IDS[i]=$OUT_deployerClientId
     PREVIEW_IDS[i]=$OUT_previewClientId
     TENANTS[i]=$OUT_tenantId
     SUBSCRIPTIONS[i]=$OUT_subscriptionId
     BACKENDS[i]=$OUT_stateBackendUrl
     PREVIEW_ENVS[i]=${preview_env:--}
+    AUDIT_IDS[i]=$OUT_auditClientId
+    AUDIT_ENVS[i]=$OUT_auditEnvironment
+    OTHER_ENVS+=("$stack" ${preview_env:+"$preview_env"})
     if [[ $OUT_environment == prod ]]; then REVIEWED_ENVS+=("$stack"); fi
     if [[ -n $preview_env ]]; then
         REVIEWED_ENVS+=("$preview_env")
@@ -290,6 +308,14 @@ for i in "${!STACKS[@]}"; do
             SMOKE_IDS[i]=$OUT_cicdClientId
         fi
     fi
+done
+# An audit environment that is also a stack's or a preview environment (stacks 'x' and 'x-audit' together) would
+# be set up twice, with two identities' AZURE_CLIENT_ID and either reviewers or none: refused before any change.
+for audit_env in "${AUDIT_ENVS[@]}"; do
+    for env in "${OTHER_ENVS[@]}"; do
+        [[ $audit_env != "$env" ]] ||
+            die "the environment '$env' would be both the drift audit's and a stack's deploy or preview environment: run the stacks apart (--stacks)"
+    done
 done
 
 # --- reviewers, and whether GitHub will keep them ----------------------------------------------------------------
@@ -390,6 +416,10 @@ for i in "${!STACKS[@]}"; do
     put_environment "${STACKS[$i]}" 1
     only_main_deploys "${STACKS[$i]}"
     [[ ${PREVIEW_ENVS[$i]} == - ]] || put_environment "${PREVIEW_ENVS[$i]}" 0
+    # The drift audit's environment: only main (the branch scheduled workflows run on), and no required reviewers,
+    # whatever the stack: its job only reads, and it runs on a schedule that nobody would be there to approve.
+    put_environment "${AUDIT_ENVS[$i]}" 1
+    only_main_deploys "${AUDIT_ENVS[$i]}"
 done
 
 # Read back what GitHub kept: GET /repos/{owner}/{repo}/environments/{environment_name}
@@ -462,6 +492,10 @@ for i in "${!STACKS[@]}"; do
     if [[ ${PREVIEW_ENVS[$i]} != - ]]; then
         set_variables "repos/$REPO/environments/${PREVIEW_ENVS[$i]}/variables" "AZURE_CLIENT_ID=${PREVIEW_IDS[$i]}" "${shared[@]}"
     fi
+    # The drift audit signs in as the auditor (azure/login); no PULUMI_BACKEND_URL: it renders from the
+    # repository's stack files and has no access to the state.
+    set_variables "repos/$REPO/environments/${AUDIT_ENVS[$i]}/variables" "AZURE_CLIENT_ID=${AUDIT_IDS[$i]}" \
+        "AZURE_TENANT_ID=${TENANTS[$i]}" "AZURE_SUBSCRIPTION_ID=${SUBSCRIPTIONS[$i]}"
 done
 
 say "== repository variables"

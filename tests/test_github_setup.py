@@ -26,6 +26,7 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 REPO = "contoso/foundry-platform"
 API = f"repos/{REPO}"
 STACKS = ("dev", "staging", "prod")
+AUDITS = tuple(f"{stack}-audit" for stack in STACKS)  # the drift audit's environment of each stack
 REVIEWERS = "alice,team:contoso/platform-leads"
 REVIEWER_IDS = [{"type": "User", "id": 101}, {"type": "Team", "id": 9001}]
 MAIN_ONLY = {"deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True}}
@@ -93,9 +94,9 @@ def scenario(visibility: str = "public", owner_type: str = "Organization", plan:
         routes["GET orgs/contoso"] = {"body": {"login": "contoso", "plan": {"name": plan}}}
     if plan is not None and owner_type == "User":
         routes["GET user"] = {"body": {"login": "contoso", "plan": {"name": plan}}}
-    for env in (*STACKS, "prod-preview"):
+    for env in (*STACKS, "prod-preview", *AUDITS):
         routes[f"GET {API}/environments/{env}/variables"] = {"body": {"total_count": 0, "variables": []}}
-    for env in STACKS:
+    for env in (*STACKS, *AUDITS):
         routes[f"GET {API}/environments/{env}/deployment-branch-policies"] = {
             "body": {"total_count": 0, "branch_policies": []}
         }
@@ -178,6 +179,10 @@ def expected_writes(fork_call: tuple[str, str, Any]) -> list[tuple[str, str, Any
         )
         if stack == "prod":
             writes.append(("PUT", f"{API}/environments/prod-preview", {"deployment_branch_policy": None} | REVIEWED))
+        writes.append(("PUT", f"{API}/environments/{stack}-audit", MAIN_ONLY))
+        writes.append(
+            ("POST", f"{API}/environments/{stack}-audit/deployment-branch-policies", {"name": "main", "type": "branch"})
+        )
 
     def variables(base: str, values: dict[str, str]) -> None:
         writes.extend(("POST", base, {"name": name, "value": value}) for name, value in values.items())
@@ -196,6 +201,7 @@ def expected_writes(fork_call: tuple[str, str, Any]) -> list[tuple[str, str, Any
                 "PULUMI_BACKEND_URL": out["stateBackendUrl"],
             }
             variables(f"{API}/environments/prod-preview/variables", preview)
+        variables(f"{API}/environments/{stack}-audit/variables", {"AZURE_CLIENT_ID": out["auditClientId"], **shared})
     variables(
         f"{API}/actions/variables",
         {
@@ -253,6 +259,9 @@ def test_fixtures_carry_the_outputs_the_bootstrap_and_the_main_program_export(
     for stack in ("dev", "prod"):
         assert set(outputs("main", stack)) == set(rendered[stack].exports), stack
     assert outputs("bootstrap", "prod")["previewEnvironment"] == "prod-preview"
+    for stack in STACKS:  # the drift auditor's client id as the bootstrap renders it, and its environment
+        for key in ("auditClientId", "auditEnvironment"):
+            assert outputs("bootstrap", stack)[key] == bootstrapped[stack].exports[key], (stack, key)
     # prod's standard agent setup: the names of its agent data stores, as its settings derive them.
     names = settings_of("prod").agent_data_names
     assert names is not None
@@ -289,15 +298,42 @@ def test_public_repository_gets_exactly_these_changes(public_run: Run) -> None:
 def test_reviewers_and_no_self_review_on_prod_and_its_preview_environment_only(public_run: Run) -> None:
     run = public_run
     environments = {p.rsplit("/", 1)[1]: b for m, p, b in run.writes if m == "PUT" and "/environments/" in p}
-    assert set(environments) == {"dev", "staging", "prod", "prod-preview"}
+    assert set(environments) == {*STACKS, "prod-preview", *AUDITS}
     for env, body in environments.items():
         reviewed = env in ("prod", "prod-preview")
         assert ("reviewers" in body) is reviewed and ("prevent_self_review" in body) is reviewed, env
     assert environments["prod"]["reviewers"] == environments["prod-preview"]["reviewers"] == REVIEWER_IDS
     assert environments["prod"]["prevent_self_review"] is environments["prod-preview"]["prevent_self_review"] is True
     # Only main deploys; prod's previews run from pull-request refs, so their environment takes any branch.
-    assert all(environments[env] | MAIN_ONLY == environments[env] for env in STACKS)
+    assert all(environments[env] | MAIN_ONLY == environments[env] for env in (*STACKS, *AUDITS))
     assert environments["prod-preview"]["deployment_branch_policy"] is None
+
+
+def test_audit_environments_main_only_unreviewed_with_the_auditors_variables(public_run: Run) -> None:
+    """The scheduled drift audit (environment: <stack>-audit) signs in as the read-only auditor; nobody approves it."""
+    run = public_run
+    assert run.returncode == 0, run.stderr
+    for stack, audit in zip(STACKS, AUDITS, strict=True):
+        out = outputs("bootstrap", stack)
+        assert out["auditEnvironment"] == audit
+        base = f"{API}/environments/{audit}"
+        assert [(m, p, b) for m, p, b in run.writes if p == base or p.startswith(f"{base}/")] == [
+            ("PUT", base, MAIN_ONLY),  # exactly the branch policy: no reviewers, wait timer or self-review rule
+            ("POST", f"{base}/deployment-branch-policies", {"name": "main", "type": "branch"}),
+            ("POST", f"{base}/variables", {"name": "AZURE_CLIENT_ID", "value": out["auditClientId"]}),
+            ("POST", f"{base}/variables", {"name": "AZURE_TENANT_ID", "value": out["tenantId"]}),
+            ("POST", f"{base}/variables", {"name": "AZURE_SUBSCRIPTION_ID", "value": out["subscriptionId"]}),
+        ]
+        assert base not in [c.path for c in run.calls if c.method == "GET"]  # nothing to read back: no reviewers
+    # The values themselves, not only as the fixtures hold them: the auditor is none of the other identities.
+    prod = outputs("bootstrap", "prod")
+    assert run.body("PUT", f"{API}/environments/prod-audit") == MAIN_ONLY
+    assert prod["auditClientId"] == "2e9413ef-b53e-5ae0-9f00-827093deb477"
+    assert prod["auditClientId"] not in (prod["deployerClientId"], prod["previewClientId"])
+    assert (prod["tenantId"], prod["subscriptionId"]) == (
+        "00000000-0000-4000-8000-000000000002",
+        "00000000-0000-4000-8000-000000000001",
+    )
 
 
 def test_the_required_check_is_the_one_the_test_workflow_reports(public_run: Run) -> None:
@@ -452,6 +488,8 @@ def test_without_a_prod_stack_no_reviewers_are_needed(tmp_path: Path) -> None:
     assert {p for m, p, _ in run.writes if m == "PUT" and "/environments/" in p} == {
         f"{API}/environments/dev",
         f"{API}/environments/staging",
+        f"{API}/environments/dev-audit",
+        f"{API}/environments/staging-audit",
     }
 
 
@@ -508,6 +546,15 @@ def _broken(tmp_path: Path, stack: str, **changes: Any) -> Path:
         ("staging", {"githubEnvironment": "dev"}, "outputs of another stack"),
         ("staging", {"tenantId": "11111111-1111-4111-8111-111111111111"}, "share one AZURE_TENANT_ID"),
         ("dev", {"deployerClientId": "[secret]"}, "not a GUID"),
+        (
+            "staging",
+            {"auditClientId": None},
+            "bootstrap-staging.json names no auditClientId: a bootstrap from before the drift auditor; run the "
+            "bootstrap's 'pulumi up --stack staging' again and export its outputs",
+        ),
+        ("prod", {"auditClientId": "[secret]"}, "auditClientId is '[secret]', not a GUID"),
+        ("prod", {"auditEnvironment": "prod"}, "auditEnvironment is 'prod', not 'prod-audit'"),
+        ("dev", {"auditEnvironment": "staging-audit"}, "auditEnvironment is 'staging-audit', not 'dev-audit'"),
     ],
 )
 def test_outputs_that_do_not_fit_this_repository_are_refused(
@@ -516,6 +563,30 @@ def test_outputs_that_do_not_fit_this_repository_are_refused(
     run = run_setup(tmp_path, scenario(), "--reviewers", REVIEWERS, outputs_dir=_broken(tmp_path, stack, **changes))
     assert run.returncode == 1
     assert message in run.stderr
+    assert run.writes == []
+
+
+def test_outputs_of_a_bootstrap_from_before_the_drift_auditor_are_refused(tmp_path: Path) -> None:
+    outputs_dir = _broken(tmp_path, "dev", auditClientId=None, auditEnvironment=None)
+    run = run_setup(tmp_path, scenario(), "--stacks", "dev", outputs_dir=outputs_dir)
+    assert run.returncode == 1
+    assert f"error: {outputs_dir}/bootstrap-dev.json names no auditClientId and auditEnvironment" in run.stderr
+    assert "run the bootstrap's 'pulumi up --stack dev' again and export its outputs" in run.stderr
+    assert run.writes == []
+
+
+def test_an_audit_environment_that_is_also_a_stacks_environment_is_refused(tmp_path: Path) -> None:
+    """Stacks 'dev' and 'dev-audit' together: 'dev-audit' would hold the deployer's and the auditor's variables."""
+    outputs_dir = _broken(tmp_path, "dev")
+    other = outputs("bootstrap", "dev") | {
+        "githubEnvironment": "dev-audit",
+        "deployerSubject": "repo:contoso/foundry-platform:environment:dev-audit",
+        "auditEnvironment": "dev-audit-audit",
+    }
+    (outputs_dir / "bootstrap-dev-audit.json").write_text(json.dumps(other))
+    run = run_setup(tmp_path, scenario(), "--stacks", "dev,dev-audit", outputs_dir=outputs_dir)
+    assert run.returncode == 1
+    assert "the environment 'dev-audit' would be both the drift audit's and a stack's" in run.stderr
     assert run.writes == []
 
 

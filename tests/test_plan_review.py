@@ -266,6 +266,11 @@ def test_immutable_subjects_are_exact_in_both_projects_and_printed_by_the_plan(
             "sp-fndry-platform-prod-preview",
             "repo:contoso@1234/foundry-platform@98765:environment:prod-preview",
         ),
+        (
+            "bootstrap",
+            "sp-fndry-platform-prod-audit",
+            "repo:contoso@1234/foundry-platform@98765:environment:prod-audit",
+        ),
     }
     printed = json.loads(plan.format_reports([report], "json"))["stacks"][0]["trustedSubjects"]
     assert {(s["project"], s["subject"]) for s in printed} == {(p, subject) for p, _, subject in subjects}

@@ -213,7 +213,11 @@ def test_pointing_the_bootstrap_at_a_renamed_repository_updates_both_credentials
     (or application) replaces one. So a repository rename needs no sign-in gap for the pipeline."""
     rehearsal = rehearse_change("staging", [("github.repository", "platform-infra")], phase="bootstrap")
     credentials = {s.name: s for s in rehearsal.steps if s.type.endswith("ApplicationFederatedIdentityCredential")}
-    assert set(credentials) == {"staging-deployer-github-environment-staging", "staging-preview-github-pull-request"}
+    assert set(credentials) == {
+        "staging-deployer-github-environment-staging",
+        "staging-preview-github-pull-request",
+        "staging-auditor-github-environment-staging-audit",
+    }
     assert all(s.action == "update" and "subject" in s.changed for s in credentials.values())
     assert rehearsal.of("replace") == () and rehearsal.blocked == ()
 

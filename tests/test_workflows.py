@@ -225,7 +225,16 @@ def test_the_pulumi_cli_is_the_version_of_the_pulumi_sdk() -> None:
 
 def test_every_job_that_can_mint_azure_tokens_installs_only_hash_checked_locks() -> None:
     minting = {name: job for name, job in jobs().items() if job.get("permissions", {}).get("id-token") == "write"}
-    assert set(minting) == {"pull-request.yml:preview", "pull-request.yml:preview-prod", "pulumi-up.yml:up"}
+    assert set(minting) == {
+        "pull-request.yml:preview",
+        "pull-request.yml:preview-prod",
+        "pulumi-up.yml:up",
+        "drift.yml:audit",
+    }
+    program_and_pack = [
+        "venv/bin/pip install --require-hashes -r requirements.txt",
+        "policy/venv/bin/pip install --require-hashes -r policy/requirements.txt",
+    ]
     for name, job in minting.items():
         installs = [
             command.strip()
@@ -233,10 +242,13 @@ def test_every_job_that_can_mint_azure_tokens_installs_only_hash_checked_locks()
             for command in re.split(r"\n|&&", step.get("run", ""))
             if re.search(r"\bpip3? install\b|\bpython3? -m pip\b", command)
         ]
-        assert installs == [
-            "venv/bin/pip install --require-hashes -r requirements.txt",
-            "policy/venv/bin/pip install --require-hashes -r policy/requirements.txt",
-        ], name
+        # The drift audit renders offline and reads Azure with azure-identity: the development lock.
+        expected = (
+            ["venv/bin/pip install --require-hashes -r requirements-dev.txt"]
+            if name == "drift.yml:audit"
+            else program_and_pack
+        )
+        assert installs == expected, name
         steps = job["steps"]
         first_token = min(
             i for i, s in enumerate(steps) if uses(s, "azure/login") or "scripts.oidc_token_file" in s.get("run", "")
@@ -332,3 +344,15 @@ def test_dependabot_proposes_weekly_updates_of_the_actions_and_both_python_locks
         assert update["schedule"]["interval"] == "weekly"
         assert update["cooldown"]["default-days"] >= 7
         assert update["groups"]
+
+
+def test_the_drift_audit_runs_daily_per_stack_read_only_in_its_audit_environment() -> None:
+    drift = load("drift.yml")
+    triggers = drift[True] if True in drift else drift["on"]  # YAML 1.1 reads `on` as true
+    assert triggers["schedule"] and "workflow_dispatch" in triggers
+    audit = drift["jobs"]["audit"]
+    assert audit["environment"] == "${{ matrix.stack }}-audit"
+    assert audit["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
+    assert audit["permissions"] == {"contents": "read", "id-token": "write"}
+    (run,) = [s["run"] for s in audit["steps"] if "offline.drift" in s.get("run", "")]
+    assert run == 'venv/bin/python -m offline.drift --stack "$STACK" --subscription "$SUBSCRIPTION"'

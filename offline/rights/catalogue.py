@@ -96,7 +96,8 @@ GRAPH_OPERATIONS: dict[str, str] = {
     "servicePrincipals.read": "GET /servicePrincipals?$filter=appId eq '...'",
     "groups.create": "POST /groups",
     "groups.manage": "PATCH, DELETE /groups/{id}, its members and owners",
-    "groups.list": "GET /groups?$filter=displayName eq '...' (duplicate-name prevention)",
+    "groups.list": "GET /groups?$filter=displayName eq '...' (duplicate-name prevention; the drift audit)",
+    "groups.readOwners": "GET /groups/{id}/owners (the drift audit)",
     "directoryObjects.read": "GET /directoryObjects/{id} (the provider resolves each configured owner)",
     "users.read": "binding users as owners or members of a group",
     "appRoleAssignments.grantGraph": "POST /servicePrincipals/{Microsoft Graph}/appRoleAssignedTo",
@@ -358,6 +359,36 @@ def needs_of(
     if resource.type in ARM_TYPES:
         return list(_arm_needs(resource, operation, subscription_scope))
     return list(_graph_needs(resource, operation, holder_object_id, others))
+
+
+def audit_needs(resource: Registration) -> list[Need]:
+    """What the drift audit (`offline.drift`) reads of a resource the stack declares."""
+    kind = resource.type
+    if kind == ROLE_ASSIGNMENT:
+        return [
+            ArmNeed(
+                "Microsoft.Authorization/roleAssignments/read",
+                str(resource.inputs.get("scope")),
+                "list the role assignments at and below the environment's group",
+            )
+        ]
+    if kind == "azure-native:cognitiveservices:Account":
+        return [ArmNeed("Microsoft.CognitiveServices/accounts/read", resource.id, "read local auth and network access")]
+    if kind == "azure-native:managedidentity:UserAssignedIdentity":
+        return [
+            ArmNeed(
+                "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
+                resource.id,
+                "list the identity's federated credentials",
+            )
+        ]
+    if kind == ENTRA_APPLICATION:
+        label = str(resource.inputs.get("displayName"))
+        return [GraphNeed("applications.list", label, why="its client secrets and federated credentials")]
+    if kind == ENTRA_GROUP:
+        label = str(resource.inputs.get("displayName"))
+        return [GraphNeed("groups.list", label, why="find the group"), GraphNeed("groups.readOwners", label)]
+    return []
 
 
 def preview_needs(resource: Registration) -> list[Need]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from offline.registrations import Registration, Rendering
-from offline.rights.catalogue import ArmNeed, GraphNeed, Need, backend_needs, needs_of, preview_needs
+from offline.rights.catalogue import ArmNeed, GraphNeed, Need, audit_needs, backend_needs, needs_of, preview_needs
 from offline.rights.conditions import Request, allows
 from offline.rights.holders import ALL, OWNED, Holder, administrator, pipeline_identity
 from offline.rights.roles import BUILT_IN_ROLES, matches
@@ -166,6 +166,16 @@ def environment_verdicts(main: Rendering, bootstrap: Rendering, pim: Rendering |
             [*((r.name, need) for r in main.resources for need in preview_needs(r)), *_backend(backend, False)],
         ),
     ]
+    if "auditClientId" in bootstrap.exports:
+        # The scheduled drift audit reads what the stack declares, and nothing of the state.
+        auditor = pipeline_identity(bootstrap, "auditClientId", "the drift auditor", None)
+        verdicts.append(
+            check(
+                auditor,
+                f"python -m offline.drift --stack {main.stack}",
+                [(r.name, need) for r in main.resources for need in audit_needs(r)],
+            )
+        )
     if pim is not None:
         # Its state sits beside the main stack's, whose outputs it reads (a stack reference reads in one backend).
         admin = administrator("pim", _scopes(main, bootstrap), bootstrap)

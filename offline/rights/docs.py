@@ -14,7 +14,13 @@ import re
 import sys
 from collections.abc import Mapping
 
-from bootstrap.catalogue import ADMINISTRATORS, DEPLOYER_GRAPH_PERMISSIONS, PREVIEW_GRAPH_PERMISSIONS, GraphPermission
+from bootstrap.catalogue import (
+    ADMINISTRATORS,
+    AUDITOR_GRAPH_PERMISSIONS,
+    DEPLOYER_GRAPH_PERMISSIONS,
+    PREVIEW_GRAPH_PERMISSIONS,
+    GraphPermission,
+)
 from components.catalogue.roles import role_by_guid
 from components.settings.core import ENVIRONMENTS
 from offline.diff import normalise
@@ -78,6 +84,7 @@ def table(bootstraps: Mapping[str, Rendering] | None = None) -> str:
     )
     deployer = deployers[STACK]
     preview = pipeline_identity(bootstrap, "previewClientId", "the preview reader", None)
+    auditor = pipeline_identity(bootstrap, "auditClientId", "the drift auditor", None)
     rows = [
         (
             deployer.label,
@@ -90,6 +97,12 @@ def table(bootstraps: Mapping[str, Rendering] | None = None) -> str:
             "`pulumi preview`, from pull-request jobs",
             _azure(preview, bootstrap, condition),
             _graph(PREVIEW_GRAPH_PERMISSIONS),
+        ),
+        (
+            auditor.label,
+            "`python -m offline.drift`, from scheduled jobs in the GitHub environment `{env}-audit`",
+            _azure(auditor, bootstrap, condition),
+            _graph(AUDITOR_GRAPH_PERMISSIONS),
         ),
     ]
     for kind in ("bootstrap", "pim"):

@@ -8,7 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bootstrap.catalogue import ADMINISTRATORS, DEPLOYER_GRAPH_PERMISSIONS, PREVIEW_GRAPH_PERMISSIONS
+from bootstrap.catalogue import (
+    ADMINISTRATORS,
+    AUDITOR_GRAPH_PERMISSIONS,
+    DEPLOYER_GRAPH_PERMISSIONS,
+    PREVIEW_GRAPH_PERMISSIONS,
+)
 from components.catalogue.resource_types import ENTRA_APP_ROLE_ASSIGNMENT, ENTRA_SERVICE_PRINCIPAL, ROLE_ASSIGNMENT
 from offline.registrations import Registration, Rendering
 from offline.rights.catalogue import GRAPH_OPERATIONS
@@ -38,13 +43,14 @@ GRAPH_PERMISSIONS: dict[str, dict[str, str]] = {
     "Application.Read.All": {"applications.list": ALL, "servicePrincipals.read": ALL},
     "Group.Create": {"groups.create": ALL, "groups.manage": OWNED},
     "Group.ReadWrite.All": {"groups.create": ALL, "groups.manage": ALL, "groups.list": ALL},
-    "Group.Read.All": {"groups.list": ALL},
-    "GroupMember.Read.All": {"groups.list": ALL},
+    "Group.Read.All": {"groups.list": ALL, "groups.readOwners": ALL},
+    "GroupMember.Read.All": {"groups.list": ALL, "groups.readOwners": ALL},
     "User.Read.All": {"users.read": ALL},
     "Directory.Read.All": {
         "directoryObjects.read": ALL,
         "users.read": ALL,
         "groups.list": ALL,
+        "groups.readOwners": ALL,
         "applications.list": ALL,
         "servicePrincipals.read": ALL,
     },
@@ -102,7 +108,9 @@ class Holder:
         return OWNED if reaches else None
 
 
-_GRAPH_PERMISSION_NAMES = {p.app_role_id: p.name for p in (*DEPLOYER_GRAPH_PERMISSIONS, *PREVIEW_GRAPH_PERMISSIONS)}
+_GRAPH_PERMISSION_NAMES = {
+    p.app_role_id: p.name for p in (*DEPLOYER_GRAPH_PERMISSIONS, *PREVIEW_GRAPH_PERMISSIONS, *AUDITOR_GRAPH_PERMISSIONS)
+}
 
 
 def _assignments_to(rendering: Rendering, object_id: str) -> tuple[AzureGrant, ...]:

@@ -59,6 +59,7 @@ AGENT_DATA_ROLES = {
 # Microsoft Graph permissions reference: Application.ReadWrite.OwnedBy and Group.Create (application).
 # Microsoft Graph permissions reference: Application.ReadWrite.OwnedBy, Group.Create, Directory.Read.All.
 APPLICATION_READ_ALL = "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"  # Graph permissions reference
+GROUP_MEMBER_READ_ALL = "98830695-27a2-44f7-8c18-0c3ebc9698f6"  # Graph permissions reference
 GRAPH_PERMISSIONS = {
     "18a4783c-866b-4cc7-a460-3d5e5662c884",
     "bf7b1a76-6e77-406b-b258-bf5c7720e98f",
@@ -137,6 +138,7 @@ def test_deployer_and_preview_grants_are_exactly_these(boot: Rendering) -> None:
     key = boot.one(KEY)
     deployer_sp = next(r for r in boot.of_type(ENTRA_SERVICE_PRINCIPAL) if r.name.endswith("deployer-sp"))
     preview_sp = next(r for r in boot.of_type(ENTRA_SERVICE_PRINCIPAL) if r.name.endswith("preview-sp"))
+    auditor_sp = next(r for r in boot.of_type(ENTRA_SERVICE_PRINCIPAL) if r.name.endswith("auditor-sp"))
     expected = {
         "deployer-contributor": (deployer_sp, CONTRIBUTOR, environment_group.id),
         "deployer-rbac-admin": (deployer_sp, RBAC_ADMINISTRATOR, environment_group.id),
@@ -145,6 +147,8 @@ def test_deployer_and_preview_grants_are_exactly_these(boot: Rendering) -> None:
         "preview-reader": (preview_sp, READER, environment_group.id),
         "preview-state": (preview_sp, STORAGE_BLOB_DATA_READER, state.id),
         "preview-key": (preview_sp, KEY_VAULT_CRYPTO_USER, key.id),
+        # The drift auditor reads the environment, nothing more: no write role, no state, no key.
+        "auditor-reader": (auditor_sp, READER, environment_group.id),
     }
     admins = boot.exports["stateAdministratorsGroup"]
     if admins is not None:  # the people who run the bootstrap and the PIM phase: both containers and the key
@@ -165,6 +169,8 @@ def test_deployer_and_preview_grants_are_exactly_these(boot: Rendering) -> None:
         assert assignment.input("roleDefinitionId") == (
             f"/subscriptions/{FAKE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
         )
+    auditor_grants = [n for n, a in actual.items() if a.input("principalId") == auditor_sp.state["objectId"]]
+    assert auditor_grants == ["auditor-reader"]
     assert environment_group.input("resourceGroupName") == f"rg-fndry-{boot.stack}"
     assert state.id.endswith("/blobServices/default/containers/pulumi-state")
     # Nobody but the state administrators reaches the bootstrap's own state.
@@ -185,20 +191,29 @@ def test_federated_subjects_per_environment_are_exact(boot: Rendering) -> None:
         if boot.stack == "prod"
         else ("preview-github-pull-request", "repo:contoso/foundry-platform:pull_request")
     )
+    # The drift auditor: only the platform repository's jobs in the `<stack>-audit` environment, in every stack.
+    audit_name = f"auditor-github-environment-{boot.stack}-audit"
     credentials = {r.name.split("-", 1)[1]: r for r in boot.of_type(ENTRA_CREDENTIAL)}
-    assert set(credentials) == {f"deployer-github-environment-{boot.stack}", preview_name}
+    assert set(credentials) == {f"deployer-github-environment-{boot.stack}", preview_name, audit_name}
     deployer = credentials[f"deployer-github-environment-{boot.stack}"]
     preview = credentials[preview_name]
+    auditor = credentials[audit_name]
     assert deployer.input("subject") == f"repo:contoso/foundry-platform:environment:{boot.stack}"
     assert preview.input("subject") == preview_subject
+    assert auditor.input("subject") == f"repo:contoso/foundry-platform:environment:{boot.stack}-audit"
+    assert auditor.input("displayName") == f"github-environment-{boot.stack}-audit"
     applications = {r.name.split("-", 1)[1]: r for r in boot.of_type(ENTRA_APPLICATION)}
     assert deployer.input("applicationId") == applications["deployer-app"].id
     assert preview.input("applicationId") == applications["preview-app"].id
+    assert auditor.input("applicationId") == applications["auditor-app"].id
+    assert applications["auditor-app"].input("displayName") == f"sp-fndry-platform-{boot.stack}-audit"
     for credential in credentials.values():
         assert credential.input("issuer") == "https://token.actions.githubusercontent.com"
         assert credential.input("audiences") == ["api://AzureADTokenExchange"]
     assert boot.exports["deployerSubject"] == deployer.input("subject")
     assert boot.exports["previewSubject"] == preview.input("subject")
+    assert boot.exports["auditEnvironment"] == f"{boot.stack}-audit"
+    assert boot.exports["auditClientId"] == applications["auditor-app"].state["clientId"]
 
 
 def test_immutable_subject_format() -> None:
@@ -214,6 +229,7 @@ def test_immutable_subject_format() -> None:
     assert subjects == {
         "repo:contoso@1234/foundry-platform@98765:environment:staging",
         "repo:contoso@1234/foundry-platform@98765:pull_request",
+        "repo:contoso@1234/foundry-platform@98765:environment:staging-audit",
     }
 
 
@@ -250,7 +266,13 @@ def test_graph_permissions_are_exactly_what_each_identity_needs(boot: Rendering)
     assert graph_permissions_of(boot, "deployer-sp") == GRAPH_PERMISSIONS
     # The preview reader reads app registrations only: `pulumi preview` runs the duplicate-name lookup.
     assert graph_permissions_of(boot, "preview-sp") == {APPLICATION_READ_ALL}
-    assert len(boot.of_type(ENTRA_APP_ROLE_ASSIGNMENT)) == len(GRAPH_PERMISSIONS) + 1
+    # The drift auditor reads the declared app registrations' credentials and the declared groups' owners.
+    assert graph_permissions_of(boot, "auditor-sp") == {APPLICATION_READ_ALL, GROUP_MEMBER_READ_ALL}
+    assert {p.name for p in boot.of_type(ENTRA_APP_ROLE_ASSIGNMENT) if "-auditor-" in p.name} == {
+        f"{boot.stack}-auditor-graph-application-read-all",
+        f"{boot.stack}-auditor-graph-groupmember-read-all",
+    }
+    assert len(boot.of_type(ENTRA_APP_ROLE_ASSIGNMENT)) == len(GRAPH_PERMISSIONS) + 1 + 2
 
 
 def test_state_storage_is_entra_only_versioned_and_recoverable(boot: Rendering) -> None:

@@ -3,7 +3,7 @@ derived from each stack's own settings, so that an adopter's edits keep these gr
 
 from __future__ import annotations
 
-from components.catalogue.resource_types import ENTRA_CREDENTIAL, ROLE_ASSIGNMENT
+from components.catalogue.resource_types import ENTRA_APPLICATION, ENTRA_CREDENTIAL, ROLE_ASSIGNMENT
 from components.catalogue.secrets import secret_shape
 from offline.report import build_report
 from tests.invariants.conftest import Stack
@@ -79,14 +79,30 @@ def test_the_pipelines_trust_only_this_stacks_github_environment(stack: Stack) -
     assert [c.input("subject") for c in github] == trusted
     if stack.bootstrap is not None and stack.environment.bootstrap is not None:
         bootstrap = stack.bootstrap
-        subjects = {c.input("subject") for c in stack.environment.bootstrap.of_type(ENTRA_CREDENTIAL)}
-        assert subjects == {bootstrap.deploy_subject, bootstrap.preview_subject}
+        credentials = stack.environment.bootstrap.of_type(ENTRA_CREDENTIAL)
+        subjects = {c.input("subject") for c in credentials}
+        assert subjects == {bootstrap.deploy_subject, bootstrap.preview_subject, bootstrap.audit_subject}
         assert bootstrap.deploy_subject.endswith(f":environment:{settings.instance}")
         # Reading prod's state means reading its secrets: prod's previews only from a protected environment.
         if settings.environment == "prod":
             assert bootstrap.preview_subject.endswith(f":environment:{settings.instance}-preview")
+        # The drift auditor trusts exactly one subject, the platform repository's `<stack>-audit` environment: no
+        # branch, tag or pull request, and no other identity trusts it.
+        applications = {a.id: a.input("displayName") for a in stack.environment.bootstrap.of_type(ENTRA_APPLICATION)}
+        auditor = f"sp-{bootstrap.name_prefix}-platform-{settings.instance}-audit"
+        assert [c.input("subject") for c in credentials if applications[c.input("applicationId")] == auditor] == [
+            bootstrap.github.environment_subject(f"{settings.instance}-audit")
+        ]
+        assert [
+            applications[c.input("applicationId")] for c in credentials if c.input("subject") == bootstrap.audit_subject
+        ] == [auditor]
+        assert bootstrap.audit_subject.endswith(f":environment:{settings.instance}-audit")
         if settings.platform_repository is not None:
             assert settings.platform_repository.environment_subject(settings.instance) == bootstrap.deploy_subject
+            assert (
+                settings.platform_repository.environment_subject(f"{settings.instance}-audit")
+                == bootstrap.audit_subject
+            )
 
 
 def test_the_deployer_owns_every_group(stack: Stack) -> None:
