@@ -70,13 +70,7 @@ class DeliveryFoundation(pulumi.ComponentResource):
             GitHubIdentityArgs(
                 display_name=f"sp-{s.name_prefix}-platform-{s.instance}-deployer",
                 description=f"Runs `pulumi up --stack {s.instance}` from {repository} (GitHub environment '{s.instance}').",
-                subjects=(
-                    FederatedSubject(
-                        f"github-environment-{s.instance}",
-                        s.deploy_subject,
-                        f"Jobs of {repository} in its GitHub environment '{s.instance}'",
-                    ),
-                ),
+                subjects=(_environment_subject(repository, s.instance, s.deploy_subject, "Jobs"),),
             ),
             child,
         )
@@ -86,14 +80,10 @@ class DeliveryFoundation(pulumi.ComponentResource):
                 display_name=f"sp-{s.name_prefix}-platform-{s.instance}-preview",
                 description=f"Runs `pulumi preview --stack {s.instance}` for pull requests of {repository}; read-only.",
                 subjects=(
-                    FederatedSubject(
-                        f"github-environment-{s.preview_environment}"
-                        if s.preview_environment
-                        else "github-pull-request",
-                        s.preview_subject,
-                        f"Jobs of {repository} in its GitHub environment '{s.preview_environment}'"
-                        if s.preview_environment
-                        else f"Pull-request jobs of {repository}",
+                    _environment_subject(repository, s.preview_environment, s.preview_subject, "Jobs")
+                    if s.preview_environment
+                    else FederatedSubject(
+                        "github-pull-request", s.preview_subject, f"Pull-request jobs of {repository}"
                     ),
                 ),
             ),
@@ -107,13 +97,7 @@ class DeliveryFoundation(pulumi.ComponentResource):
             GitHubIdentityArgs(
                 display_name=f"sp-{s.name_prefix}-platform-{s.instance}-audit",
                 description=f"Runs the scheduled drift audit of {s.instance} from {repository}; read-only.",
-                subjects=(
-                    FederatedSubject(
-                        f"github-environment-{s.audit_environment}",
-                        s.audit_subject,
-                        f"Scheduled jobs of {repository} in its GitHub environment '{s.audit_environment}'",
-                    ),
-                ),
+                subjects=(_environment_subject(repository, s.audit_environment, s.audit_subject, "Scheduled jobs"),),
             ),
             child,
         )
@@ -222,4 +206,13 @@ def _configured_group(object_id: str, display_name: str) -> Principal:
         kind="Entra security group",
         principal_type="Group",
         object_id=object_id,
+    )
+
+
+def _environment_subject(repository: str, environment: str, subject: str, jobs: str) -> FederatedSubject:
+    """The credential that trusts the jobs of `repository` running in its GitHub environment `environment`."""
+    return FederatedSubject(
+        f"github-environment-{environment}",
+        subject,
+        f"{jobs} of {repository} in its GitHub environment '{environment}'",
     )
