@@ -64,7 +64,23 @@ class DeliveryFoundation(pulumi.ComponentResource):
         )
         environment_scope = Scope(f"resourceGroups/{s.resource_group_name}", environment_group.id)
 
-        self.state = StateBackend(f"{name}-state", StateBackendArgs(s, delivery_group.name, client.tenant_id), child)
+        # In the environment's group, not the delivery group: the main stack's deployer, Contributor there, peers this
+        # network with the environment's VNet and links the private DNS zones to it. Its outputs exist only with it.
+        self.runners = (
+            RunnerNetwork(f"{name}-runners", RunnerNetworkArgs(s, s.runner_network, environment_group.name), child)
+            if s.runner_network is not None
+            else None
+        )
+        self.state = StateBackend(
+            f"{name}-state",
+            StateBackendArgs(
+                s,
+                delivery_group.name,
+                client.tenant_id,
+                self.runners.runner_subnet_id if self.runners is not None else None,
+            ),
+            child,
+        )
         self.deployer = GitHubIdentity(
             f"{name}-deployer",
             GitHubIdentityArgs(
@@ -184,15 +200,9 @@ class DeliveryFoundation(pulumi.ComponentResource):
             # Who may run `pulumi preview` of this stack from a laptop (None: nobody; never in prod).
             "localPreviewGroup": s.local_preview_group,
             "bootstrapBackendUrl": s.bootstrap_backend_url,
-            "secretsProvider": s.secrets_provider,
+            # Pinned to the key's current version (bootstrap/state.py); re-keying after a rotation: docs/runbook.md.
+            "secretsProvider": self.state.secrets_provider,
         }
-        # In the environment's group, not the delivery group: the main stack's deployer, Contributor there, peers this
-        # network with the environment's VNet and links the private DNS zones to it. Its outputs exist only with it.
-        self.runners = (
-            RunnerNetwork(f"{name}-runners", RunnerNetworkArgs(s, s.runner_network, environment_group.name), child)
-            if s.runner_network is not None
-            else None
-        )
         if self.runners is not None:
             self.outputs.update(self.runners.outputs)
         self.register_outputs(self.outputs)

@@ -6,7 +6,8 @@ endpoints. The bootstrap builds that network before the prod stack's first deplo
 - a VNet `vnet-<prefix>-<stack>-runners` in the environment's resource group, where the main stack's deployer
   (Contributor there) peers it with the environment's VNet and links the private DNS zones to it
   (`network.runnerVnetId`, components/network.py);
-- its subnet `snet-runners` (the range's first half) behind an NSG that lets out HTTPS only;
+- its subnet `snet-runners` (the range's first half) behind an NSG that lets out HTTPS only, with service
+  endpoints for Storage and Key Vault when the state backend is restricted to it (`stateNetwork`);
 - `github-hosted`: the subnet delegated to GitHub.Network/networkSettings and that resource `ghns-<prefix>-<stack>`,
   whose `GitHubId` tag the organization's network configuration in GitHub asks for; `self-hosted`: the subnet only,
   for your own runner VMs or scale set;
@@ -102,6 +103,10 @@ class RunnerNetwork(pulumi.ComponentResource):
             # outbound access in Azure"); azure-native 3.29 sends 2024-05-01, where the default is the same as this.
             "default_outbound_access": True,
         }
+        if s.state_network.access == "restricted":
+            # The state account's and the secrets vault's firewalls admit this subnet by its service endpoints
+            # (bootstrap/state.py). Microsoft.Storage covers accounts in the VNet's own region, where the state is.
+            runner_subnet["service_endpoints"] = [{"service": service} for service in subnets.STATE_SERVICE_ENDPOINTS]
         if github_hosted:
             runner_subnet["delegations"] = [
                 {"name": "github-runners", "service_name": subnets.GITHUB_RUNNER_DELEGATION}

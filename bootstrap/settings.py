@@ -24,6 +24,7 @@ from components.settings.base import (
     Pattern,
     context,
     derived,
+    empty_section,
     filled_in,
     refuse,
     report,
@@ -128,6 +129,134 @@ class RunnerNetworkConfig(ConfigModel):
         )
 
 
+StateAccess = Literal["public", "restricted"]
+StateReplication = Literal["Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS"]
+# Zone-redundant in the primary region and copied to the paired region (Learn, "Azure Storage redundancy").
+GEO_REDUNDANT_REPLICATION = ("Standard_GZRS", "Standard_RAGZRS")
+# Key Vault's auto-rotation limits (Learn, "Configure cryptographic key auto-rotation in Azure Key Vault"): a rotation
+# at least 7 days after creation and at least 7 days before expiry; a rotated version's expiry at least 28 days out.
+KEY_MIN_ROTATE_AFTER_DAYS = 7
+KEY_MIN_EXPIRY_DAYS = 28
+KEY_ROTATION_MARGIN_DAYS = 7
+
+
+def _administrator_address(value: str) -> str:
+    """A public IPv4 address or CIDR range, written the way both firewalls take it."""
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        refuse(
+            "allowed: a public IPv4 address or CIDR range with no host bits set, e.g. '203.0.113.7' or '203.0.113.0/28'"
+        )
+    address = network.network_address
+    if any(network.overlaps(ipaddress.IPv4Network(r)) for r in subnets.PRIVATE_RANGES) or (
+        address.is_loopback or address.is_link_local or address.is_multicast or address.is_unspecified
+    ):
+        # Storage's IP rules take public addresses only (no RFC 1918 range), and ignore requests from the account's
+        # own region anyway: what sits inside Azure is admitted by the runner subnet's rule, not by address.
+        refuse("allowed: a public address or range; the storage firewall refuses private (RFC 1918) ones")
+    if network.prefixlen == 31:
+        # The storage firewall takes neither /31 nor /32 ranges (Learn, "Azure Storage network security limitations").
+        refuse("a /31 is not taken by the storage firewall: list its two addresses instead")
+    return str(network.network_address) if network.prefixlen == 32 else str(network)
+
+
+AdministratorAddress = Annotated[str, AfterValidator(_administrator_address)]
+
+
+class StateNetworkConfig(ConfigModel):
+    """Which networks reach the state account's and the secrets vault's data planes: blobs, and the key's
+    encrypt and decrypt. Their control planes (ARM) are not affected, so the bootstrap manages them from anywhere."""
+
+    access: Annotated[StateAccess, ByEnvironment("public", "public", "restricted")] = filled_in()
+    """`restricted`: both firewalls deny by default and admit only the runner subnet (`runnerNetwork`, through its
+    Microsoft.Storage and Microsoft.KeyVault service endpoints) and `administratorAddresses`. `public`: any
+    network, with Entra authorization only; what GitHub-hosted runners outside Azure need. Prod allows only
+    `restricted`."""
+    administrator_addresses: tuple[AdministratorAddress, ...] = ()
+    """With `restricted`: the public IPv4 addresses or ranges the administrators work from (the bootstrap, the PIM
+    phase and state repairs read and write the state), e.g. the office's or VPN's egress. At least one."""
+
+    @field_validator("access", mode="after")
+    @classmethod
+    def _prod_is_restricted(cls, value: StateAccess, info: ValidationInfo) -> StateAccess:
+        if context(info).environment == "prod" and value != "restricted":
+            refuse(
+                "prod allows only 'restricted': prod's state holds every resource and its encrypted secrets, so only "
+                "the deploy runners' subnet and the administrators' addresses may reach it"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _addresses_with_restricted(self) -> StateNetworkConfig:
+        if self.access == "restricted" and not self.administrator_addresses:
+            refuse(
+                "required with access 'restricted': at least one public address or range the administrators work "
+                "from; without one, nobody outside the runner subnet could run the bootstrap or repair the state",
+                at=".administratorAddresses",
+                value=[],
+            )
+        seen: list[str] = []
+        for address in self.administrator_addresses:
+            if address in seen:
+                refuse(
+                    "each address once: the firewalls take a rule per address",
+                    at=".administratorAddresses",
+                    value=address,
+                )
+            seen.append(address)
+        if self.access == "public" and self.administrator_addresses:
+            refuse(
+                "only used with access 'restricted' (a public state account takes every network); remove it",
+                at=".administratorAddresses",
+                value=list(self.administrator_addresses),
+            )
+        return self
+
+
+class StateKeyConfig(ConfigModel):
+    """The key that wraps each stack's data key (Pulumi's azurekeyvault secrets provider)."""
+
+    hsm: Annotated[Flag, ByEnvironment(False, False, True)] = filled_in()
+    """An RSA-HSM key in a Premium vault (the key never leaves the HSM) instead of a software-protected RSA key in
+    a Standard vault. Fixed at creation: Azure never changes an existing key (docs/delivery.md, "The secrets key").
+    Prod allows only true."""
+    rotate_after_days: Annotated[int, Number(KEY_MIN_ROTATE_AFTER_DAYS, 3650)] = 365
+    """Key Vault makes a new version this many days after the current one was made. The stacks stay pinned to
+    their version until re-keyed (docs/runbook.md, "Re-key the stacks")."""
+    expire_after_days: Annotated[int, Number(KEY_MIN_EXPIRY_DAYS, 3650)] = 730
+    """Each version's expiry, in days after it was made; an expired version still decrypts (recovery), but wraps
+    no new data key."""
+    notify_before_days: Annotated[int, Number(KEY_ROTATION_MARGIN_DAYS, 3650)] = 30
+    """Key Vault's near-expiry event (Event Grid) this many days before a version expires."""
+
+    @field_validator("hsm", mode="after")
+    @classmethod
+    def _prod_uses_hsm(cls, value: bool, info: ValidationInfo) -> bool:
+        if context(info).environment == "prod" and not value:
+            refuse("prod allows only true: prod's secrets key is HSM-protected (Premium vault)")
+        return value
+
+    @model_validator(mode="after")
+    def _rotation_before_expiry(self) -> StateKeyConfig:
+        latest = self.expire_after_days - KEY_ROTATION_MARGIN_DAYS
+        if self.rotate_after_days > latest:
+            refuse(
+                f"allowed: at most {latest} (expireAfterDays - {KEY_ROTATION_MARGIN_DAYS}): Key Vault rotates at "
+                f"least {KEY_ROTATION_MARGIN_DAYS} days before a version expires",
+                at=".rotateAfterDays",
+                value=self.rotate_after_days,
+            )
+        if self.notify_before_days > latest:
+            refuse(
+                f"allowed: {KEY_ROTATION_MARGIN_DAYS}-{latest} (expireAfterDays - {KEY_ROTATION_MARGIN_DAYS}): the "
+                "notice comes at least a week after a version is made and at least a week before it expires",
+                at=".notifyBeforeDays",
+                value=self.notify_before_days,
+            )
+        return self
+
+
 class BootstrapSettings(NamedEnvironment):
     """One environment's delivery foundation: the deployer, the state backend and its encryption key."""
 
@@ -165,6 +294,16 @@ class BootstrapSettings(NamedEnvironment):
     """A network for the pipeline's runners in the environment's resource group (docs/runner-network.md), which the
     main stack peers with its VNet (network.runnerVnetId): prod refuses public traffic, so its deploy job and smoke
     test need runners inside. Off by default."""
+    state_replication: Annotated[StateReplication, ByEnvironment("Standard_ZRS", "Standard_ZRS", "Standard_GZRS")] = (
+        filled_in()
+    )
+    """The state account's redundancy: ZRS keeps it through a zone's loss, GZRS (read-access: RAGZRS) also through
+    the region's, copied to the paired region. Changed in place (a one-time egress charge). Prod allows only GZRS
+    or RAGZRS; the region must offer both zones and a pair."""
+    state_network: StateNetworkConfig = empty_section()
+    """Which networks reach the state's blobs and the secrets key (docs/delivery.md, "Who reaches the state")."""
+    state_key: StateKeyConfig = empty_section()
+    """The secrets key's protection, rotation and expiry (docs/delivery.md, "The secrets key")."""
     protect_resources: Protection = filled_in()
     """Pulumi `protect` on the state account, its containers and the key; prod allows only true."""
 
@@ -180,6 +319,14 @@ class BootstrapSettings(NamedEnvironment):
             "state_key_vault": f"kvs-{prefix}-{code}-{naming.unique_suffix(prefix, instance, location, 4)}",
         }
         filled = self.model_copy(update={key: value for key, value in defaults.items() if getattr(self, key) is None})
+        if filled.state_network.access == "restricted" and filled.runner_network is None:
+            report(
+                info,
+                "stateNetwork.access",
+                "restricted",
+                "needs runnerNetwork: the restricted firewalls admit the deploy runners by their subnet; set "
+                "runnerNetwork, or 'public' outside prod",
+            )
         if filled.delivery_resource_group_name == filled.resource_group_name:
             report(
                 info,
@@ -224,6 +371,16 @@ class BootstrapSettings(NamedEnvironment):
                 "only in " + ", ".join(GITHUB_HOSTED_RUNNER_REGIONS),
                 at=".kind",
                 value=value.kind,
+            )
+        return value
+
+    @field_validator("state_replication", mode="after")
+    @classmethod
+    def _prod_survives_a_region(cls, value: StateReplication, info: ValidationInfo) -> StateReplication:
+        if context(info).environment == "prod" and value not in GEO_REDUNDANT_REPLICATION:
+            refuse(
+                f"prod allows {' or '.join(repr(v) for v in GEO_REDUNDANT_REPLICATION)}: prod's state must survive "
+                "the loss of its region (a copy in the paired region)"
             )
         return value
 
@@ -276,10 +433,6 @@ class BootstrapSettings(NamedEnvironment):
     @property
     def bootstrap_backend_url(self) -> str:
         return f"azblob://{self.bootstrap_container}?storage_account={self.state_storage_account}"
-
-    @property
-    def secrets_provider(self) -> str:
-        return f"azurekeyvault://{self.state_key_vault}.vault.azure.net/keys/{self.secrets_key_name}"
 
     @property
     def runner_vnet_name(self) -> str:

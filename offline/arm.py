@@ -35,6 +35,9 @@ class ArmType:
     global_name: bool = False
     # Inputs azure-native sends as an in-place update that Azure refuses ("*": every input): such a change fails.
     refused_updates: tuple[str, ...] = ()
+    # Inputs azure-native sends as an update that Azure answers with success and does not apply ("*": every input):
+    # such a change is reported as done and never happens.
+    unapplied_updates: tuple[str, ...] = ()
     # (input, full-match pattern, what Azure allows) for the name Azure checks; a name outside it is refused.
     name_format: tuple[str, str, str] | None = None
     # The provider always generates the name (no input sets it); azure-native then replaces create-first.
@@ -214,7 +217,17 @@ ARM_TYPES: dict[str, ArmType] = {
             # REST spec: ^[a-zA-Z0-9-]{3,24}$ (and Key Vault's naming rules: a letter first, no '--')
             name_format=("vaultName", r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]", "3-24 letters, digits, '-'"),
         ),
-        ArmType("azure-native:keyvault:Key", "Microsoft.KeyVault/vaults/keys", ("vaultName", "keyName")),
+        ArmType(
+            "azure-native:keyvault:Key",
+            "Microsoft.KeyVault/vaults/keys",
+            ("vaultName", "keyName"),
+            # Keys_CreateIfNotExist: "If it already exists, then the existing key is returned without any write
+            # operations being performed ... does not create subsequent versions, and does not update existing keys"
+            # (azure-rest-api-specs keyvault/resource-manager 2024-11-01 keys.json). azure-native replaces a key for
+            # none of its inputs but its name, so a change of type, size, expiry or rotation policy is a silent no-op.
+            unapplied_updates=("*",),
+            name_format=("keyName", r"[a-zA-Z0-9-]{1,127}", "1-127 letters, digits and '-'"),
+        ),
         ArmType(
             "azure-native:keyvault:Secret",
             "Microsoft.KeyVault/vaults/secrets",

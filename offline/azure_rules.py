@@ -32,6 +32,10 @@ on one rendering (the render harness does so by default and fails the render wit
   and name unique per identity (Microsoft Graph, federatedIdentityCredential).
 - entra-name-unique: with duplicate-name prevention, a second application or group of the same display name
   is refused at creation; an identifier URI is unique across the tenant (a multi-tenant API's, across Entra).
+- firewall-subnet-has-endpoint: a storage account's or Key Vault's virtual network rule names a subnet that carries
+  the service's endpoint (Microsoft.Storage or Microsoft.Storage.Global; Microsoft.KeyVault), or Azure refuses the
+  rule (Learn, "Configure Azure Storage firewalls and virtual networks"; "Virtual network service endpoints for
+  Azure Key Vault"); the account or vault waits for the network that gives the subnet its endpoint.
 - global-name-unique: account (custom subdomain), Key Vault, web app and storage account names are DNS names,
   unique across Azure: two stacks of one repository must not share one.
 """
@@ -302,6 +306,60 @@ def role_assignment_once(resources: Sequence[Registration], _caller: Caller | No
     return refusals
 
 
+# The service endpoint a firewall's subnet rule needs, per resource type (any one of them).
+FIREWALL_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "azure-native:storage:StorageAccount": ("Microsoft.Storage", "Microsoft.Storage.Global"),
+    "azure-native:keyvault:Vault": ("Microsoft.KeyVault",),
+}
+
+
+def _firewall_subnets(resource: Registration) -> list[str]:
+    if resource.type == "azure-native:storage:StorageAccount":
+        rules = (resource.inputs.get("networkRuleSet") or {}).get("virtualNetworkRules") or []
+        return [str(rule.get("virtualNetworkResourceId")) for rule in rules]
+    rules = ((resource.inputs.get("properties") or {}).get("networkAcls") or {}).get("virtualNetworkRules") or []
+    return [str(rule.get("id")) for rule in rules]
+
+
+def firewall_subnet_has_endpoint(resources: Sequence[Registration], _caller: Caller | None) -> list[Refusal]:
+    # Subnets declared inline in a VNet of this rendering; a subnet from elsewhere is not known here.
+    declared = {
+        f"{vnet.id}/subnets/{subnet.get('name')}".lower(): (vnet, subnet)
+        for vnet in resources
+        if vnet.type == "azure-native:network:VirtualNetwork"
+        for subnet in vnet.inputs.get("subnets") or []
+    }
+    closure = _Closure(resources)
+    refusals: list[Refusal] = []
+    for resource in (r for r in resources if r.type in FIREWALL_ENDPOINTS):
+        wanted = FIREWALL_ENDPOINTS[resource.type]
+        for subnet_id in _firewall_subnets(resource):
+            found = declared.get(subnet_id.lower())
+            if found is None:
+                continue
+            vnet, subnet = found
+            endpoints = {str(e.get("service")) for e in subnet.get("serviceEndpoints") or []}
+            if not endpoints & set(wanted):
+                refusals.append(
+                    Refusal(
+                        "firewall-subnet-has-endpoint",
+                        resource.urn,
+                        f"its firewall admits subnet {subnet.get('name')!r}, which has no {' or '.join(wanted)} "
+                        "service endpoint: Azure refuses the rule",
+                    )
+                )
+            elif vnet.urn not in closure.of(resource.urn):
+                refusals.append(
+                    Refusal(
+                        "firewall-subnet-has-endpoint",
+                        resource.urn,
+                        f"its firewall admits subnet {subnet.get('name')!r} but does not wait for {_name(vnet)}, which "
+                        "gives the subnet its service endpoint: created side by side, the rule can come first and fail",
+                    )
+                )
+    return refusals
+
+
 def _credential_identity(credential: Registration) -> str:
     if credential.type == ENTRA_CREDENTIAL:
         return f"application {credential.inputs.get('applicationId')}"
@@ -394,6 +452,7 @@ RULES: dict[str, Callable[[Sequence[Registration], Caller | None], list[Refusal]
     "federated-credentials-per-identity": federated_credentials_per_identity,
     "entra-name-unique": entra_name_unique,
     "capability-host-per-scope": capability_host_per_scope,
+    "firewall-subnet-has-endpoint": firewall_subnet_has_endpoint,
 }
 GLOBAL_NAME_RULE = "global-name-unique"
 RULE_NAMES: tuple[str, ...] = (*RULES, GLOBAL_NAME_RULE)

@@ -42,7 +42,7 @@ from components.catalogue.resource_types import (
     ROLE_ASSIGNMENT,
     VAULT,
 )
-from offline.arm import ARM_TYPES
+from offline.arm import ARM_TYPES, ArmType
 from offline.inventory import build_inventory
 from offline.registrations import Registration, Rendering, direct_dependencies, flatten
 from offline.render import (
@@ -148,12 +148,23 @@ def forcing(resource: Registration, top_level: set[str]) -> tuple[str, ...]:
 
 
 def refused_updates(resource: Registration, top_level: set[str], forced: tuple[str, ...]) -> tuple[str, ...]:
+    return _updates_listed(resource, top_level, forced, lambda arm: arm.refused_updates)
+
+
+def unapplied_updates(resource: Registration, top_level: set[str], forced: tuple[str, ...]) -> tuple[str, ...]:
+    return _updates_listed(resource, top_level, forced, lambda arm: arm.unapplied_updates)
+
+
+def _updates_listed(
+    resource: Registration, top_level: set[str], forced: tuple[str, ...], listed: Callable[[ArmType], tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The changed top-level inputs of an in-place update that one of the ArmType's lists names."""
     arm = ARM_TYPES.get(resource.type)
     if arm is None or forced:
         return ()
-    if "*" in arm.refused_updates:
+    if "*" in listed(arm):
         return tuple(sorted(top_level))
-    return tuple(sorted(top_level & set(arm.refused_updates)))
+    return tuple(sorted(top_level & set(listed(arm))))
 
 
 def replacement_order(resource: Registration) -> str:
@@ -335,15 +346,20 @@ def classify(before: Rendering, after: Rendering, names_from: Rendering | None =
         forced = forcing(resource, top_level)
         if not forced:
             refused = refused_updates(resource, top_level, forced)
-            blocked = (
-                (
-                    f"Azure refuses to change {', '.join(refused)} of an existing resource, and azure-native sends it as "
-                    "an update",
+            unapplied = unapplied_updates(resource, top_level, forced)
+            why: list[str] = []
+            if refused:
+                why.append(
+                    f"Azure refuses to change {', '.join(refused)} of an existing resource, and azure-native sends it "
+                    "as an update"
                 )
-                if refused
-                else ()
-            )
-            steps.append(Step(urn, resource.type, "update", paths, blocked=blocked))
+            if unapplied:
+                why.append(
+                    f"Azure answers a change of {', '.join(unapplied)} with success and applies none of it (an existing "
+                    "key is never updated): a new key needs a new name, and the stacks re-keyed to it before the old "
+                    "one goes (docs/delivery.md, 'The secrets key')"
+                )
+            steps.append(Step(urn, resource.type, "update", paths, blocked=tuple(why)))
             continue
         order = replacement_order(resource)
         consequences = _loss(previous, context) if order == DELETE_FIRST else []

@@ -128,6 +128,13 @@ class AzureMocks(pulumi.runtime.Mocks):
             state["clientId"] = fake_guid("client", generation + resource_id)
             state["principalId"] = fake_guid("principal", generation + resource_id)
             state["tenantId"] = FAKE_TENANT_ID
+        if args.typ == "azure-native:keyvault:Key":
+            # Key Vault names a key's version with 32 hex digits; a re-created key has a new one.
+            key_uri = f"https://{inputs.get('vaultName')}.vault.azure.net/keys/{inputs.get('keyName')}"
+            state["keyUri"] = key_uri
+            state["keyUriWithVersion"] = (
+                f"{key_uri}/{fake_guid('key-version', generation + resource_id).replace('-', '')}"
+            )
         if args.typ == "azure-native:applicationinsights:Component":
             # Shaped like Azure's; the key is fake and tests search for it to prove it never leaks.
             state["instrumentationKey"] = fake_guid("instrumentation-key", resource_id)

@@ -13,7 +13,8 @@ Globally unique names (the Foundry subdomain, vaults, storage) are compared on t
 (`offline.azure_rules.check_global_names`), since Azure refuses them whatever config says.
 
 And a stack and its bootstrap (two stack files of one name in two projects) must agree: environment, prefix,
-region, and the resource group the bootstrap makes for the main program (`agreement_problems`).
+region, the resource group the bootstrap makes for the main program, and the secrets key each project's
+`secretsprovider` names, pinned to a version (`agreement_problems`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from datetime import date
 
 from bootstrap.settings import PROJECT as BOOTSTRAP_PROJECT
 from bootstrap.settings import BootstrapSettings
+from bootstrap.state import SECRETS_PROVIDER_SCHEME, SecretsProviderUrl
 from components.settings import PROJECT, Settings, parse_settings
 from components.settings.base import problem
 from components.settings.loading import parse
-from offline.render import BOOTSTRAP_DIR, PIM_DIR, PIM_PROJECT, stack_config, stack_file
+from offline.render import BOOTSTRAP_DIR, PIM_DIR, PIM_PROJECT, PROJECT_DIR, stack_config, stack_file
 from offline.settings_view import ProjectSettings
+from offline.stackfile import read as read_stack_file
 from pim.settings import PimSettings
 
 # What a rule compares: a stack's settings -> (key, value) pairs; equal or overlapping values clash.
@@ -168,6 +171,7 @@ def agreement_problems(main: Settings, bootstrap: BootstrapSettings) -> list[str
         if mine != theirs
     ]
     found += _runner_problems(main, bootstrap)
+    found += secrets_provider_problems(stack, bootstrap)
     application, platform = (f"{g.owner}/{g.repository}".lower() for g in (main.github, bootstrap.github))
     if application == platform:
         # Both identities would trust repo:<owner>/<repo>:environment:<stack>: a job that deploys agents could sign
@@ -225,4 +229,35 @@ def _runner_problems(main: Settings, bootstrap: BootstrapSettings) -> list[str]:
                 "runnerVnetId), or the deploy job's smoke test cannot reach the private endpoints",
             )
         )
+    return found
+
+
+def secrets_provider_problems(stack: str, bootstrap: BootstrapSettings) -> list[str]:
+    """Each project's `secretsprovider` (written by `pulumi stack init` or `change-secrets-provider`) must name the
+    bootstrap's vault and key and one version of it: an unpinned URL decrypts with the newest version, which fails
+    for a data key wrapped by an older one as soon as Key Vault rotates the key (pulumi/pulumi#22338)."""
+    found: list[str] = []
+    for project_dir in (PROJECT_DIR, PIM_DIR, BOOTSTRAP_DIR):
+        path = stack_file(stack, project_dir)
+        written = read_stack_file(path).get("secretsprovider") if path.exists() else None
+        if not isinstance(written, str) or not written.startswith(SECRETS_PROVIDER_SCHEME):
+            continue  # none yet (the runbook writes it), or the bootstrap's temporary passphrase
+        url = SecretsProviderUrl.parse(written)
+        where = f"{path.parent.name}/{path.name}" if project_dir != PROJECT_DIR else path.name
+        expected = f"vault {bootstrap.state_key_vault!r}, key {bootstrap.secrets_key_name!r}"
+        if url is None or (url.vault, url.key) != (bootstrap.state_key_vault, bootstrap.secrets_key_name):
+            found.append(
+                f"stack {stack}: "
+                + problem(f"secretsprovider ({where})", written, f"the bootstrap's secrets key: {expected}")
+            )
+        elif url.version is None:
+            found.append(
+                f"stack {stack}: "
+                + problem(
+                    f"secretsprovider ({where})",
+                    written,
+                    "a URL ending in the key's version (the bootstrap's output secretsProvider): re-key with `pulumi "
+                    "stack change-secrets-provider` before the key rotates (docs/runbook.md, 'Re-key the stacks')",
+                )
+            )
     return found

@@ -374,7 +374,8 @@ is_reviewed() {
 #   https://docs.github.com/en/rest/deployments/environments#create-or-update-an-environment
 # Deploy environments: custom branch policies (only main, below). Reviewed ones (prod, its preview environment):
 # required reviewers, prevent_self_review, no wait, and can_admins_bypass false (accepted by the endpoint,
-# though not in its reference). Preview environments take every branch: pull-request jobs run on PR refs.
+# though not in its reference). A preview environment too takes only main: prod's preview (preview-prod.yml) is
+# started from main, for the pull request it names.
 environment_body() { # branch-policy(1/0) reviewed(1/0)
     jq -nc --argjson main_only "$1" --argjson reviewed "$2" --argjson reviewers "$REVIEWERS_JSON" '
         {deployment_branch_policy: (if $main_only == 1
@@ -415,7 +416,10 @@ say "== environments"
 for i in "${!STACKS[@]}"; do
     put_environment "${STACKS[$i]}" 1
     only_main_deploys "${STACKS[$i]}"
-    [[ ${PREVIEW_ENVS[$i]} == - ]] || put_environment "${PREVIEW_ENVS[$i]}" 0
+    if [[ ${PREVIEW_ENVS[$i]} != - ]]; then
+        put_environment "${PREVIEW_ENVS[$i]}" 1
+        only_main_deploys "${PREVIEW_ENVS[$i]}"
+    fi
     # The drift audit's environment: only main (the branch scheduled workflows run on), and no required reviewers,
     # whatever the stack: its job only reads, and it runs on a schedule that nobody would be there to approve.
     put_environment "${AUDIT_ENVS[$i]}" 1

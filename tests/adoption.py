@@ -55,6 +55,14 @@ def _main_stack(stack: str) -> Callable[[dict[str, Any]], None]:
         ]
         if stack == "staging":
             config[MAIN + "networkAccess"] = "private"
+        network = config.get(MAIN + "network")
+        if isinstance(network, dict) and "runnerVnetId" in network:
+            # The bootstrap's runner network under the new prefix (runbook step 9 sets its real id).
+            subscription = network["runnerVnetId"].split("/")[2]
+            network["runnerVnetId"] = (
+                f"/subscriptions/{subscription}/resourceGroups/rg-acme-{stack}/providers/Microsoft.Network/"
+                f"virtualNetworks/vnet-acme-{stack}-runners"
+            )
 
     return change
 

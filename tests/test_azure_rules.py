@@ -8,7 +8,16 @@ from collections.abc import Callable
 import pulumi
 import pulumi_azuread as azuread
 import pytest
-from pulumi_azure_native import authorization, cognitiveservices, cosmosdb, keyvault, managedidentity, resources
+from pulumi_azure_native import (
+    authorization,
+    cognitiveservices,
+    cosmosdb,
+    keyvault,
+    managedidentity,
+    network,
+    resources,
+    storage,
+)
 
 from offline.azure_rules import GLOBAL_NAME_RULE, RULE_NAMES, AzureRefusalError, check_global_names
 from offline.render import (
@@ -267,6 +276,67 @@ def two_cosmos_data_grants_at_once() -> None:
         )
 
 
+def runner_network(endpoints: list[str]) -> tuple[network.VirtualNetwork, pulumi.Output[str]]:
+    vnet = network.VirtualNetwork(
+        "runners",
+        virtual_network_name="vnet-runners",
+        resource_group_name="rg",
+        address_space={"address_prefixes": ["10.42.4.0/24"]},
+        subnets=[
+            {
+                "name": "snet-runners",
+                "address_prefix": "10.42.4.0/25",
+                "service_endpoints": [{"service": service} for service in endpoints],
+            }
+        ],
+    )
+    return vnet, vnet.id.apply(lambda vnet_id: f"{vnet_id}/subnets/snet-runners")
+
+
+def state_account(subnet: pulumi.Input[str], after: list[pulumi.Resource]) -> None:
+    storage.StorageAccount(
+        "state",
+        account_name="stdevstate",
+        resource_group_name="rg",
+        kind="StorageV2",
+        sku={"name": "Standard_ZRS"},
+        network_rule_set=storage.NetworkRuleSetArgs(
+            default_action=storage.DefaultAction.DENY,
+            virtual_network_rules=[storage.VirtualNetworkRuleArgs(virtual_network_resource_id=subnet)],
+        ),
+        opts=pulumi.ResourceOptions(depends_on=after),
+    )
+
+
+def a_storage_firewall_on_a_subnet_without_its_endpoint() -> None:
+    """The runner subnet has Key Vault's service endpoint only; the state account's rule needs Storage's."""
+    vnet, subnet = runner_network(["Microsoft.KeyVault"])
+    state_account(subnet, [vnet])
+
+
+def a_vault_firewall_beside_the_network_that_gives_its_endpoint() -> None:
+    """The vault names the subnet by a literal id, so nothing makes it wait for the VNet that adds the endpoint."""
+    runner_network(["Microsoft.Storage", "Microsoft.KeyVault"])
+    keyvault.Vault(
+        "kv",
+        vault_name="kv-dev-state",
+        resource_group_name="rg",
+        properties=keyvault.VaultPropertiesArgs(
+            tenant_id=FAKE_TENANT_ID,
+            sku=keyvault.SkuArgs(family=keyvault.SkuFamily.A, name=keyvault.SkuName.STANDARD),
+            network_acls=keyvault.NetworkRuleSetArgs(
+                default_action=keyvault.NetworkRuleAction.DENY,
+                virtual_network_rules=[
+                    keyvault.VirtualNetworkRuleArgs(
+                        id=f"/subscriptions/{FAKE_SUBSCRIPTION_ID}/resourceGroups/rg/providers/Microsoft.Network/"
+                        "virtualNetworks/vnet-runners/subnets/snet-runners"
+                    )
+                ],
+            ),
+        ),
+    )
+
+
 # (the rule, a program that breaks only it, what about this program once made the mistake)
 BREAKING_PROGRAMS: list[tuple[str, Callable[[], None], str]] = [
     ("connection-name-per-account", two_projects_one_connection_name, "both projects' `app-insights` connection"),
@@ -285,6 +355,16 @@ BREAKING_PROGRAMS: list[tuple[str, Callable[[], None], str]] = [
     ("capability-host-per-scope", a_project_host_before_its_accounts, "a project's host before the account's"),
     ("capability-host-per-scope", a_host_for_an_injected_account, "an account host the service already made"),
     ("one-write-at-a-time", two_cosmos_data_grants_at_once, "two Cosmos data role assignments at once"),
+    (
+        "firewall-subnet-has-endpoint",
+        a_storage_firewall_on_a_subnet_without_its_endpoint,
+        "a state firewall admitting a subnet with no Storage endpoint",
+    ),
+    (
+        "firewall-subnet-has-endpoint",
+        a_vault_firewall_beside_the_network_that_gives_its_endpoint,
+        "a vault firewall not waiting for the subnet's endpoint",
+    ),
 ]
 
 
@@ -308,6 +388,15 @@ def test_what_the_rules_allow_renders() -> None:
     render("dev", program=lambda: cicd_application(None), caller=ADMINISTRATOR)
     # A group created without owners is owned by its creator.
     render("dev", program=lambda: azuread.Group("people", display_name="grp-people", security_enabled=True))
+    # A firewall naming a subnet of a network it waits for, with the service's endpoint on it.
+    render("dev", program=lambda: state_account(*_with_vnet(runner_network(["Microsoft.Storage"]))))
+
+
+def _with_vnet(
+    made: tuple[network.VirtualNetwork, pulumi.Output[str]],
+) -> tuple[pulumi.Output[str], list[pulumi.Resource]]:
+    vnet, subnet = made
+    return subnet, [vnet]
 
 
 def test_no_dns_name_is_taken_twice_by_the_stacks_and_bootstraps(

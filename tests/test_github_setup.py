@@ -96,7 +96,7 @@ def scenario(visibility: str = "public", owner_type: str = "Organization", plan:
         routes["GET user"] = {"body": {"login": "contoso", "plan": {"name": plan}}}
     for env in (*STACKS, "prod-preview", *AUDITS):
         routes[f"GET {API}/environments/{env}/variables"] = {"body": {"total_count": 0, "variables": []}}
-    for env in (*STACKS, *AUDITS):
+    for env in (*STACKS, "prod-preview", *AUDITS):
         routes[f"GET {API}/environments/{env}/deployment-branch-policies"] = {
             "body": {"total_count": 0, "branch_policies": []}
         }
@@ -178,7 +178,14 @@ def expected_writes(fork_call: tuple[str, str, Any]) -> list[tuple[str, str, Any
             ("POST", f"{API}/environments/{stack}/deployment-branch-policies", {"name": "main", "type": "branch"})
         )
         if stack == "prod":
-            writes.append(("PUT", f"{API}/environments/prod-preview", {"deployment_branch_policy": None} | REVIEWED))
+            writes.append(("PUT", f"{API}/environments/prod-preview", MAIN_ONLY | REVIEWED))
+            writes.append(
+                (
+                    "POST",
+                    f"{API}/environments/prod-preview/deployment-branch-policies",
+                    {"name": "main", "type": "branch"},
+                )
+            )
         writes.append(("PUT", f"{API}/environments/{stack}-audit", MAIN_ONLY))
         writes.append(
             ("POST", f"{API}/environments/{stack}-audit/deployment-branch-policies", {"name": "main", "type": "branch"})
@@ -259,9 +266,14 @@ def test_fixtures_carry_the_outputs_the_bootstrap_and_the_main_program_export(
     for stack in ("dev", "prod"):
         assert set(outputs("main", stack)) == set(rendered[stack].exports), stack
     assert outputs("bootstrap", "prod")["previewEnvironment"] == "prod-preview"
-    for stack in STACKS:  # the drift auditor's client id as the bootstrap renders it, and its environment
-        for key in ("auditClientId", "auditEnvironment"):
+    # The drift auditor's client id as the bootstrap renders it, and its environment; the secrets provider pinned to
+    # the key version the bootstrap made (bootstrap/state.py).
+    for stack in STACKS:
+        for key in ("auditClientId", "auditEnvironment", "secretsProvider"):
             assert outputs("bootstrap", stack)[key] == bootstrapped[stack].exports[key], (stack, key)
+    # Prod's runner network, which its main stack peers with (network.runnerVnetId) and its state admits.
+    for key in ("runnerVnetId", "runnerSubnetId", "runnerNetworkKind"):
+        assert outputs("bootstrap", "prod")[key] == bootstrapped["prod"].exports[key], key
     # prod's standard agent setup: the names of its agent data stores, as its settings derive them.
     names = settings_of("prod").agent_data_names
     assert names is not None
@@ -304,9 +316,8 @@ def test_reviewers_and_no_self_review_on_prod_and_its_preview_environment_only(p
         assert ("reviewers" in body) is reviewed and ("prevent_self_review" in body) is reviewed, env
     assert environments["prod"]["reviewers"] == environments["prod-preview"]["reviewers"] == REVIEWER_IDS
     assert environments["prod"]["prevent_self_review"] is environments["prod-preview"]["prevent_self_review"] is True
-    # Only main deploys; prod's previews run from pull-request refs, so their environment takes any branch.
-    assert all(environments[env] | MAIN_ONLY == environments[env] for env in (*STACKS, *AUDITS))
-    assert environments["prod-preview"]["deployment_branch_policy"] is None
+    # Only main deploys, and only main previews prod (preview-prod.yml is started from main for a pull request).
+    assert all(environments[env] | MAIN_ONLY == environments[env] for env in (*STACKS, "prod-preview", *AUDITS))
 
 
 def test_audit_environments_main_only_unreviewed_with_the_auditors_variables(public_run: Run) -> None:

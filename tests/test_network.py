@@ -26,6 +26,7 @@ from components.naming import private_endpoint_name
 from components.settings import load_settings
 from offline.render import FAKE_SUBSCRIPTION_ID, Registration, Rendering, render
 from tests.config_checks import refused_config_problem
+from tests.conftest import settings_of
 
 VNET = "azure-native:network:VirtualNetwork"
 ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
@@ -146,14 +147,25 @@ def test_prod_zones_are_global_and_linked_to_the_vnet_without_auto_registration(
     vnet = prod.one(VNET)
     zones = prod.of_type(ZONE)
     links = prod.of_type(LINK)
-    assert len(links) == len(zones) == 8
+    # Prod's stack file peers with its bootstrap's runner network (network.runnerVnetId): each zone is linked to
+    # prod's VNet and to the runners' (tests/test_runner_reach.py), so the deploy job resolves the endpoints too.
+    network = settings_of("prod").network
+    assert network is not None and network.runner_vnet_id is not None
+    runners = network.runner_vnet_id
+    assert len(zones) == 8 and len(links) == 2 * len(zones)
     for zone in zones:
         assert zone.input("location") == "global"
-        (link,) = [link for link in links if link.input("privateZoneName") == zone.input("privateZoneName")]
-        assert link.input("virtualNetwork") == {"id": vnet.id}
-        assert link.input("registrationEnabled") is False
-        assert link.input("location") == "global"
-        assert prod.depends_on(link, zone) and prod.depends_on(link, vnet)
+        linked = {
+            link.input("virtualNetwork")["id"]: link
+            for link in links
+            if link.input("privateZoneName") == zone.input("privateZoneName")
+        }
+        assert set(linked) == {vnet.id, runners}
+        for link in linked.values():
+            assert link.input("registrationEnabled") is False
+            assert link.input("location") == "global"
+            assert prod.depends_on(link, zone)
+        assert prod.depends_on(linked[vnet.id], vnet)
 
 
 def test_prod_vnet_has_endpoint_subnet_and_delegated_app_and_agent_subnets(rendered: dict[str, Rendering]) -> None:

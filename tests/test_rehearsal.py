@@ -238,3 +238,23 @@ def test_a_plan_replaced_under_an_app_that_stays_is_refused_by_azure() -> None:
     plan, app = rehearsal.step("plan"), rehearsal.step("app")
     assert (plan.action, plan.order, app.action) == ("replace", DELETE_FIRST, "update")
     assert plan.blocked == ("Azure refuses to delete it while apps still run on it: app stay",)
+
+
+def test_a_new_rotation_policy_on_the_deployed_secrets_key_is_reported_as_never_applied() -> None:
+    """Azure creates a key if it does not exist and otherwise answers with the existing one unchanged
+    (Keys_CreateIfNotExist), so a changed rotation policy would show as an update and never happen."""
+    rehearsal = rehearse_change("staging", [("stateKey.rotateAfterDays", 180)], phase="bootstrap")
+    (step,) = rehearsal.steps
+    assert (step.name, step.action) == ("staging-state-key", "update")
+    assert step.changed == ("properties.rotationPolicy.lifetimeActions",)
+    assert "applies none of it" in step.blocked[0] and "new name" in step.blocked[0]
+
+
+def test_an_hsm_key_for_staging_is_a_premium_vault_in_place_but_a_key_azure_never_changes() -> None:
+    """The vault's SKU changes in place; the key's type would not (a new key, under a new name, is needed)."""
+    rehearsal = rehearse_change("staging", [("stateKey.hsm", True)], phase="bootstrap")
+    steps = {s.name: s for s in rehearsal.steps}
+    assert set(steps) == {"staging-state-kv", "staging-state-key"}
+    assert steps["staging-state-kv"].action == "update" and steps["staging-state-kv"].blocked == ()
+    assert steps["staging-state-kv"].changed == ("properties.sku.name",)
+    assert steps["staging-state-key"].action == "update" and steps["staging-state-key"].blocked

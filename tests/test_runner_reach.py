@@ -20,6 +20,7 @@ from offline.rights.holders import pipeline_identity
 from offline.rights.roles import BUILT_IN_ROLES
 from tests.bootstrap.conftest import render_bootstrap
 from tests.config_checks import refused_config_problem
+from tests.conftest import settings_of
 
 VNET = "azure-native:network:VirtualNetwork"
 PEERING = "azure-native:network:VirtualNetworkPeering"
@@ -120,8 +121,19 @@ def test_order_vnet_then_peering_then_way_back_then_runner_links(reached: Render
         assert runner_link_urns <= set(group.dependencies), group.name
 
 
-def test_nothing_of_this_without_the_key(rendered: dict[str, Rendering]) -> None:
-    prod = rendered["prod"]
+def test_the_prod_stack_file_peers_with_its_bootstraps_runners(
+    rendered: dict[str, Rendering], bootstrapped: dict[str, Rendering]
+) -> None:
+    network = settings_of("prod").network
+    assert network is not None
+    assert network.runner_vnet_id == bootstrapped["prod"].exports["runnerVnetId"] == RUNNER_VNET_ID
+    assert len(rendered["prod"].of_type(PEERING)) == 2
+    assert len(runner_links(rendered["prod"])) == len(ZONES)
+
+
+def test_nothing_of_this_without_the_key() -> None:
+    # Prod's stack file sets the key: its network without it.
+    prod = render("prod", overrides={"network": {"agentSubnetInjection": True}})
     assert prod.of_type(PEERING) == []
     assert len(prod.of_type(LINK)) == len(ZONES)
     assert all(link.input("virtualNetwork")["id"] == PROD_VNET_ID for link in prod.of_type(LINK))

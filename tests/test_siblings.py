@@ -160,7 +160,10 @@ def test_a_private_stack_peers_with_its_own_bootstraps_runners_and_apart_from_th
     assert (
         agreement_problems(stack_settings("prod", {"network": {**PROD_NETWORK, "runnerVnetId": own}}), bootstrap) == []
     )
-    (missing,) = agreement_problems(stack_settings("prod"), bootstrap)
+    # Prod's stack file sets runnerVnetId; its network without it (the key unset) is what is named.
+    configured = stack_settings("prod").network
+    assert configured is not None and configured.runner_vnet_id == own
+    (missing,) = agreement_problems(stack_settings("prod", {"network": PROD_NETWORK}), bootstrap)
     assert missing.startswith("stack prod: network.runnerVnetId: (not set) is not allowed;")
     assert f"makes runners ({bootstrap.runner_vnet_name})" in missing
     elsewhere = own.replace(bootstrap.resource_group_name, "rg-fndry-prod-hub")

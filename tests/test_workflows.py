@@ -165,19 +165,31 @@ def test_dev_and_staging_previews_use_the_read_only_identity_without_an_environm
         assert entry["client-id"] == f"${{{{ vars.PREVIEW_CLIENT_ID_{stack.upper()} }}}}"
 
 
-def test_prods_preview_runs_in_the_protected_prod_preview_environment() -> None:
-    """Its OIDC subject is `repo:OWNER/REPO:environment:prod-preview`, which required reviewers guard."""
-    job = load("pull-request.yml")["jobs"]["preview-prod"]
+def test_prods_preview_runs_from_main_in_its_runner_group_and_the_protected_prod_preview_environment() -> None:
+    """Prod's state takes traffic only from the runner network, so its preview runs where prod deploys: in the runner
+    group, from a workflow that comes from main (a pull_request job's comes from the pull request). Its OIDC
+    subject is `repo:OWNER/REPO:environment:prod-preview`, which required reviewers guard."""
+    assert "preview-prod" not in load("pull-request.yml")["jobs"]
+    workflow = load("preview-prod.yml")
+    assert set(workflow[True]) == {"workflow_dispatch"}
+    number = workflow[True]["workflow_dispatch"]["inputs"]["pull-request"]
+    assert number["type"] == "number" and number["required"] is True
+    job = workflow["jobs"]["preview"]
     assert job["environment"] == "prod-preview"
-    assert job["needs"] == "test"
-    assert job["if"] == load("pull-request.yml")["jobs"]["preview"]["if"]  # no fork pull requests
     assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
+    assert """format('{{"group":{0}}}', toJSON(vars.PROD_RUNNER_GROUP))""" in job["runs-on"]
+    guard = job["steps"][0]  # before checkout and before any token
+    assert guard["if"] == "github.ref != 'refs/heads/main' || vars.PROD_RUNNER_GROUP == ''"
+    assert "exit 1" in guard["run"]
+    checkout = next(s for s in job["steps"] if uses(s, "actions/checkout"))
+    assert checkout["with"] == {"ref": "refs/pull/${{ inputs.pull-request }}/merge", "persist-credentials": False}
     assert job["env"]["ARM_CLIENT_ID"] == "${{ vars.AZURE_CLIENT_ID }}"
     login = next(s for s in job["steps"] if uses(s, "azure/login"))
     assert login["with"]["client-id"] == "${{ vars.AZURE_CLIENT_ID }}"
     pulumi = next(s for s in job["steps"] if uses(s, "pulumi/actions"))
     assert pulumi["with"]["command"] == "preview" and pulumi["with"]["stack-name"] == "prod"
     assert pulumi["with"]["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}"
+    assert pulumi["with"]["comment-on-pr-number"] == "${{ inputs.pull-request }}"
     assert "PREVIEW_CLIENT_ID_PROD" not in all_text() and "PULUMI_BACKEND_URL_PROD" not in all_text()
 
 
@@ -210,7 +222,7 @@ def test_deploys_and_previews_enforce_the_policy_pack() -> None:
     for workflow, job_name in (
         ("pulumi-up.yml", "up"),
         ("pull-request.yml", "preview"),
-        ("pull-request.yml", "preview-prod"),
+        ("preview-prod.yml", "preview"),
     ):
         steps = load(workflow)["jobs"][job_name]["steps"]
         pulumi_step = next(s for s in steps if uses(s, "pulumi/actions"))
@@ -227,7 +239,7 @@ def test_every_job_that_can_mint_azure_tokens_installs_only_hash_checked_locks()
     minting = {name: job for name, job in jobs().items() if job.get("permissions", {}).get("id-token") == "write"}
     assert set(minting) == {
         "pull-request.yml:preview",
-        "pull-request.yml:preview-prod",
+        "preview-prod.yml:preview",
         "pulumi-up.yml:up",
         "drift.yml:audit",
     }

@@ -24,6 +24,12 @@ PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 # "Configuring private networking for GitHub-hosted runners in your organization": `az network vnet subnet update
 # --delegations GitHub.Network/networkSettings`).
 GITHUB_RUNNER_DELEGATION = "GitHub.Network/networkSettings"
+# The runner subnet's service endpoints when the bootstrap's state backend admits only it: a storage account's and a
+# vault's virtual network rules take a subnet only with the matching endpoint (Learn, "Configure Azure Storage
+# firewalls and virtual networks"; "Virtual network service endpoints for Azure Key Vault"). A delegated subnet may
+# carry them (matsest/gh-runner-az-private-network-demo bicep/main.bicep has GitHub's delegation and
+# Microsoft.Storage on one subnet).
+STATE_SERVICE_ENDPOINTS = ("Microsoft.Storage", "Microsoft.KeyVault")
 RUNNER_SUBNET_NAME = "snet-runners"
 # Azure Bastion's subnet must have exactly this name and be a /26 or larger (Learn, "About Azure Bastion
 # configuration settings", Azure Bastion subnet; MicrosoftDocs/azure-docs articles/bastion/configuration-settings.md).

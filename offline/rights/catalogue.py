@@ -23,6 +23,9 @@ resources a write refers to (403 LinkedAuthorizationFailed otherwise), from Lear
   on (inferred: GitHub's instructions ask for Network Contributor to delegate the subnet, without naming actions);
 - Foundry account injecting its agent runtime into a subnet: `subnets/join/action` (inferred: every subnet
   injection is checked so; not documented for this one);
+- storage account or Key Vault whose firewall admits a subnet: `subnets/joinViaServiceEndpoint/action` on it
+  ("Configure Azure Storage firewalls and virtual networks", required permissions; for Key Vault inferred from the
+  same service-endpoint mechanism);
 - a role assignment is checked with the request's role and principal type, which a condition may limit.
 
 Graph: operations, each satisfied by application permissions or directory roles (`offline.rights.holders`).
@@ -114,6 +117,7 @@ APPLICATION_PARTS: dict[str, str] = {
 }
 
 SUBNET_JOIN = "Microsoft.Network/virtualNetworks/subnets/join/action"
+SUBNET_SERVICE_ENDPOINT_JOIN = "Microsoft.Network/virtualNetworks/subnets/joinViaServiceEndpoint/action"
 VNET_PEER = "Microsoft.Network/virtualNetworks/peer/action"
 NSG_JOIN = "Microsoft.Network/networkSecurityGroups/join/action"
 PUBLIC_IP_JOIN = "Microsoft.Network/publicIPAddresses/join/action"
@@ -218,6 +222,25 @@ def _linked_needs(resource: Registration) -> list[ArmNeed]:
                     SUBNET_JOIN,
                     str(injection.get("subnetArmId")),
                     "the agent runtime is injected into this subnet",
+                    documented=False,
+                )
+            )
+    elif kind == "azure-native:storage:StorageAccount":
+        for rule in (inputs.get("networkRuleSet") or {}).get("virtualNetworkRules") or []:
+            needs.append(
+                ArmNeed(
+                    SUBNET_SERVICE_ENDPOINT_JOIN,
+                    str(rule.get("virtualNetworkResourceId")),
+                    "the account's firewall admits this subnet",
+                )
+            )
+    elif kind == "azure-native:keyvault:Vault":
+        for rule in ((inputs.get("properties") or {}).get("networkAcls") or {}).get("virtualNetworkRules") or []:
+            needs.append(
+                ArmNeed(
+                    SUBNET_SERVICE_ENDPOINT_JOIN,
+                    str(rule.get("id")),
+                    "the vault's firewall admits this subnet",
                     documented=False,
                 )
             )

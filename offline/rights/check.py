@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bootstrap.state import SecretsProviderUrl
 from offline.registrations import Registration, Rendering
 from offline.rights.catalogue import ArmNeed, GraphNeed, Need, audit_needs, backend_needs, needs_of, preview_needs
 from offline.rights.conditions import Request, allows
@@ -129,11 +130,14 @@ def backend_of(bootstrap: Rendering, url_output: str = "stateBackendUrl") -> Bac
     """The main stacks' backend, or with `bootstrapBackendUrl` the bootstrap's own."""
     url = str(bootstrap.exports[url_output])  # azblob://<container>?storage_account=<account>
     container, account = url.removeprefix("azblob://").split("?storage_account=")
-    provider = str(bootstrap.exports["secretsProvider"])  # azurekeyvault://<vault>.vault.azure.net/keys/<key>
-    vault, key = provider.removeprefix("azurekeyvault://").split(".vault.azure.net/keys/")
+    provider = SecretsProviderUrl.parse(str(bootstrap.exports["secretsProvider"]))
+    if provider is None:
+        raise ValueError(
+            f"the bootstrap's secretsProvider is not a Key Vault key: {bootstrap.exports['secretsProvider']}"
+        )
     return Backend(
         _one_id(bootstrap, "azure-native:storage:BlobContainer", {"accountName": account, "containerName": container}),
-        _one_id(bootstrap, "azure-native:keyvault:Key", {"vaultName": vault, "keyName": key}),
+        _one_id(bootstrap, "azure-native:keyvault:Key", {"vaultName": provider.vault, "keyName": provider.key}),
     )
 
 

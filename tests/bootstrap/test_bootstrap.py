@@ -21,7 +21,7 @@ from components.catalogue.resource_types import (
 )
 from components.catalogue.roles import Role
 from offline.render import FAKE_SUBSCRIPTION_ID, Registration, Rendering
-from tests.bootstrap.conftest import render_bootstrap
+from tests.bootstrap.conftest import bootstrap_settings_of, render_bootstrap
 from tests.config_checks import refused_config_problem
 
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
@@ -299,11 +299,17 @@ def test_secrets_key_lives_in_an_rbac_purge_protected_vault(boot: Rendering) -> 
     assert properties["enablePurgeProtection"] is True
     assert "accessPolicies" not in properties
     key = boot.one(KEY)
-    assert key.input("properties")["kty"] == "RSA"
+    # An HSM-protected key where the stack asks for one (prod always does), a software-protected one otherwise.
+    hsm = bootstrap_settings_of(boot.stack).state_key.hsm
+    assert hsm or boot.stack != "prod"
+    assert key.input("properties")["kty"] == ("RSA-HSM" if hsm else "RSA")
     assert {"encrypt", "decrypt"} <= set(key.input("properties")["keyOps"])
     name = vault.input("vaultName")
     assert 3 <= len(name) <= 24
-    assert boot.exports["secretsProvider"] == f"azurekeyvault://{name}.vault.azure.net/keys/pulumi-secrets"
+    # Pinned to the version the key was made with (32 hex digits): Pulumi would otherwise use the newest version.
+    version = key.state["keyUriWithVersion"].rsplit("/", 1)[-1]
+    assert re.fullmatch(r"[0-9a-f]{32}", version)
+    assert boot.exports["secretsProvider"] == f"azurekeyvault://{name}.vault.azure.net/keys/pulumi-secrets/{version}"
 
 
 def test_prod_protects_state_key_and_groups(bootstrapped: dict[str, Rendering]) -> None:
