@@ -165,6 +165,7 @@ class FoundryEnvironment(pulumi.ComponentResource):
             ModelDeploymentsArgs(place, settings.models, resource_group_name, self.foundry.account, account_writes),
             child,
         )
+        self.agent_stores = self._agent_stores(name, settings, resource_group_name)
         self.observability = Observability(
             f"{name}-observability",
             ObservabilityArgs(
@@ -175,10 +176,10 @@ class FoundryEnvironment(pulumi.ComponentResource):
                 self.foundry.projects,
                 self.vault.vault,
                 account_writes,
+                self.agent_stores.search_service if self.agent_stores else None,
             ),
             child,
         )
-        self.agent_stores = self._agent_stores(name, settings, resource_group_name)
         self._grant_and_run(name, settings, resource_group_name)
         self.connections = ProjectConnections(
             f"{name}-connections",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import applicationinsights, cognitiveservices, keyvault, monitor, operationalinsights
+from pulumi_azure_native import applicationinsights, cognitiveservices, keyvault, monitor, operationalinsights, search
 
 from components import naming
 from components.catalogue import connections as connection_catalogue
@@ -35,6 +35,8 @@ class ObservabilityArgs:
     projects: dict[str, cognitiveservices.Project]
     vault: keyvault.Vault
     account_writes: SerialWrites
+    # The standard agent setup's AI Search service, where it is on: its query and indexing logs go to the workspace.
+    search_service: search.Service | None = None
 
 
 class Observability(pulumi.ComponentResource):
@@ -87,6 +89,10 @@ class Observability(pulumi.ComponentResource):
                 f"{name}-diag-vault", args.vault.id, diagnostics.KEY_VAULT_LOG_CATEGORIES
             ),
         }
+        if args.search_service is not None:
+            self.diagnostic_settings["search"] = self._diagnostic_setting(
+                f"{name}-diag-search", args.search_service.id, diagnostics.SEARCH_LOG_CATEGORIES
+            )
 
         connection_string = pulumi.Output.secret(self.app_insights.connection_string)
         writes = args.account_writes

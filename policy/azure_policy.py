@@ -243,6 +243,20 @@ COUNTERPARTS: dict[str, Counterpart] = {
         "`protect` is Pulumi's; between deploys the delete locks of the administrator's phase hold prod's stores "
         "(deleteLocks), and no built-in audits locks"
     ),
+    "diagnostic-settings-present": (
+        BuiltIn(
+            "1b4d1c4e-934c-4703-944c-27c82c06bebb",
+            "Diagnostic logs in Azure AI services resources should be enabled",
+            AUDIT_IF_NOT_EXISTS,
+            weaker="only audits (AuditIfNotExists); it covers the Foundry account and AI Search services alike",
+        ),
+        BuiltIn(
+            "cf820ca0-f99e-4f3e-84fb-66e913812d21",
+            "Resource logs in Key Vault should be enabled",
+            AUDIT_IF_NOT_EXISTS,
+            weaker="only audits (AuditIfNotExists)",
+        ),
+    ),
     "private-endpoint-has-dns-zone-group": NoBuiltIn(
         "the built-ins for private DNS zones are DeployIfNotExists, which would write zone groups (one zone only for a "
         "Foundry account, which needs three) behind the program's back; none audits or denies"

@@ -27,6 +27,7 @@ from components.catalogue.resource_types import (
     COSMOS_ACCOUNT,
     COSMOS_SQL_ROLE_ASSIGNMENT,
     DEPLOYMENT,
+    DIAGNOSTIC_SETTING,
     ENTRA_APPLICATION,
     ENTRA_APPLICATION_PASSWORD,
     ENTRA_CREDENTIAL,
@@ -792,6 +793,39 @@ def private_endpoints_registered(resources: Sequence[ResourceView]) -> list[Viol
 
 ZONE_GROUPS = "private-endpoint-has-dns-zone-group"
 
+# What Azure Policy audits for resource logs (policy/azure_policy.py): AI services accounts and AI Search services
+# (1b4d1c4e), Key Vaults (cf820ca0).
+LOGGED_TYPES = frozenset({ACCOUNT, VAULT, SEARCH_SERVICE})
+
+
+def diagnostic_settings_present(resources: Sequence[ResourceView]) -> list[Violation]:
+    """Every Foundry account, Key Vault and AI Search service has a diagnostic setting (found by the resource its
+    `resourceUri` came from) that sends at least one enabled log category to a Log Analytics workspace: without
+    one, who called the model or read the secret is recorded nowhere."""
+    logged: set[str] = set()
+    for setting in (r for r in resources if r.type == DIAGNOSTIC_SETTING):
+        logs = _known(setting.props, "logs")
+        enabled = isinstance(logs, list) and any(_mapping(entry).get("enabled") is True for entry in logs)
+        # In a first preview the workspace's id is not known yet; that it comes from a workspace is.
+        to_workspace = _known(setting.props, "workspaceId") is not None or setting.property_dependencies.get(
+            "workspaceId"
+        )
+        if enabled and to_workspace:
+            logged.update(setting.property_dependencies.get("resourceUri", ()))
+    return [
+        Violation(
+            DIAGNOSTICS,
+            r.urn,
+            f"{r.type.rsplit(':', 1)[-1]} {r.urn.rsplit('::', 1)[-1]} has no diagnostic setting sending its logs to a "
+            "Log Analytics workspace: its accesses would be recorded nowhere",
+        )
+        for r in resources
+        if r.type in LOGGED_TYPES and r.urn not in logged
+    ]
+
+
+DIAGNOSTICS = "diagnostic-settings-present"
+
 STACK_RULES: tuple[StackRule, ...] = (
     StackRule(
         APP_IDENTITY_SCOPE,
@@ -821,6 +855,12 @@ STACK_RULES: tuple[StackRule, ...] = (
         ZONE_GROUPS,
         "Every private endpoint registers in its private DNS zones through a DNS zone group.",
         private_endpoints_registered,
+    ),
+    StackRule(
+        DIAGNOSTICS,
+        "Every Foundry account, Key Vault and AI Search service sends its resource logs to a Log Analytics workspace "
+        "through a diagnostic setting.",
+        diagnostic_settings_present,
     ),
 )
 

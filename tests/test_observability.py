@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from components.catalogue.resource_types import ACCOUNT, APP_INSIGHTS, CONNECTION, PROJECT, VAULT
+from components.catalogue.resource_types import ACCOUNT, APP_INSIGHTS, CONNECTION, PROJECT, SEARCH_SERVICE, VAULT
 from components.settings import ConfigError
 from offline.render import Registration, RenderError, Rendering, render
+from tests.conftest import settings_of
 
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
@@ -65,9 +66,20 @@ def test_diagnostic_settings_send_logs_and_metrics_to_this_environments_workspac
     assert setting.input("metrics") == [{"category": "AllMetrics", "enabled": True}]
 
 
-def test_only_the_account_and_the_vault_have_diagnostic_settings(stack: Rendering) -> None:
+def test_the_account_the_vault_and_the_agents_search_service_have_diagnostic_settings(stack: Rendering) -> None:
+    """What Azure Policy audits (1b4d1c4e: AI services and AI Search; cf820ca0: Key Vault) has its logs collected."""
     targets = sorted(d.input("resourceUri") for d in stack.of_type(DIAGNOSTIC_SETTING))
-    assert targets == sorted([stack.one(ACCOUNT).id, stack.one(VAULT).id])
+    searches = [s.id for s in stack.of_type(SEARCH_SERVICE)]
+    assert len(searches) == (1 if settings_of(stack.stack).agent_setup is not None else 0)
+    assert targets == sorted([stack.one(ACCOUNT).id, stack.one(VAULT).id, *searches])
+
+
+def test_the_search_services_operation_logs_reach_the_workspace(rendered: dict[str, Rendering]) -> None:
+    prod = rendered["prod"]  # the example prod stack has the standard agent setup
+    setting = diagnostic_setting_for(prod, prod.one(SEARCH_SERVICE))
+    assert setting.input("workspaceId") == prod.one(WORKSPACE).id
+    assert setting.input("logs") == [{"category": "OperationLogs", "enabled": True}]
+    assert prod.depends_on(setting, prod.one(SEARCH_SERVICE))
 
 
 def app_insights_connections(stack: Rendering) -> dict[str, Registration]:

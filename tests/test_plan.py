@@ -34,7 +34,7 @@ def cached_render(monkeypatch: pytest.MonkeyPatch, environments: dict[str, Envir
 def test_every_real_stack_passes_every_policy(stack: Rendering) -> None:
     report = build_report(Environment(stack))
     assert [v.policy for v in report.verdicts if not v.passed] == []
-    assert len(report.verdicts) == 25
+    assert len(report.verdicts) == 26
     checked = {v.policy: v.checked for v in report.verdicts}
     assert checked["foundry-local-auth-disabled"] == 1 and checked["key-vault-purge-protection"] == 1
     assert checked["no-direct-human-assignment"] == len(stack.of_type("azure-native:authorization:RoleAssignment"))

@@ -48,6 +48,7 @@ EXPECTED_POLICIES = {
     "guardrails-strong",
     "prod-stateful-protected",
     "private-endpoint-has-dns-zone-group",
+    "diagnostic-settings-present",
 }
 OWNER_GUID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 
@@ -84,6 +85,7 @@ def test_one_mandatory_policy_per_rule() -> None:
         "no-standing-elevated-role-in-prod",
         "prod-stateful-protected",
         "private-endpoint-has-dns-zone-group",
+        "diagnostic-settings-present",
     ]
 
 

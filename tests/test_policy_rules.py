@@ -431,7 +431,7 @@ def test_rule_passes_good_and_fails_bad(case: tuple[str, str, str, dict[str, Any
 def test_every_policy_has_a_passing_and_a_failing_case() -> None:
     covered = {c[0] for c in CASES} | {r.name for r in STACK_RULES}  # stack rule: tests below
     assert covered == set(POLICY_NAMES)
-    assert len(POLICY_NAMES) == len(set(POLICY_NAMES)) == 25
+    assert len(POLICY_NAMES) == len(set(POLICY_NAMES)) == 26
 
 
 def test_prod_only_rules_do_not_apply_elsewhere() -> None:
@@ -483,6 +483,7 @@ PROJECT_URN = f"{STACK}azure-native:cognitiveservices:Project::agents"
 PROJECT_IDENTITY_PRINCIPAL = "9d1f6c1e-0000-4000-8000-00000000000a"
 ACCOUNT_URN = f"{STACK}azure-native:cognitiveservices:Account::account"
 VAULT_URN = f"{STACK}azure-native:keyvault:Vault::kv"
+DIAGNOSTIC = "azure-native:monitor:DiagnosticSetting"
 APP_INSIGHTS_URN = f"{STACK}azure-native:applicationinsights:Component::appi"
 APP_INSIGHTS_ID = f"{GROUP_PATH}/providers/Microsoft.Insights/components/appi-x-prod"
 
@@ -691,6 +692,34 @@ def test_every_private_endpoint_has_a_dns_zone_group() -> None:
         ),
     ]
     assert stack_rule_violations("private-endpoint-has-dns-zone-group", resources) == ["pe-lonely"]
+
+
+def test_every_account_vault_and_search_service_sends_its_logs_to_a_workspace() -> None:
+    """Near misses: a setting whose logs are all off, and one on another resource; the absent workspace id of a
+    first preview still counts when it comes from a workspace."""
+    workspace = f"{STACK}azure-native:operationalinsights:Workspace::logs"
+    search = f"{STACK}azure-native:search:Service::srch"
+
+    def setting(name: str, target: str, logs_on: bool, workspace_id: str | None = "/ws") -> ResourceView:
+        props: dict[str, Any] = {"logs": [{"category": "Audit", "enabled": logs_on}]}
+        if workspace_id is not None:
+            props["workspaceId"] = workspace_id
+        return ResourceView(
+            f"{STACK}{DIAGNOSTIC}::{name}", DIAGNOSTIC, props, {"resourceUri": [target], "workspaceId": [workspace]}
+        )
+
+    resources = [
+        ResourceView(ACCOUNT_URN, ACCOUNT, {}, {}),
+        ResourceView(VAULT_URN, VAULT, {}, {}),
+        ResourceView(search, "azure-native:search:Service", {}, {}),
+        setting("diag-account", ACCOUNT_URN, logs_on=True, workspace_id=None),  # a first preview: id not known yet
+        setting("diag-vault", VAULT_URN, logs_on=False),  # collects nothing
+        setting("diag-elsewhere", workspace, logs_on=True),  # on another resource
+    ]
+    vault_name, search_name = VAULT_URN.rsplit("::", 1)[-1], "srch"
+    assert stack_rule_violations("diagnostic-settings-present", resources) == sorted([vault_name, search_name])
+    resources += [setting("diag-vault-on", VAULT_URN, True), setting("diag-search", search, True)]
+    assert stack_rule_violations("diagnostic-settings-present", resources) == []
 
 
 def test_in_prod_no_administrator_role_is_standing() -> None:

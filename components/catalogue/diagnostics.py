@@ -10,6 +10,10 @@ FOUNDRY_LOG_CATEGORIES: tuple[str, ...] = ("Audit", "RequestResponse", "AzureOpe
 # Microsoft.KeyVault/vaults: `AuditEvent` records every access to the vault (who read which secret, when).
 KEY_VAULT_LOG_CATEGORIES: tuple[str, ...] = ("AuditEvent",)
 
+# Microsoft.Search/searchServices: `OperationLogs` records each query and indexing operation (the agents' vector
+# stores, in the standard agent setup).
+SEARCH_LOG_CATEGORIES: tuple[str, ...] = ("OperationLogs",)
+
 # The metric category that covers every platform metric of a resource.
 ALL_METRICS = "AllMetrics"
 
