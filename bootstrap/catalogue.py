@@ -169,7 +169,8 @@ ADMINISTRATORS: dict[str, Administrator] = {
         "the bootstrap administrator",
         (("Owner", "subscription"),),
         ("Cloud Application Administrator", "Privileged Role Administrator"),
-        "Owner: resource groups, the state account and vault, and role assignments with conditions. Cloud "
+        "Owner: resource groups, the state account and vault, role assignments with conditions, and the role "
+        "guard's policy definition (at the subscription) and assignment. Cloud "
         "Application Administrator: the deployer's and preview reader's app registrations, service principals and "
         "federated credentials, which nobody owns (an owner could add a secret and act as the deployer). "
         "Privileged Role Administrator: granting Microsoft Graph permissions, which application administrators "

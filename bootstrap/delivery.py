@@ -9,6 +9,8 @@
   secrets key (a preview decrypts the stack's secrets to compare them),
 - the drift auditor: Reader on the environment's group and Graph read permissions for the declared apps and groups,
   no state access, trusted only by jobs in the GitHub environment `<stack>-audit` (docs/drift.md),
+- the role guard (`RoleAssignmentGuard`, bootstrap/role_guard.py): a custom Azure Policy definition at the
+  subscription, assigned at the environment's group, refusing (prod) or reporting forbidden and privileged roles,
 - optionally, the state administrators' group: the bootstrap's own state and the secrets key,
 - optionally (never in prod), a group of people who may preview the stack from a laptop: what the preview reader
   holds on Azure, for a group,
@@ -27,6 +29,7 @@ from pulumi_azure_native import authorization, resources
 from bootstrap import catalogue
 from bootstrap.access import grant
 from bootstrap.identities import FederatedSubject, GitHubIdentity, GitHubIdentityArgs
+from bootstrap.role_guard import RoleAssignmentGuard, RoleAssignmentGuardArgs
 from bootstrap.runners import RunnerNetwork, RunnerNetworkArgs
 from bootstrap.settings import BootstrapSettings
 from bootstrap.state import StateBackend, StateBackendArgs
@@ -156,6 +159,18 @@ class DeliveryFoundation(pulumi.ComponentResource):
             label: grant(f"{name}-{label}", principal, role, scope, subscription_id, child, condition)
             for label, principal, role, scope, condition in grants
         }
+        # Azure Policy's role guard at the environment's group, after the grants made there (the deployer's privileged
+        # ones are the exception it allows): between deploys, a forbidden role given by hand is refused or reported.
+        self.role_guard = RoleAssignmentGuard(
+            f"{name}-role-guard",
+            RoleAssignmentGuardArgs(
+                s,
+                environment_group.id,
+                pulumi.Output.from_input(deployer.object_id).apply(lambda object_id: [object_id]),
+                after=list(self.assignments.values()),
+            ),
+            child,
+        )
 
         # The main program creates Entra groups and app registrations: the deployer holds these Microsoft Graph
         # application permissions (each one's reason is in the catalogue), managing only the objects it owns; the

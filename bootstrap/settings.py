@@ -304,6 +304,11 @@ class BootstrapSettings(NamedEnvironment):
     """Which networks reach the state's blobs and the secrets key (docs/delivery.md, "Who reaches the state")."""
     state_key: StateKeyConfig = empty_section()
     """The secrets key's protection, rotation and expiry (docs/delivery.md, "The secrets key")."""
+    role_assignment_guard: Annotated[Literal["deny", "audit"], ByEnvironment("audit", "audit", "deny")] = filled_in()
+    """The role assignment guard at the environment's resource group (docs/azure-policy.md): `deny` refuses a new
+    assignment of a Cognitive Services role or Azure AI Developer, or of Owner, Contributor, User Access
+    Administrator or Role Based Access Control Administrator to a service principal or group other than the
+    deployer; `audit` reports it. Prod allows only deny."""
     protect_resources: Protection = filled_in()
     """Pulumi `protect` on the state account, its containers and the key; prod allows only true."""
 
@@ -372,6 +377,13 @@ class BootstrapSettings(NamedEnvironment):
                 at=".kind",
                 value=value.kind,
             )
+        return value
+
+    @field_validator("role_assignment_guard", mode="after")
+    @classmethod
+    def _prod_denies(cls, value: str, info: ValidationInfo) -> str:
+        if context(info).environment == "prod" and value != "deny":
+            refuse("prod allows only 'deny': a forbidden role given by hand in prod is refused, not just reported")
         return value
 
     @field_validator("state_replication", mode="after")

@@ -42,6 +42,8 @@ class ArmType:
     name_format: tuple[str, str, str] | None = None
     # The provider always generates the name (no input sets it); azure-native then replaces create-first.
     generated_name: bool = False
+    # A subscription resource (a policy definition): no resource group in its id.
+    subscription_level: bool = False
     # A generic resource (azure-native:resources:Resource) states its type in its inputs: (namespace input, type
     # input, parent path input). `arm_type` is then a placeholder; `for_inputs` gives the resource's own type.
     type_inputs: tuple[str, str, str] | None = None
@@ -81,6 +83,8 @@ class ArmType:
             return f"{inputs.get(self.scope_input)}/providers/{self.namespace}/{tail}"
         if self.arm_type == "Microsoft.Resources/resourceGroups":
             return f"/subscriptions/{subscription_id}/resourceGroups/{names[0]}"
+        if self.subscription_level:
+            return f"/subscriptions/{subscription_id}/providers/{self.namespace}/{tail}"
         return f"/subscriptions/{subscription_id}/resourceGroups/{inputs.get('resourceGroupName')}/providers/{self.namespace}/{tail}"
 
 
@@ -169,6 +173,19 @@ ARM_TYPES: dict[str, ArmType] = {
             ("policyAssignmentName",),
             scope_input="scope",
             name_format=("policyAssignmentName", r"[^<>*%&:\\?.+/]{1,64}", "1-64 characters, none of <>*%&:\\?.+/"),
+        ),
+        ArmType(
+            "azure-native:authorization:PolicyDefinition",
+            "Microsoft.Authorization/policyDefinitions",
+            ("policyDefinitionName",),
+            subscription_level=True,
+            # REST spec (policyDefinitions.json, 2025-01-01): none of <>*%&:\?.+/ and no trailing space; Learn's
+            # resource name rules: 1-64 characters.
+            name_format=(
+                "policyDefinitionName",
+                r"[^<>*%&:\\?.+/]{0,63}[^<>*%&:\\?.+/ ]",
+                "1-64 characters, none of <>*%&:\\?.+/, not ending in a space",
+            ),
         ),
         # A lock is an extension resource of what it locks (Learn, "Lock your resources").
         ArmType(

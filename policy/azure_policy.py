@@ -13,6 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from components.catalogue.roles import (
+    CONTRIBUTOR,
+    FORBIDDEN_ROLES,
+    OWNER,
+    RBAC_ADMINISTRATOR,
+    USER_ACCESS_ADMINISTRATOR,
+    Role,
+)
+
 Effect = Literal["Deny", "Audit", "AuditIfNotExists"]
 Group = Literal["always", "private"]  # "private": only where the environment is private (public access rules)
 
@@ -40,13 +49,25 @@ class BuiltIn:
 
 
 @dataclass(frozen=True)
+class CustomDefinition:
+    """A definition this repository writes where no built-in holds the rule. Definitions live at the subscription,
+    so the bootstrap makes it (its administrator is the subscription's Owner) and assigns it at the environment's
+    resource group (bootstrap/role_guard.py)."""
+
+    name: str  # the definition's name, after `foundry-<prefix>-<stack>-`
+    display_name: str
+    effects: tuple[Effect, ...]
+    weaker: str = ""
+
+
+@dataclass(frozen=True)
 class NoBuiltIn:
     """No built-in holds the rule; why, and what does instead."""
 
     reason: str
 
 
-Counterpart = tuple[BuiltIn, ...] | NoBuiltIn
+Counterpart = tuple[BuiltIn | CustomDefinition, ...] | NoBuiltIn
 
 AUDIT_DENY: tuple[Effect, ...] = ("Audit", "Deny")
 AUDIT_IF_NOT_EXISTS: tuple[Effect, ...] = ("AuditIfNotExists",)
@@ -56,13 +77,85 @@ ENTRA_OBJECTS = (
     "Resource Manager resources, and Azure Policy is scoped to ARM (Learn, 'Understand scope in Azure Policy'); "
     "the Entra-side control is an app management policy, a tenant decision"
 )
-CUSTOM_ROLE_RULE = (
-    "no built-in judges a role assignment's role or principal type (Azure/azure-policy has 'Allowed role definitions' "
-    "only as a sample), and a custom one is not a plain deny: a PIM activation is itself a role assignment to a "
-    "user, so denying principal type User would refuse every activation (prod's Foundry Account Owner), and denying "
-    "User Access Administrator at the group would refuse the PIM administrator's own; it needs exemptions and a "
-    "definition at the subscription, where no phase here holds rights (docs/azure-policy.md); meanwhile the "
-    "deployer's ABAC condition refuses these roles and the drift audit reports any that appear"
+# -- the role assignment guard: the one custom definition ---------------------------------------------------------
+# Roles nobody holds at the environment (Cognitive Services roles and Azure AI Developer, by the catalogue's GUIDs),
+# and roles that only the bootstrap's identities hold there (Owner, Contributor, User Access Administrator, Role Based
+# Access Control Administrator). People are left out of the second: a PIM activation is a role assignment to a user.
+PRIVILEGED_ROLES: tuple[Role, ...] = (OWNER, CONTRIBUTOR, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR)
+NEVER_ASSIGNED_ROLES: tuple[Role, ...] = tuple(r for r in FORBIDDEN_ROLES if r not in PRIVILEGED_ROLES)
+GUARDED_PRINCIPAL_TYPES = ("ServicePrincipal", "Group", "ForeignGroup")
+ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
+# The role's GUID, whatever form the id takes: requests carry /subscriptions/<id>/providers/..., stored assignments
+# /providers/... (REST examples, RoleAssignments_CreateForResourceGroup; as Azure/Community-Policy's
+# disallowed-role-definitions compares it).
+REQUESTED_ROLE = f"[last(split(field('{ROLE_ASSIGNMENT_TYPE}/roleDefinitionId'), '/'))]"
+
+ROLE_GUARD = CustomDefinition(
+    "role-guard",
+    "foundry-platform: no forbidden or privileged role assignments",
+    AUDIT_DENY,
+    weaker="people may still be given Owner, Contributor, User Access Administrator or Role Based Access Control "
+    "Administrator (a PIM activation is such an assignment), and a request that leaves out principalType passes "
+    "(Azure/azure-policy: 'works partially'); Cognitive Services roles only as the catalogue names them, by GUID; "
+    "the drift audit reports what gets through",
+)
+
+
+def role_guard_rule() -> dict[str, object]:
+    """The guard's policy rule, in Azure Policy's JSON."""
+    return {
+        "if": {
+            "allOf": [
+                {"field": "type", "equals": ROLE_ASSIGNMENT_TYPE},
+                {
+                    "anyOf": [
+                        {"value": REQUESTED_ROLE, "in": "[parameters('forbiddenRoleIds')]"},
+                        {
+                            "allOf": [
+                                {"value": REQUESTED_ROLE, "in": "[parameters('privilegedRoleIds')]"},
+                                {
+                                    "field": f"{ROLE_ASSIGNMENT_TYPE}/principalType",
+                                    "in": list(GUARDED_PRINCIPAL_TYPES),
+                                },
+                                {
+                                    "field": f"{ROLE_ASSIGNMENT_TYPE}/principalId",
+                                    "notIn": "[parameters('allowedPrincipalIds')]",
+                                },
+                            ]
+                        },
+                    ]
+                },
+            ]
+        },
+        "then": {"effect": "[parameters('effect')]"},
+    }
+
+
+@dataclass(frozen=True)
+class GuardParameter:
+    """A parameter of the guard's definition (and the value its assignment gives it)."""
+
+    kind: Literal["String", "Array"]
+    default: str | list[str]
+    allowed: tuple[str, ...] = ()
+
+
+def role_guard_parameters() -> dict[str, GuardParameter]:
+    """The guard's parameters, each with a default (Azure refuses a new parameter without one on an assigned
+    definition, and the removal of one)."""
+    return {
+        "effect": GuardParameter("String", "Audit", (*ROLE_GUARD.effects, "Disabled")),
+        "forbiddenRoleIds": GuardParameter("Array", [r.guid for r in NEVER_ASSIGNED_ROLES]),
+        "privilegedRoleIds": GuardParameter("Array", [r.guid for r in PRIVILEGED_ROLES]),
+        "allowedPrincipalIds": GuardParameter("Array", []),
+    }
+
+
+PEOPLE_ROLE_RULE = (
+    "a PIM activation is itself a role assignment to a user, so a deny on people's assignments would refuse every "
+    "activation (prod's Foundry Account Owner, the PIM administrator's User Access Administrator), and Azure Policy "
+    "cannot tell an activation from a standing grant; the role guard (no-forbidden-role) leaves people out for that "
+    "reason, the deployer's ABAC condition refuses them in the pipeline, and the drift audit reports any standing one"
 )
 
 COUNTERPARTS: dict[str, Counterpart] = {
@@ -133,12 +226,12 @@ COUNTERPARTS: dict[str, Counterpart] = {
             "0b60c0b2-2dc2-4e1c-b5c9-abbed971de53", "Key vaults should have deletion protection enabled", AUDIT_DENY
         ),
     ),
-    "no-forbidden-role": NoBuiltIn(CUSTOM_ROLE_RULE),
+    "no-forbidden-role": (ROLE_GUARD,),
     "role-by-guid": NoBuiltIn(
         "about how the program writes a role (by GUID, not name); Azure stores every assignment by role definition "
         "id, so there is nothing to hold between deploys"
     ),
-    "no-direct-human-assignment": NoBuiltIn(CUSTOM_ROLE_RULE),
+    "no-direct-human-assignment": NoBuiltIn(PEOPLE_ROLE_RULE),
     "app-identity-within-project-scope": NoBuiltIn(
         "needs to know which principals are the program's application identities, which Azure Policy does not see "
         "(a role assignment carries an object id only); the offline drift audit is where a stray grant shows"
@@ -238,7 +331,7 @@ COUNTERPARTS: dict[str, Counterpart] = {
         "which group is the end users' is an Entra fact (its display name); a role assignment shows Azure Policy an "
         "object id only"
     ),
-    "no-standing-elevated-role-in-prod": NoBuiltIn(CUSTOM_ROLE_RULE),
+    "no-standing-elevated-role-in-prod": NoBuiltIn(PEOPLE_ROLE_RULE),
     "prod-stateful-protected": NoBuiltIn(
         "`protect` is Pulumi's; between deploys the delete locks of the administrator's phase hold prod's stores "
         "(deleteLocks), and no built-in audits locks"
@@ -272,6 +365,8 @@ def assignments(deny: bool, private: bool) -> list[tuple[str, BuiltIn, Effect]]:
         if isinstance(counterpart, NoBuiltIn):
             continue
         for builtin in counterpart:
+            if isinstance(builtin, CustomDefinition):
+                continue  # the bootstrap assigns it (bootstrap/role_guard.py)
             if builtin.group == "private" and not private:
                 continue
             chosen.setdefault(builtin.guid, (rule, builtin, builtin.effect(deny)))
@@ -289,16 +384,23 @@ def markdown_table() -> str:
         if isinstance(counterpart, NoBuiltIn):
             lines.append(f"| `{rule}` | - | {counterpart.reason} |")
             continue
-        builtins = "; ".join(
-            f"{b.display_name} (`{b.guid}`, {'/'.join(b.effects)}"
-            + (", private mode only" if b.group == "private" else "")
-            + (f"; weaker: {b.weaker}" if b.weaker else "")
-            + ")"
-            for b in counterpart
-        )
+        builtins = "; ".join(_cell(b) for b in counterpart)
         lines.append(f"| `{rule}` | {builtins} | |")
     lines.append("<!-- end of correspondence -->")
     return "\n".join(lines)
+
+
+def _cell(definition: BuiltIn | CustomDefinition) -> str:
+    if isinstance(definition, CustomDefinition):
+        where = f"custom, `foundry-<prefix>-<stack>-{definition.name}`, made and assigned by the bootstrap"
+    else:
+        where = f"`{definition.guid}`"
+    return (
+        f"{definition.display_name} ({where}, {'/'.join(definition.effects)}"
+        + (", private mode only" if isinstance(definition, BuiltIn) and definition.group == "private" else "")
+        + (f"; weaker: {definition.weaker}" if definition.weaker else "")
+        + ")"
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import pytest
 from offline.render import PIM_DIR, PIM_PROJECT, Rendering, render
 from pim.settings import main_stack_reference
 from policy import azure_policy, rules
-from policy.azure_policy import COUNTERPARTS, BuiltIn, NoBuiltIn
+from policy.azure_policy import COUNTERPARTS, BuiltIn, CustomDefinition, NoBuiltIn
 
 ASSIGNMENT = "azure-native:authorization:PolicyAssignment"
 # Built-in definitions from Azure/azure-policy (built-in-policies/policyDefinitions, f4a50ba), written out here.
@@ -53,7 +53,9 @@ def test_every_policy_pack_rule_has_a_counterpart_or_a_reason() -> None:
         if isinstance(counterpart, NoBuiltIn):
             assert len(counterpart.reason) > 40, rule  # a stated reason, not a placeholder
         else:
-            assert counterpart and all(isinstance(b, BuiltIn) and b.effects for b in counterpart), rule
+            assert counterpart and all(isinstance(b, BuiltIn | CustomDefinition) and b.effects for b in counterpart), (
+                rule
+            )
 
 
 def test_a_rule_added_without_a_counterpart_fails_the_correspondence(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,7 +81,11 @@ def test_dev_audits_and_leaves_out_the_private_mode_rules(assigned: dict[str, di
     assert {effect for effect, _ in dev.values()} == {"Audit", "AuditIfNotExists"}
     assert KEY_VAULT_PUBLIC_ACCESS not in dev
     private_only = {
-        b.guid for c in COUNTERPARTS.values() if not isinstance(c, NoBuiltIn) for b in c if b.group == "private"
+        b.guid
+        for c in COUNTERPARTS.values()
+        if not isinstance(c, NoBuiltIn)
+        for b in c
+        if isinstance(b, BuiltIn) and b.group == "private"
     }
     assert set(assigned["prod"]) - set(dev) == private_only
 

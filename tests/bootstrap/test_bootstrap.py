@@ -124,9 +124,13 @@ def test_condition_version_is_2_and_only_the_rbac_administrator_grant_has_one(bo
 
 
 def test_no_owner_or_user_access_administrator_anywhere(boot: Rendering) -> None:
-    everything = json.dumps([r.inputs for r in boot.resources])
+    """Granted nowhere; named only by the role guard, which refuses them."""
+    guard = ("azure-native:authorization:PolicyDefinition", "azure-native:authorization:PolicyAssignment")
+    everything = json.dumps([r.inputs for r in boot.resources if r.type not in guard])
     assert OWNER not in everything
     assert USER_ACCESS_ADMINISTRATOR not in everything
+    privileged = boot.one("azure-native:authorization:PolicyAssignment").input("parameters.privilegedRoleIds.value")
+    assert OWNER in privileged and USER_ACCESS_ADMINISTRATOR in privileged
     condition = grants(boot)["deployer-rbac-admin"].input("condition")
     assert RBAC_ADMINISTRATOR not in condition
 
