@@ -26,6 +26,7 @@ from components.settings.base import (
     derived,
     empty_section,
     filled_in,
+    prod_only,
     refuse,
     report,
 )
@@ -168,7 +169,15 @@ class StateNetworkConfig(ConfigModel):
     """Which networks reach the state account's and the secrets vault's data planes: blobs, and the key's
     encrypt and decrypt. Their control planes (ARM) are not affected, so the bootstrap manages them from anywhere."""
 
-    access: Annotated[StateAccess, ByEnvironment("public", "public", "restricted")] = filled_in()
+    access: Annotated[
+        StateAccess,
+        ByEnvironment("public", "public", "restricted"),
+        prod_only(
+            "restricted",
+            why="prod's state holds every resource and its encrypted secrets, so only the deploy runners' subnet and "
+            "the administrators' addresses may reach it",
+        ),
+    ] = filled_in()
     """`restricted`: both firewalls deny by default and admit only the runner subnet (`runnerNetwork`, through its
     Microsoft.Storage and Microsoft.KeyVault service endpoints) and `administratorAddresses`. `public`: any
     network, with Entra authorization only; what GitHub-hosted runners outside Azure need. Prod allows only
@@ -176,16 +185,6 @@ class StateNetworkConfig(ConfigModel):
     administrator_addresses: tuple[AdministratorAddress, ...] = ()
     """With `restricted`: the public IPv4 addresses or ranges the administrators work from (the bootstrap, the PIM
     phase and state repairs read and write the state), e.g. the office's or VPN's egress. At least one."""
-
-    @field_validator("access", mode="after")
-    @classmethod
-    def _prod_is_restricted(cls, value: StateAccess, info: ValidationInfo) -> StateAccess:
-        if context(info).environment == "prod" and value != "restricted":
-            refuse(
-                "prod allows only 'restricted': prod's state holds every resource and its encrypted secrets, so only "
-                "the deploy runners' subnet and the administrators' addresses may reach it"
-            )
-        return value
 
     @model_validator(mode="after")
     def _addresses_with_restricted(self) -> StateNetworkConfig:
@@ -217,7 +216,11 @@ class StateNetworkConfig(ConfigModel):
 class StateKeyConfig(ConfigModel):
     """The key that wraps each stack's data key (Pulumi's azurekeyvault secrets provider)."""
 
-    hsm: Annotated[Flag, ByEnvironment(False, False, True)] = filled_in()
+    hsm: Annotated[
+        Flag,
+        ByEnvironment(False, False, True),
+        prod_only(True, why="prod's secrets key is HSM-protected (Premium vault)"),
+    ] = filled_in()
     """An RSA-HSM key in a Premium vault (the key never leaves the HSM) instead of a software-protected RSA key in
     a Standard vault. Fixed at creation: Azure never changes an existing key (docs/delivery.md, "The secrets key").
     Prod allows only true."""
@@ -229,13 +232,6 @@ class StateKeyConfig(ConfigModel):
     no new data key."""
     notify_before_days: Annotated[int, Number(KEY_ROTATION_MARGIN_DAYS, 3650)] = 30
     """Key Vault's near-expiry event (Event Grid) this many days before a version expires."""
-
-    @field_validator("hsm", mode="after")
-    @classmethod
-    def _prod_uses_hsm(cls, value: bool, info: ValidationInfo) -> bool:
-        if context(info).environment == "prod" and not value:
-            refuse("prod allows only true: prod's secrets key is HSM-protected (Premium vault)")
-        return value
 
     @model_validator(mode="after")
     def _rotation_before_expiry(self) -> StateKeyConfig:
@@ -294,9 +290,14 @@ class BootstrapSettings(NamedEnvironment):
     """A network for the pipeline's runners in the environment's resource group (docs/runner-network.md), which the
     main stack peers with its VNet (network.runnerVnetId): prod refuses public traffic, so its deploy job and smoke
     test need runners inside. Off by default."""
-    state_replication: Annotated[StateReplication, ByEnvironment("Standard_ZRS", "Standard_ZRS", "Standard_GZRS")] = (
-        filled_in()
-    )
+    state_replication: Annotated[
+        StateReplication,
+        ByEnvironment("Standard_ZRS", "Standard_ZRS", "Standard_GZRS"),
+        prod_only(
+            *GEO_REDUNDANT_REPLICATION,
+            why="prod's state must survive the loss of its region (a copy in the paired region)",
+        ),
+    ] = filled_in()
     """The state account's redundancy: ZRS keeps it through a zone's loss, GZRS (read-access: RAGZRS) also through
     the region's, copied to the paired region. Changed in place (a one-time egress charge). Prod allows only GZRS
     or RAGZRS; the region must offer both zones and a pair."""
@@ -304,7 +305,11 @@ class BootstrapSettings(NamedEnvironment):
     """Which networks reach the state's blobs and the secrets key (docs/delivery.md, "Who reaches the state")."""
     state_key: StateKeyConfig = empty_section()
     """The secrets key's protection, rotation and expiry (docs/delivery.md, "The secrets key")."""
-    role_assignment_guard: Annotated[Literal["deny", "audit"], ByEnvironment("audit", "audit", "deny")] = filled_in()
+    role_assignment_guard: Annotated[
+        Literal["deny", "audit"],
+        ByEnvironment("audit", "audit", "deny"),
+        prod_only("deny", why="a forbidden role given by hand in prod is refused, not just reported"),
+    ] = filled_in()
     """The role assignment guard at the environment's resource group (docs/azure-policy.md): `deny` refuses a new
     assignment of a Cognitive Services role or Azure AI Developer, or of Owner, Contributor, User Access
     Administrator or Role Based Access Control Administrator to a service principal or group other than the
@@ -376,23 +381,6 @@ class BootstrapSettings(NamedEnvironment):
                 "only in " + ", ".join(GITHUB_HOSTED_RUNNER_REGIONS),
                 at=".kind",
                 value=value.kind,
-            )
-        return value
-
-    @field_validator("role_assignment_guard", mode="after")
-    @classmethod
-    def _prod_denies(cls, value: str, info: ValidationInfo) -> str:
-        if context(info).environment == "prod" and value != "deny":
-            refuse("prod allows only 'deny': a forbidden role given by hand in prod is refused, not just reported")
-        return value
-
-    @field_validator("state_replication", mode="after")
-    @classmethod
-    def _prod_survives_a_region(cls, value: StateReplication, info: ValidationInfo) -> StateReplication:
-        if context(info).environment == "prod" and value not in GEO_REDUNDANT_REPLICATION:
-            refuse(
-                f"prod allows {' or '.join(repr(v) for v in GEO_REDUNDANT_REPLICATION)}: prod's state must survive "
-                "the loss of its region (a copy in the paired region)"
             )
         return value
 

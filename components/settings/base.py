@@ -245,6 +245,18 @@ def unique_names(where: str = "") -> Any:
     return AfterValidator(check)
 
 
+def prod_only(*allowed: object, why: str) -> AfterValidator:
+    """A key's values in prod: any of `allowed`, refused otherwise with `why` (other tiers take any valid value)."""
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        if context(info).environment == "prod" and value not in allowed:
+            shown = " or ".join("true" if a is True else "false" if a is False else describe(a) for a in allowed)
+            refuse(f"prod allows only {shown}: {why}")
+        return value
+
+    return AfterValidator(check)
+
+
 @dataclass(frozen=True)
 class ByEnvironment:
     """A default that depends on the environment: `Annotated[T, ByEnvironment(dev, staging, prod)] = UNSET`.

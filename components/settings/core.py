@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Self, get_args
 
-from pydantic import AfterValidator, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from components.catalogue.models import FOUNDRY_REGIONS
 from components.settings.access import GitHubConfig
@@ -20,6 +20,7 @@ from components.settings.base import (
     context,
     empty_section,
     filled_in,
+    prod_only,
     refuse,
     report,
 )
@@ -152,11 +153,9 @@ class NamedEnvironment(EnvironmentBound):
         return tags
 
 
-def _kept_in_prod(protect: bool, info: ValidationInfo) -> bool:
-    if context(info).environment == "prod" and not protect:
-        refuse("prod allows only true: stateful resources must not be deletable by a stray `pulumi destroy`")
-    return protect
-
-
 # `protect` on stateful resources: on by default in prod, where turning it off is refused.
-Protection = Annotated[Flag, AfterValidator(_kept_in_prod), ByEnvironment(False, False, True)]
+Protection = Annotated[
+    Flag,
+    prod_only(True, why="stateful resources must not be deletable by a stray `pulumi destroy`"),
+    ByEnvironment(False, False, True),
+]

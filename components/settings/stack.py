@@ -34,6 +34,7 @@ from components.settings.base import (
     empty_section,
     filled_in,
     parse_utc,
+    prod_only,
     refuse,
     unique_names,
     warn,
@@ -208,7 +209,14 @@ class Settings(core.NamedEnvironment):
     projects as an identity with a data-plane role (the deployer has none). Required with existingResourceGroup."""
     custom_subdomain: Annotated[core.Subdomain, AfterValidator(core.own_environment_only)] | None = None
     """The Foundry resource's globally unique name and subdomain; default `<prefix>-<stack>-<hash>`."""
-    network_access: Annotated[NetworkAccess, ByEnvironment("public", "public", "private")] = filled_in()
+    network_access: Annotated[
+        NetworkAccess,
+        ByEnvironment("public", "public", "private"),
+        prod_only(
+            "private",
+            why="public network access would open the production Foundry resource and Key Vault to the internet",
+        ),
+    ] = filled_in()
     """public, or private (private endpoints only); prod allows only private."""
     protect_stateful_resources: core.Protection = filled_in()
     """Pulumi `protect` on the account, projects, vault and identity; prod allows only true."""
@@ -284,16 +292,6 @@ class Settings(core.NamedEnvironment):
                 "repository (whose workflows deploy agents)"
             )
         return value
-
-    @field_validator("network_access", mode="after")
-    @classmethod
-    def _prod_is_private(cls, mode: str, info: ValidationInfo) -> str:
-        if context(info).environment == "prod" and mode != "private":
-            refuse(
-                "prod allows only 'private': public network access would open the production Foundry resource and "
-                "Key Vault to the internet"
-            )
-        return mode
 
     @field_validator("federated_credentials", mode="after")
     @classmethod

@@ -386,7 +386,7 @@ REFUSED = {
         "prod",
         {"stateReplication": "Standard_ZRS"},
         "stateReplication",
-        ("'Standard_ZRS'", "prod allows 'Standard_GZRS' or 'Standard_RAGZRS'", "paired region"),
+        ("'Standard_ZRS'", "prod allows only 'Standard_GZRS' or 'Standard_RAGZRS'", "paired region"),
     ),
     "one address twice": (
         "prod",
