@@ -58,6 +58,26 @@ COGNITIVE_SERVICES_OPENAI_CONTRIBUTOR = Role(
     "Cognitive Services OpenAI Contributor", "a001fd3d-188f-4b5d-821b-7da978bf7442"
 )
 COGNITIVE_SERVICES_CONTRIBUTOR = Role("Cognitive Services Contributor", "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68")
+# Every built-in "Cognitive Services *" role, by GUID: Azure Policy cannot match a role by its name, so the role guard
+# lists them (MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles/ai-machine-learning.md,
+# commit 51eb312). A role Microsoft adds later is not here; the policy pack's name-prefix rule still refuses it.
+COGNITIVE_SERVICES_ROLES: tuple[Role, ...] = (
+    COGNITIVE_SERVICES_CONTRIBUTOR,
+    Role("Cognitive Services Custom Vision Contributor", "c1ff6cc2-c111-46fe-8896-e0ef812ad9f3"),
+    Role("Cognitive Services Custom Vision Deployment", "5c4089e1-6d96-4d2f-b296-c1bc7137275f"),
+    Role("Cognitive Services Custom Vision Labeler", "88424f51-ebe7-446f-bc41-7fa16989e96c"),
+    Role("Cognitive Services Custom Vision Reader", "93586559-c37d-4a6b-ba08-b9f0940c2d73"),
+    Role("Cognitive Services Custom Vision Trainer", "0a5ae4ab-0d65-4eeb-be61-29fc9b54394b"),
+    Role("Cognitive Services Data Reader (Preview)", "b59867f0-fa02-499b-be73-45a86b5b3e1c"),
+    Role("Cognitive Services Face Recognizer", "9894cab4-e18a-44aa-828b-cb588cd6f2d7"),
+    Role("Cognitive Services Metrics Advisor Administrator", "cb43c632-a144-4ec5-977c-e80c4affc34a"),
+    COGNITIVE_SERVICES_OPENAI_CONTRIBUTOR,
+    COGNITIVE_SERVICES_OPENAI_USER,
+    Role("Cognitive Services QnA Maker Editor", "f4cc2bf9-21be-47a1-bdf1-5c5804381025"),
+    Role("Cognitive Services QnA Maker Reader", "466ccd10-b268-4a11-b098-b4849f024126"),
+    Role("Cognitive Services Usages Reader", "bba48692-92b0-4667-a9ad-c31c7b334ac2"),
+    COGNITIVE_SERVICES_USER,
+)
 
 # The Foundry roles that act on the data plane (call models, read and change agents, threads and files): their
 # definitions grant `Microsoft.CognitiveServices/*` data actions (tests/test_capabilities.py derives this from them).

@@ -118,8 +118,11 @@ def test_it_names_the_catalogues_forbidden_roles_by_guid(boot: Rendering) -> Non
     privileged = {roles.OWNER, roles.CONTRIBUTOR, roles.USER_ACCESS_ADMINISTRATOR, roles.RBAC_ADMINISTRATOR}
     assert set(parameters["privilegedRoleIds"]["value"]) == {r.guid for r in privileged}
     never = {r.guid for r in roles.FORBIDDEN_ROLES} - {r.guid for r in privileged}
+    never |= {r.guid for r in roles.COGNITIVE_SERVICES_ROLES}
     assert set(parameters["forbiddenRoleIds"]["value"]) == never
+    assert all(r.name.startswith(roles.FORBIDDEN_NAME_PREFIX) for r in roles.COGNITIVE_SERVICES_ROLES)
     assert roles.AZURE_AI_DEVELOPER.guid in never and roles.COGNITIVE_SERVICES_OPENAI_USER.guid in never
+    assert len(never) == 1 + len(roles.COGNITIVE_SERVICES_ROLES) == 16
 
 
 def test_it_is_assigned_at_the_environments_group_denying_in_prod(boot: Rendering) -> None:
@@ -146,10 +149,18 @@ def test_only_the_deployer_may_hold_a_privileged_role_and_the_guard_follows_the_
 
 # -- what the rule does to requests ---------------------------------------------------------------------------------
 
+USAGES_READER = next(r for r in roles.COGNITIVE_SERVICES_ROLES if r.name == "Cognitive Services Usages Reader")
 CASES: list[tuple[str, roles.Role, str | None, str, bool]] = [
     # (why, role, principal type, principal: "deployer", a person or a stranger, refused)
     ("a Cognitive Services role to an app", roles.COGNITIVE_SERVICES_OPENAI_USER, "ServicePrincipal", STRANGER, True),
     ("a Cognitive Services role to a person", roles.COGNITIVE_SERVICES_USER, "User", PERSON, True),
+    (
+        "Cognitive Services Usages Reader to an app",
+        roles.COGNITIVE_SERVICES_ROLES[-2],
+        "ServicePrincipal",
+        STRANGER,
+        True,
+    ),
     ("Azure AI Developer to a group", roles.AZURE_AI_DEVELOPER, "Group", STRANGER, True),
     ("Owner to another service principal", roles.OWNER, "ServicePrincipal", STRANGER, True),
     ("RBAC Administrator to a group", roles.RBAC_ADMINISTRATOR, "Group", STRANGER, True),
