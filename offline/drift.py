@@ -8,7 +8,8 @@ Resource Manager, and Microsoft Graph Application.Read.All for the app registrat
 
 What it compares, matching deployed objects to the plan by their deterministic names:
 - role assignments at the environment's resource group and below: one nobody declared (a role added in the portal),
-  one declared but gone;
+  one declared but gone; the same for PIM eligibilities (the administrator's phase), matched by group, role and
+  scope (their schedule names are generated), so an expired window shows as a missing eligibility;
 - the Foundry account: local auth (`disableLocalAuth`) and public network access, as declared;
 - the app registrations the stack declares: a password (client secret) none declares, a federated credential
   (issuer and subject) none declares or a declared one gone; the same for the app's user-assigned identities;
@@ -38,6 +39,7 @@ from components.catalogue.resource_types import (
     ENTRA_CREDENTIAL,
     ENTRA_GROUP,
     IDENTITY_CREDENTIAL,
+    PIM_ELIGIBILITY,
     ROLE_ASSIGNMENT,
     USER_ASSIGNED_IDENTITY,
 )
@@ -48,6 +50,7 @@ from offline.render import in_subscription
 ARM = "https://management.azure.com"
 GRAPH = "https://graph.microsoft.com/v1.0"
 ROLE_ASSIGNMENTS_API = "2022-04-01"
+ELIGIBILITY_API = "2020-10-01"
 ACCOUNT_API = "2025-06-01"
 IDENTITY_API = "2023-01-31"
 # What a caller needs to read each host, named in the error when it may not.
@@ -165,6 +168,8 @@ class Declared:
     app_credentials: Mapping[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
     identity_credentials: Mapping[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
     group_owners: Mapping[str, frozenset[str]] = field(default_factory=dict)  # group display name -> owner ids
+    # PIM eligibilities as (group display name, role GUID, scope), lower-case role and scope
+    eligibilities: frozenset[tuple[str, str, str]] = frozenset()
 
 
 def declared(renderings: Sequence[Rendering], subscription: str, resource_group: str) -> Declared:
@@ -175,8 +180,21 @@ def declared(renderings: Sequence[Rendering], subscription: str, resource_group:
     app_credentials: dict[str, set[tuple[str, str]]] = {}
     identity_credentials: dict[str, set[tuple[str, str]]] = {}
     group_owners: dict[str, frozenset[str]] = {}
+    group_names = {
+        str(g.state.get("id")): str(g.inputs.get("displayName")) for r in renderings for g in r.of_type(ENTRA_GROUP)
+    }
+    eligibilities: set[tuple[str, str, str]] = set()
     account_name, private = "", True
     for rendering in renderings:
+        for eligibility in rendering.of_type(PIM_ELIGIBILITY):
+            principal = str(eligibility.inputs.get("principalId"))
+            eligibilities.add(
+                (
+                    group_names.get(principal, principal),
+                    str(eligibility.inputs.get("roleDefinitionId")).rsplit("/", 1)[-1].lower(),
+                    str(eligibility.inputs.get("scope")).lower(),
+                )
+            )
         names = {str(a.state.get("id")): str(a.inputs.get("displayName")) for a in rendering.of_type(ENTRA_APPLICATION)}
         for credential in rendering.of_type(ENTRA_CREDENTIAL):
             owner = names.get(str(credential.inputs.get("applicationId")))
@@ -211,6 +229,7 @@ def declared(renderings: Sequence[Rendering], subscription: str, resource_group:
         {name: frozenset(pairs) for name, pairs in app_credentials.items()},
         {name: frozenset(pairs) for name, pairs in identity_credentials.items()},
         group_owners,
+        frozenset(eligibilities),
     )
 
 
@@ -250,6 +269,7 @@ def audit(reader: Reader, plan: Declared) -> list[Finding]:
     for name, described in sorted(plan.grants.items()):
         if name not in deployed:
             findings.append(Finding("missing grant", f"{described} (assignment {name})"))
+    findings += _eligibility_findings(reader, plan)
 
     account = reader.get(
         f"{ARM}{group}/providers/Microsoft.CognitiveServices/accounts/{plan.account_name}?api-version={ACCOUNT_API}"
@@ -305,6 +325,53 @@ def audit(reader: Reader, plan: Declared) -> list[Finding]:
             for owner in deployed_owners:
                 if str(owner.get("id", "")).lower() not in owners:
                     findings.append(Finding("owner added", f"group {group_name}: owner {owner.get('id')} not declared"))
+    return findings
+
+
+def _eligibility_findings(reader: Reader, plan: Declared) -> list[Finding]:
+    """PIM eligibilities at and below the group against the declared ones, by (principal, role, scope)."""
+    group = plan.resource_group_path
+    listed = reader.all(
+        f"{ARM}{group}/providers/Microsoft.Authorization/roleEligibilitySchedules?api-version={ELIGIBILITY_API}"
+    )
+    deployed = {
+        (
+            str(p.get("principalId", "")).lower(),
+            str(p.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower(),
+            str(p.get("scope", "")).lower(),
+        ): p
+        for item in listed
+        if str((p := item.get("properties", {})).get("scope", "")).lower().startswith(group.lower())
+    }
+    ids: dict[str, list[str]] = {}  # declared group name -> its object ids, read from Graph
+    declared_keys: dict[tuple[str, str, str], str] = {}
+    for name, role, scope in sorted(plan.eligibilities):
+        if name not in ids:
+            found = reader.all(f"{GRAPH}/groups?$filter=displayName eq '{name}'&$select=id")
+            ids[name] = [str(g.get("id", "")).lower() for g in found] or [name.lower()]
+        for object_id in ids[name]:
+            declared_keys[(object_id, role, scope)] = name
+    findings: list[Finding] = []
+    for key, properties in sorted(deployed.items()):
+        if key not in declared_keys:
+            principal, guid, scope = key
+            known = role_by_guid(guid)
+            findings.append(
+                Finding(
+                    "undeclared eligibility",
+                    f"{known.name if known else guid} for {properties.get('principalType')} {principal} on {scope}",
+                )
+            )
+    for key, name in sorted(declared_keys.items()):
+        if key not in deployed:
+            _, guid, scope = key
+            known = role_by_guid(guid)
+            findings.append(
+                Finding(
+                    "missing eligibility",
+                    f"group {name} eligible for {known.name if known else guid} on {scope} (expired, or removed)",
+                )
+            )
     return findings
 
 

@@ -1,6 +1,6 @@
 """The live drift audit, against Azure's and Graph's answers recorded here in their shapes: a clean environment,
-a role added by hand, an assignment deleted, local auth turned back on, a new client secret, throttling, pages,
-and a caller who may not read everything (no verdict then)."""
+a role added by hand, an assignment deleted, an eligibility added or expired, local auth turned back on, a new
+client secret, throttling, pages, and a caller who may not read everything (no verdict then)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from offline.render import in_subscription
 
 SUBSCRIPTION = "7f3a2c1d-9b8e-4d6f-a5c4-3b2a1f0e9d8c"
 COGNITIVE_SERVICES_OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"  # Learn, built-in roles
+FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,36 @@ def deployed(plan: Declared) -> dict[str, list[Response]]:
         responses[f"{GRAPH}/groups/group-{index}/owners?$select=id"] = [
             Response(200, {"value": [{"id": owner} for owner in sorted(owners)]})
         ]
+    group_ids = {group: f"group-{index}" for index, group in enumerate(sorted(plan.group_owners))}
+    responses[eligibilities_url(plan)] = [
+        Response(
+            200,
+            {
+                "value": [
+                    {
+                        "name": f"schedule-{n}",
+                        "properties": {
+                            "principalId": group_ids[group],
+                            "principalType": "Group",
+                            "roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/"
+                            f"roleDefinitions/{role}",
+                            "scope": scope,
+                            "memberType": "Direct",
+                        },
+                    }
+                    for n, (group, role, scope) in enumerate(sorted(plan.eligibilities))
+                ]
+            },
+        )
+    ]
     return responses
+
+
+def eligibilities_url(plan: Declared) -> str:
+    return (
+        f"{ARM}{plan.resource_group_path}/providers/Microsoft.Authorization/roleEligibilitySchedules"
+        "?api-version=2020-10-01"
+    )
 
 
 def run(plan: Declared, responses: dict[str, list[Response]], sleep: Any = None) -> list[drift.Finding]:
@@ -199,3 +229,33 @@ def test_an_owner_added_to_a_group_by_hand_is_reported(plan: Declared) -> None:
     responses[url] = [Response(200, {"value": [*responses[url][0].body["value"], {"id": stranger}]})]
     (finding,) = run(plan, responses)
     assert (finding.kind, finding.detail) == ("owner added", f"group {group}: owner {stranger} not declared")
+
+
+def test_prods_declared_eligibility_is_found_by_group_role_and_scope(plan: Declared) -> None:
+    """The administrator's phase makes the platform admins eligible for Foundry Account Owner on the account."""
+    ((group, role, scope),) = plan.eligibilities
+    assert group.endswith("-platform-admins") and role == FOUNDRY_ACCOUNT_OWNER
+    assert scope.endswith(f"/providers/microsoft.cognitiveservices/accounts/{plan.account_name}")
+
+
+def test_an_eligibility_added_by_hand_is_reported(plan: Declared) -> None:
+    responses = deployed(plan)
+    listed = responses[eligibilities_url(plan)][0].body["value"]
+    stranger = "22222222-3333-4444-8555-666666666666"
+    added = copy.deepcopy(listed[0])
+    added["properties"].update(principalId=stranger, principalType="User")
+    responses[eligibilities_url(plan)] = [Response(200, {"value": [*listed, added]})]
+    (finding,) = run(plan, responses)
+    assert finding.kind == "undeclared eligibility"
+    assert finding.detail.startswith(f"Foundry Account Owner for User {stranger} on ")
+
+
+def test_an_expired_eligibility_is_missing(plan: Declared) -> None:
+    responses = deployed(plan)
+    responses[eligibilities_url(plan)] = [Response(200, {"value": []})]
+    (finding,) = run(plan, responses)
+    ((group, _, scope),) = plan.eligibilities
+    assert (finding.kind, finding.detail) == (
+        "missing eligibility",
+        f"group {group} eligible for Foundry Account Owner on {scope} (expired, or removed)",
+    )

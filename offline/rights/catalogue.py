@@ -395,6 +395,14 @@ def audit_needs(resource: Registration) -> list[Need]:
                 "list the role assignments at and below the environment's group",
             )
         ]
+    if kind == PIM_ELIGIBILITY:
+        return [
+            ArmNeed(
+                "Microsoft.Authorization/roleEligibilitySchedules/read",
+                str(resource.inputs.get("scope")),
+                "list the PIM eligibilities at and below the environment's group",
+            )
+        ]
     if kind == "azure-native:cognitiveservices:Account":
         return [ArmNeed("Microsoft.CognitiveServices/accounts/read", resource.id, "read local auth and network access")]
     if kind == "azure-native:managedidentity:UserAssignedIdentity":
