@@ -258,11 +258,10 @@ def audit(reader: Reader, plan: Declared) -> list[Finding]:
         if name not in plan.grants:
             properties = assignment.get("properties", {})
             guid = str(properties.get("roleDefinitionId", "")).rsplit("/", 1)[-1]
-            role = role_by_guid(guid)
             findings.append(
                 Finding(
                     "undeclared grant",
-                    f"{role.name if role else guid} for {properties.get('principalType')} "
+                    f"{_role_name(guid)} for {properties.get('principalType')} "
                     f"{properties.get('principalId')} on {properties.get('scope')} (assignment {name})",
                 )
             )
@@ -355,24 +354,28 @@ def _eligibility_findings(reader: Reader, plan: Declared) -> list[Finding]:
     for key, properties in sorted(deployed.items()):
         if key not in declared_keys:
             principal, guid, scope = key
-            known = role_by_guid(guid)
             findings.append(
                 Finding(
                     "undeclared eligibility",
-                    f"{known.name if known else guid} for {properties.get('principalType')} {principal} on {scope}",
+                    f"{_role_name(guid)} for {properties.get('principalType')} {principal} on {scope}",
                 )
             )
     for key, name in sorted(declared_keys.items()):
         if key not in deployed:
             _, guid, scope = key
-            known = role_by_guid(guid)
             findings.append(
                 Finding(
                     "missing eligibility",
-                    f"group {name} eligible for {known.name if known else guid} on {scope} (expired, or removed)",
+                    f"group {name} eligible for {_role_name(guid)} on {scope} (expired, or removed)",
                 )
             )
     return findings
+
+
+def _role_name(guid: str) -> str:
+    """A built-in role's name where the catalogue knows its GUID, else the GUID."""
+    known = role_by_guid(guid)
+    return known.name if known else guid
 
 
 def _credential_findings(
