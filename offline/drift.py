@@ -15,8 +15,9 @@ What it compares, matching deployed objects to the plan by their deterministic n
   (issuer and subject) none declares or a declared one gone; the same for the app's user-assigned identities;
 - the Entra groups the stack declares: an owner none declares.
 
-Exit status: 0 nothing drifted, 1 drift found, 2 not everything could be read (a 401/403: the verdict would be
-partial, so none is given), 3 bad arguments. Throttling (429, 503) is retried after the `Retry-After` Azure names.
+Exit status: 0 nothing drifted, 1 drift found, 2 no verdict (a 401/403: the verdict would be partial; or any
+other failure to read, which must not pass for drift), 3 bad arguments. Throttling (429, 503) is retried after the
+`Retry-After` Azure names.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ import json
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -292,9 +295,9 @@ def audit(reader: Reader, plan: Declared) -> list[Finding]:
         )
 
     for display_name, declared_passwords in sorted(plan.applications.items()):
-        found = reader.all(
-            f"{GRAPH}/applications?$filter=displayName eq '{display_name}'&$select=id,displayName,passwordCredentials"
-        )
+        found = reader.all(by_display_name("applications", display_name, "id,displayName,passwordCredentials"))
+        if not found:
+            findings.append(Finding("object missing", f"app registration {display_name} is declared but not found"))
         for application in found:
             trusted = reader.all(f"{GRAPH}/applications/{application.get('id')}/federatedIdentityCredentials")
             findings += _credential_findings(
@@ -319,12 +322,25 @@ def audit(reader: Reader, plan: Declared) -> list[Finding]:
         findings += _credential_findings(f"managed identity {identity}", flat, pairs)
 
     for group_name, owners in sorted(plan.group_owners.items()):
-        for found_group in reader.all(f"{GRAPH}/groups?$filter=displayName eq '{group_name}'&$select=id"):
+        found_groups = reader.all(by_display_name("groups", group_name, "id"))
+        if not found_groups:
+            findings.append(Finding("object missing", f"group {group_name} is declared but not found"))
+        for found_group in found_groups:
             deployed_owners = reader.all(f"{GRAPH}/groups/{found_group.get('id')}/owners?$select=id")
             for owner in deployed_owners:
                 if str(owner.get("id", "")).lower() not in owners:
                     findings.append(Finding("owner added", f"group {group_name}: owner {owner.get('id')} not declared"))
     return findings
+
+
+def by_display_name(collection: str, display_name: str, select: str) -> str:
+    """A Graph query for the objects of `collection` with that display name, encoded for the wire: the OData literal
+    doubles a quote, and spaces and quotes are percent-encoded (urllib refuses a URL with a space in it)."""
+    literal = display_name.replace("'", "''")
+    query = urllib.parse.urlencode(
+        {"$filter": f"displayName eq '{literal}'", "$select": select}, quote_via=urllib.parse.quote, safe="$,"
+    )
+    return f"{GRAPH}/{collection}?{query}"
 
 
 def _eligibility_findings(reader: Reader, plan: Declared) -> list[Finding]:
@@ -340,13 +356,13 @@ def _eligibility_findings(reader: Reader, plan: Declared) -> list[Finding]:
             str(p.get("scope", "")).lower(),
         ): p
         for item in listed
-        if str((p := item.get("properties", {})).get("scope", "")).lower().startswith(group.lower())
+        if str((p := item.get("properties", {})).get("scope", "")).lower().startswith(group.lower()) and _in_force(p)
     }
     ids: dict[str, list[str]] = {}  # declared group name -> its object ids, read from Graph
     declared_keys: dict[tuple[str, str, str], str] = {}
     for name, role, scope in sorted(plan.eligibilities):
         if name not in ids:
-            found = reader.all(f"{GRAPH}/groups?$filter=displayName eq '{name}'&$select=id")
+            found = reader.all(by_display_name("groups", name, "id"))
             ids[name] = [str(g.get("id", "")).lower() for g in found] or [name.lower()]
         for object_id in ids[name]:
             declared_keys[(object_id, role, scope)] = name
@@ -370,6 +386,14 @@ def _eligibility_findings(reader: Reader, plan: Declared) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _in_force(schedule: Mapping[str, Any]) -> bool:
+    """A schedule that can be activated now: provisioned, and its window (if it has an end) not over."""
+    if schedule.get("status", "Provisioned") != "Provisioned":
+        return False
+    ends = schedule.get("endDateTime")
+    return not ends or datetime.fromisoformat(str(ends).replace("Z", "+00:00")) > datetime.now(UTC)
 
 
 def _role_name(guid: str) -> str:
@@ -418,6 +442,9 @@ def main(argv: Sequence[str] | None = None, reader: Reader | None = None) -> int
         findings = audit(reader or Reader(HttpTransport()), plan)
     except ReadDeniedError as denied:
         print(f"drift audit of {args.stack} incomplete, no verdict: {denied}", file=sys.stderr)
+        return 2
+    except Exception as failed:  # any other failure (network, 5xx, throttled too long): no verdict either
+        print(f"drift audit of {args.stack} failed, no verdict: {type(failed).__name__}: {failed}", file=sys.stderr)
         return 2
     for finding in findings:
         print(f"{finding.kind}: {finding.detail}")

@@ -5,12 +5,13 @@ client secret, throttling, pages, and a caller who may not read everything (no v
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
 
 from offline import drift
-from offline.drift import ARM, GRAPH, Declared, Reader, RecordedTransport, Response, audit, declared
+from offline.drift import ARM, GRAPH, Declared, Reader, RecordedTransport, Response, audit, by_display_name, declared
 from offline.plan import render_environment
 from offline.render import in_subscription
 
@@ -53,7 +54,7 @@ def deployed(plan: Declared) -> dict[str, list[Response]]:
     }
     for index, name in enumerate(sorted(plan.applications)):
         app_id = f"app-{index}"
-        url = f"{GRAPH}/applications?$filter=displayName eq '{name}'&$select=id,displayName,passwordCredentials"
+        url = by_display_name("applications", name, "id,displayName,passwordCredentials")
         responses[url] = [Response(200, {"value": [{"id": app_id, "displayName": name, "passwordCredentials": []}]})]
         trusted = [
             {"name": f"c{n}", "issuer": issuer, "subject": subject, "audiences": ["api://AzureADTokenExchange"]}
@@ -71,9 +72,7 @@ def deployed(plan: Declared) -> dict[str, list[Response]]:
         ]
         responses[url] = [Response(200, {"value": listed_credentials})]
     for index, (group, owners) in enumerate(sorted(plan.group_owners.items())):
-        responses[f"{GRAPH}/groups?$filter=displayName eq '{group}'&$select=id"] = [
-            Response(200, {"value": [{"id": f"group-{index}"}]})
-        ]
+        responses[by_display_name("groups", group, "id")] = [Response(200, {"value": [{"id": f"group-{index}"}]})]
         responses[f"{GRAPH}/groups/group-{index}/owners?$select=id"] = [
             Response(200, {"value": [{"id": owner} for owner in sorted(owners)]})
         ]
@@ -157,7 +156,7 @@ def test_local_auth_turned_back_on_is_a_drifted_setting(plan: Declared) -> None:
 def test_a_client_secret_added_to_a_keyless_app_appears(plan: Declared) -> None:
     responses = deployed(plan)
     name = next(n for n, passwords in plan.applications.items() if passwords == 0)
-    url = next(u for u in responses if f"'{name}'" in u)
+    url = by_display_name("applications", name, "id,displayName,passwordCredentials")
     secret = {"keyId": "k", "endDateTime": "2028-01-01T00:00:00Z"}
     (application,) = responses[url][0].body["value"]
     responses[url] = [Response(200, {"value": [{**application, "passwordCredentials": [secret]}]})]
@@ -205,7 +204,8 @@ def test_a_federated_credential_nobody_declared_appears(plan: Declared) -> None:
     could then sign in as it."""
     responses = deployed(plan)
     cicd = next(name for name in plan.app_credentials if name.endswith("-cicd"))
-    app_id = next(a["id"] for u, r in responses.items() if f"'{cicd}'" in u for a in r[0].body["value"])
+    listed = responses[by_display_name("applications", cicd, "id,displayName,passwordCredentials")]
+    app_id = listed[0].body["value"][0]["id"]
     listing = f"{GRAPH}/applications/{app_id}/federatedIdentityCredentials"
     extra = {
         "name": "any-branch",
@@ -259,3 +259,38 @@ def test_an_expired_eligibility_is_missing(plan: Declared) -> None:
         "missing eligibility",
         f"group {group} eligible for Foundry Account Owner on {scope} (expired, or removed)",
     )
+
+
+def test_every_url_the_audit_asks_for_can_go_on_the_wire(plan: Declared) -> None:
+    """http.client refuses a URL with a space or a control character (the live transport would crash)."""
+    transport = RecordedTransport(deployed(plan))
+    audit(Reader(transport, lambda _s: None), plan)
+    assert transport.asked and all(not re.search(r"[\x00-\x20\x7f]", url) for url in transport.asked)
+    assert by_display_name("groups", "O'Brien team", "id") == (
+        f"{GRAPH}/groups?$filter=displayName%20eq%20%27O%27%27Brien%20team%27&$select=id"
+    )
+
+
+def test_a_declared_group_that_is_gone_is_reported(plan: Declared) -> None:
+    responses = deployed(plan)
+    group = sorted(plan.group_owners)[-1]
+    responses[by_display_name("groups", group, "id")] = [Response(200, {"value": []})]
+    findings = run(plan, responses)
+    assert ("object missing", f"group {group} is declared but not found") in [(f.kind, f.detail) for f in findings]
+
+
+def test_an_expired_schedule_still_listed_is_not_in_force(plan: Declared) -> None:
+    responses = deployed(plan)
+    listed = responses[eligibilities_url(plan)][0].body["value"]
+    for schedule in listed:
+        schedule["properties"].update(status="Expired", endDateTime="2026-01-01T00:00:00Z")
+    (finding,) = run(plan, responses)
+    assert finding.kind == "missing eligibility"
+
+
+def test_any_other_failure_is_no_verdict_not_drift(plan: Declared, capsys: pytest.CaptureFixture[str]) -> None:
+    responses = deployed(plan)
+    responses[assignments_url(plan)] = [Response(500, {"error": {"code": "InternalServerError"}})]
+    reader = Reader(RecordedTransport(responses), lambda _s: None)
+    assert drift.main(["--stack", "prod", "--subscription", SUBSCRIPTION], reader=reader) == 2
+    assert "failed, no verdict: RuntimeError: 500" in capsys.readouterr().err
