@@ -181,8 +181,21 @@ def test_prods_preview_runs_from_main_in_its_runner_group_and_the_protected_prod
     guard = job["steps"][0]  # before checkout and before any token
     assert guard["if"] == "github.ref != 'refs/heads/main' || vars.PROD_RUNNER_GROUP == ''"
     assert "exit 1" in guard["run"]
+    sha = workflow[True]["workflow_dispatch"]["inputs"]["sha"]
+    assert sha["type"] == "string" and sha["required"] is True
     checkout = next(s for s in job["steps"] if uses(s, "actions/checkout"))
-    assert checkout["with"] == {"ref": "refs/pull/${{ inputs.pull-request }}/merge", "persist-credentials": False}
+    assert checkout["with"] == {
+        "ref": "refs/pull/${{ inputs.pull-request }}/merge",
+        "fetch-depth": 2,
+        "persist-credentials": False,
+    }
+    # What runs is the head the reviewer read: checked after checkout, before any install or token.
+    reviewed = step_index(job["steps"], lambda s: "git rev-parse HEAD^2" in s.get("run", ""))
+    assert job["steps"][reviewed]["env"] == {"REVIEWED": "${{ inputs.sha }}"}
+    assert "${{" not in job["steps"][reviewed]["run"]  # the input reaches the shell as a variable, never as code
+    first_token = step_index(job["steps"], lambda s: uses(s, "azure/login"))
+    install = step_index(job["steps"], lambda s: "--require-hashes" in s.get("run", ""))
+    assert step_index(job["steps"], lambda s: uses(s, "actions/checkout")) < reviewed < install < first_token
     assert job["env"]["ARM_CLIENT_ID"] == "${{ vars.AZURE_CLIENT_ID }}"
     login = next(s for s in job["steps"] if uses(s, "azure/login"))
     assert login["with"]["client-id"] == "${{ vars.AZURE_CLIENT_ID }}"
