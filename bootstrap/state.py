@@ -159,7 +159,8 @@ class StateBackend(pulumi.ComponentResource):
                 },
             },
             tags=s.resource_tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=s.protect, ignore_changes=[FIRST_VERSION_EXPIRY]),
+            # Tags too: Azure keeps a key's tags from its creation, like the rest of it.
+            opts=pulumi.ResourceOptions(parent=self, protect=s.protect, ignore_changes=[FIRST_VERSION_EXPIRY, "tags"]),
         )
         # The version the stacks are created with; after a rotation they are re-keyed to the new one.
         self.secrets_provider = self.key.key_uri_with_version.apply(secrets_provider_url)

@@ -38,6 +38,9 @@ class ArmType:
     # Inputs azure-native sends as an update that Azure answers with success and does not apply ("*": every input):
     # such a change is reported as done and never happens.
     unapplied_updates: tuple[str, ...] = ()
+    # (input path, how to apply it by hand) for the unapplied changes that have another way into Azure: such a change
+    # is a step to take, not a stop.
+    applied_by_hand: tuple[tuple[str, str], ...] = ()
     # (input, full-match pattern, what Azure allows) for the name Azure checks; a name outside it is refused.
     name_format: tuple[str, str, str] | None = None
     # The provider always generates the name (no input sets it); azure-native then replaces create-first.
@@ -243,6 +246,14 @@ ARM_TYPES: dict[str, ArmType] = {
             # (azure-rest-api-specs keyvault/resource-manager 2024-11-01 keys.json). azure-native replaces a key for
             # none of its inputs but its name, so a change of type, size, expiry or rotation policy is a silent no-op.
             unapplied_updates=("*",),
+            # The rotation policy has its own data-plane endpoint (Learn, "Configure cryptographic key auto-rotation").
+            applied_by_hand=(
+                (
+                    "properties.rotationPolicy",
+                    "apply the new rotation policy by hand, from an admitted address: `az keyvault key rotation-policy "
+                    "update --vault-name <vault> --name <key> --value <policy.json>` (docs/delivery.md, 'The secrets key')",
+                ),
+            ),
             name_format=("keyName", r"[a-zA-Z0-9-]{1,127}", "1-127 letters, digits and '-'"),
         ),
         ArmType(

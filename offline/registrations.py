@@ -45,6 +45,7 @@ class Registration:
     delete_before_replace: bool = False  # the resource option; the provider's own rule may add to it
     replace_on_changes: list[str] = field(default_factory=list)
     retain_on_delete: bool = False  # the resource option: Pulumi forgets it, Azure keeps it
+    ignore_changes: list[str] = field(default_factory=list)  # the resource option: input paths a diff leaves out
 
     def input(self, path: str) -> Any:
         """An input by dotted path, e.g. `properties.disableLocalAuth`; KeyError when absent."""

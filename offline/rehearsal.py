@@ -129,9 +129,16 @@ class Rehearsal:
 
 
 def changed_inputs(before: Registration, after: Registration) -> tuple[tuple[str, ...], set[str]]:
-    """(changed input paths, changed top-level inputs)."""
+    """(changed input paths, changed top-level inputs), leaving out what `ignore_changes` hides from the diff."""
     old, new = flatten(before.inputs), flatten(after.inputs)
-    paths = tuple(sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p)))
+    ignored = after.ignore_changes
+    paths = tuple(
+        sorted(
+            p
+            for p in old.keys() | new.keys()
+            if old.get(p) != new.get(p) and not any(p == i or p.startswith((f"{i}.", f"{i}[")) for i in ignored)
+        )
+    )
     return paths, {p.split(".", 1)[0] for p in paths}
 
 
@@ -153,6 +160,22 @@ def refused_updates(resource: Registration, top_level: set[str], forced: tuple[s
 
 def unapplied_updates(resource: Registration, top_level: set[str], forced: tuple[str, ...]) -> tuple[str, ...]:
     return _updates_listed(resource, top_level, forced, lambda arm: arm.unapplied_updates)
+
+
+def _unapplied_paths(resource: Registration, paths: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(steps to take by hand, paths no update will ever apply) of an update Azure does not apply."""
+    arm = ARM_TYPES[resource.type]
+    steps: list[str] = []
+    never: list[str] = []
+    for path in paths:
+        how = next(
+            (how for prefix, how in arm.applied_by_hand if path == prefix or path.startswith(f"{prefix}.")), None
+        )
+        if how is None:
+            never.append(path)
+        elif how not in steps:
+            steps.append(how)
+    return tuple(steps), tuple(never)
 
 
 def _updates_listed(
@@ -353,13 +376,14 @@ def classify(before: Rendering, after: Rendering, names_from: Rendering | None =
                     f"Azure refuses to change {', '.join(refused)} of an existing resource, and azure-native sends it "
                     "as an update"
                 )
-            if unapplied:
+            by_hand, never = _unapplied_paths(resource, paths) if unapplied else ((), ())
+            if never:
                 why.append(
-                    f"Azure answers a change of {', '.join(unapplied)} with success and applies none of it (an existing "
+                    f"Azure answers a change of {', '.join(never)} with success and applies none of it (an existing "
                     "key is never updated): a new key needs a new name, and the stacks re-keyed to it before the old "
                     "one goes (docs/delivery.md, 'The secrets key')"
                 )
-            steps.append(Step(urn, resource.type, "update", paths, blocked=tuple(why)))
+            steps.append(Step(urn, resource.type, "update", paths, consequences=by_hand, blocked=tuple(why)))
             continue
         order = replacement_order(resource)
         consequences = _loss(previous, context) if order == DELETE_FIRST else []

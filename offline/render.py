@@ -230,6 +230,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 replace_on_changes=list(request.replaceOnChanges),
                 retain_on_delete=bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return response

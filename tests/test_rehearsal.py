@@ -240,14 +240,26 @@ def test_a_plan_replaced_under_an_app_that_stays_is_refused_by_azure() -> None:
     assert plan.blocked == ("Azure refuses to delete it while apps still run on it: app stay",)
 
 
-def test_a_new_rotation_policy_on_the_deployed_secrets_key_is_reported_as_never_applied() -> None:
+def test_a_new_rotation_policy_on_the_deployed_secrets_key_is_a_step_by_hand() -> None:
     """Azure creates a key if it does not exist and otherwise answers with the existing one unchanged
-    (Keys_CreateIfNotExist), so a changed rotation policy would show as an update and never happen."""
+    (Keys_CreateIfNotExist), so a changed rotation policy would show as an update and never happen; it has its own
+    endpoint, so the rehearsal names the command instead of stopping."""
     rehearsal = rehearse_change("staging", [("stateKey.rotateAfterDays", 180)], phase="bootstrap")
     (step,) = rehearsal.steps
-    assert (step.name, step.action) == ("staging-state-key", "update")
+    assert (step.name, step.action, step.blocked) == ("staging-state-key", "update", ())
     assert step.changed == ("properties.rotationPolicy.lifetimeActions",)
-    assert "applies none of it" in step.blocked[0] and "new name" in step.blocked[0]
+    (how,) = step.consequences
+    assert "az keyvault key rotation-policy update" in how
+
+
+def test_new_tags_leave_the_key_alone() -> None:
+    """A key keeps the tags it was made with (Azure never updates it), so the program ignores changes to them."""
+    rehearsal = rehearse_change(
+        "staging", [("tags", {"costCenter": "ai-platform", "team": "platform"})], phase="bootstrap"
+    )
+    assert "staging-state-key" not in {s.name for s in rehearsal.steps}
+    assert "staging-state-kv" in {s.name for s in rehearsal.of("update")}
+    assert rehearsal.blocked == ()
 
 
 def test_an_hsm_key_for_staging_is_a_premium_vault_in_place_but_a_key_azure_never_changes() -> None:
