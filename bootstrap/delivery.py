@@ -159,15 +159,16 @@ class DeliveryFoundation(pulumi.ComponentResource):
             label: grant(f"{name}-{label}", principal, role, scope, subscription_id, child, condition)
             for label, principal, role, scope, condition in grants
         }
-        # Azure Policy's role guard at the environment's group, after the grants made there (the deployer's privileged
-        # ones are the exception it allows): between deploys, a forbidden role given by hand is refused or reported.
+        # Azure Policy's role guard at the environment's group: between deploys, a forbidden role given by hand is
+        # refused or reported. The deployer is the one exception it allows. It does not wait for the grants: were a
+        # replaced deployer's new grant refused by the old assignment, the assignment must still be updated, so that
+        # the next run goes through (docs/azure-policy.md).
         self.role_guard = RoleAssignmentGuard(
             f"{name}-role-guard",
             RoleAssignmentGuardArgs(
                 s,
                 environment_group.id,
                 pulumi.Output.from_input(deployer.object_id).apply(lambda object_id: [object_id]),
-                after=list(self.assignments.values()),
             ),
             child,
         )

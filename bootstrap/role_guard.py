@@ -11,7 +11,6 @@ PIM activation is a role assignment to a user.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -27,8 +26,6 @@ class RoleAssignmentGuardArgs:
     environment_group_id: pulumi.Input[str]
     # Service principals that may hold a privileged role at the group: the deployer's.
     allowed_principal_ids: pulumi.Input[list[str]]
-    # The grants made at the group, which the assignment follows (a child does not inherit its parent's depends_on).
-    after: Sequence[pulumi.Resource] = ()
 
 
 class RoleAssignmentGuard(pulumi.ComponentResource):
@@ -69,7 +66,7 @@ class RoleAssignmentGuard(pulumi.ComponentResource):
                 "privilegedRoleIds": {"value": parameters["privilegedRoleIds"].default},
                 "allowedPrincipalIds": {"value": args.allowed_principal_ids},
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.after)),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"roleGuardDefinitionId": self.definition.id, "roleGuardEffect": effect})
 

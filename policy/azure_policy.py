@@ -92,7 +92,11 @@ ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 # The role's GUID, whatever form the id takes: requests carry /subscriptions/<id>/providers/..., stored assignments
 # /providers/... (REST examples, RoleAssignments_CreateForResourceGroup; as Azure/Community-Policy's
 # disallowed-role-definitions compares it).
-REQUESTED_ROLE = f"[last(split(field('{ROLE_ASSIGNMENT_TYPE}/roleDefinitionId'), '/'))]"
+# Guarded by if(empty(...)): a template function that fails makes the evaluation an implicit deny, and a `value`
+# condition may be evaluated for resources the `type` condition rules out (Learn, "Azure Policy definition structure
+# policy rule", avoiding template failures).
+_ROLE_ID = f"field('{ROLE_ASSIGNMENT_TYPE}/roleDefinitionId')"
+REQUESTED_ROLE = f"[if(empty({_ROLE_ID}), '', last(split({_ROLE_ID}, '/')))]"
 
 ROLE_GUARD = CustomDefinition(
     "role-guard",
