@@ -36,7 +36,7 @@ def phase(main: Rendering) -> Rendering:
 def assigned(rendered: dict[str, Rendering]) -> dict[str, dict[str, tuple[str, str]]]:
     """stack -> definition GUID -> (effect, scope) of each assignment its administrator's phase makes."""
     found = {}
-    for stack in ("dev", "prod"):
+    for stack in ("dev", "staging", "prod"):
         found[stack] = {
             a.input("policyDefinitionId").rsplit("/", 1)[-1]: (
                 a.input("parameters")["effect"]["value"],
@@ -101,3 +101,11 @@ def test_each_builtin_is_assigned_once_with_its_own_parameters() -> None:
 def test_the_docs_show_the_correspondence_as_the_code_holds_it() -> None:
     page = (Path(__file__).resolve().parent.parent / "docs" / "azure-policy.md").read_text()
     assert azure_policy.markdown_table() in page
+
+
+def test_staging_audits_what_dev_audits(assigned: dict[str, dict[str, tuple[str, str]]]) -> None:
+    """Staging is public in the examples, like dev: the same definitions, audited, at its own group."""
+    staging = assigned["staging"]
+    assert set(staging) == set(assigned["dev"])
+    assert {effect for effect, _ in staging.values()} == {"Audit", "AuditIfNotExists"}
+    assert all(scope.endswith("/resourceGroups/rg-fndry-staging") for _, scope in staging.values())

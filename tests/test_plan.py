@@ -259,8 +259,8 @@ def test_a_pim_renewal_rehearses_cleanly(cached_render: None, capsys: pytest.Cap
         ["--stack", "dev", "--what-if", "location"],
         ["--what-if", "location=x"],
         ["--today", "soon"],
-        # staging has no administrator's phase to rehearse
-        ["--stack", "staging", "--what-if", "pim:platformAdminEligibility.expiresOn=2027-01-01T00:00:00Z"],
+        # sandbox has no administrator's phase to rehearse
+        ["--stack", "sandbox", "--what-if", "pim:platformAdminEligibility.expiresOn=2027-01-01T00:00:00Z"],
         ["--stack", "dev", "--what-if", "vault:sku=premium"],
     ],
 )
