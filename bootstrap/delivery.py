@@ -143,6 +143,8 @@ class DeliveryFoundation(pulumi.ComponentResource):
             ("deployer-key", deployer, catalogue.KEY_VAULT_CRYPTO_USER, state.key_scope, None),
             *((f"preview-{label}", preview, role, scope, None) for label, role, scope in previewing),
             ("auditor-reader", self.auditor.principal, READER, environment_scope, None),
+            # Which version of the secrets key is current (its metadata through ARM; Reader grants no key operation).
+            ("auditor-key", self.auditor.principal, READER, state.key_scope, None),
         ]
         if s.state_administrators_group:
             admins = _configured_group(s.state_administrators_group, "state administrators")

@@ -13,7 +13,9 @@ What it compares, matching deployed objects to the plan by their deterministic n
 - the Foundry account: local auth (`disableLocalAuth`) and public network access, as declared;
 - the app registrations the stack declares: a password (client secret) none declares, a federated credential
   (issuer and subject) none declares or a declared one gone; the same for the app's user-assigned identities;
-- the Entra groups the stack declares: an owner none declares.
+- the Entra groups the stack declares: an owner none declares;
+- the state's secrets key: a stack file pinned to a version other than the key's current one (Key Vault rotated it:
+  re-key the stacks, docs/runbook.md).
 
 Exit status: 0 nothing drifted, 1 drift found, 2 no verdict (a 401/403: the verdict would be partial; or any
 other failure to read, which must not pass for drift), 3 bad arguments. Throttling (429, 503) is retried after the
@@ -23,6 +25,7 @@ other failure to read, which must not pass for drift), 3 bad arguments. Throttli
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -35,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from bootstrap.state import SecretsProviderUrl
 from components.catalogue.resource_types import (
     ACCOUNT,
     ENTRA_APPLICATION,
@@ -45,6 +49,7 @@ from components.catalogue.resource_types import (
     PIM_ELIGIBILITY,
     ROLE_ASSIGNMENT,
     USER_ASSIGNED_IDENTITY,
+    VAULT_KEY,
 )
 from components.catalogue.roles import role_by_guid
 from offline.registrations import Rendering
@@ -56,6 +61,7 @@ ROLE_ASSIGNMENTS_API = "2022-04-01"
 ELIGIBILITY_API = "2020-10-01"
 ACCOUNT_API = "2025-06-01"
 IDENTITY_API = "2023-01-31"
+KEY_API = "2024-11-01"
 # What a caller needs to read each host, named in the error when it may not.
 NEEDED = {
     ARM: "Reader on the environment's resource group",
@@ -173,6 +179,10 @@ class Declared:
     group_owners: Mapping[str, frozenset[str]] = field(default_factory=dict)  # group display name -> owner ids
     # PIM eligibilities as (group display name, role GUID, scope), lower-case role and scope
     eligibilities: frozenset[tuple[str, str, str]] = frozenset()
+    secrets_key_id: str = ""  # the state's secrets key, as the bootstrap declares it
+    pinned_versions: Mapping[str, str] = field(
+        default_factory=dict
+    )  # stack file -> key version its secretsprovider names
 
 
 def declared(renderings: Sequence[Rendering], subscription: str, resource_group: str) -> Declared:
@@ -223,6 +233,7 @@ def declared(renderings: Sequence[Rendering], subscription: str, resource_group:
         passwords = {str(p.inputs.get("applicationId")) for p in rendering.of_type(ENTRA_APPLICATION_PASSWORD)}
         for app in rendering.of_type(ENTRA_APPLICATION):
             applications[str(app.inputs.get("displayName"))] = 1 if str(app.state.get("id")) in passwords else 0
+    keys = [k.id for r in renderings for k in r.of_type(VAULT_KEY)]
     return Declared(
         path,
         grants,
@@ -233,6 +244,7 @@ def declared(renderings: Sequence[Rendering], subscription: str, resource_group:
         {name: frozenset(pairs) for name, pairs in identity_credentials.items()},
         group_owners,
         frozenset(eligibilities),
+        keys[0] if keys else "",
     )
 
 
@@ -272,6 +284,7 @@ def audit(reader: Reader, plan: Declared) -> list[Finding]:
         if name not in deployed:
             findings.append(Finding("missing grant", f"{described} (assignment {name})"))
     findings += _eligibility_findings(reader, plan)
+    findings += _key_version_findings(reader, plan)
 
     account = reader.get(
         f"{ARM}{group}/providers/Microsoft.CognitiveServices/accounts/{plan.account_name}?api-version={ACCOUNT_API}"
@@ -388,6 +401,27 @@ def _eligibility_findings(reader: Reader, plan: Declared) -> list[Finding]:
     return findings
 
 
+def _key_version_findings(reader: Reader, plan: Declared) -> list[Finding]:
+    """Each stack file must name the key's current version: after Key Vault rotates the key, the stacks are re-keyed
+    while the old version still unwraps (before it expires). Read through Azure Resource Manager, which the vault's
+    firewall does not govern."""
+    if not plan.secrets_key_id or not plan.pinned_versions:
+        return []
+    key = reader.get(f"{ARM}{plan.secrets_key_id}?api-version={KEY_API}")
+    current = str(key.get("properties", {}).get("keyUriWithVersion", "")).rsplit("/", 1)[-1]
+    if not current:
+        return [Finding("object missing", f"the secrets key {plan.secrets_key_id} is declared but not found")]
+    return [
+        Finding(
+            "key rotated",
+            f"{where} names version {version} of the secrets key; its current version is {current}: re-key the stack "
+            "(docs/runbook.md, 'Re-key the stacks')",
+        )
+        for where, version in sorted(plan.pinned_versions.items())
+        if version != current
+    ]
+
+
 def _in_force(schedule: Mapping[str, Any]) -> bool:
     """A schedule that can be activated now: provisioned, and its window (if it has an end) not over."""
     if schedule.get("status", "Provisioned") != "Provisioned":
@@ -431,6 +465,7 @@ def main(argv: Sequence[str] | None = None, reader: Reader | None = None) -> int
     except SystemExit:
         return 3
     from offline.plan import render_environment  # the offline plan's view of the environment
+    from offline.siblings import written_secrets_providers
 
     # Rendered in the real subscription: role assignment names are GUIDs of it, as Azure has them.
     with in_subscription(args.subscription):
@@ -438,6 +473,12 @@ def main(argv: Sequence[str] | None = None, reader: Reader | None = None) -> int
     settings = environment.main.exports
     renderings = [r for r in (environment.main, environment.pim, environment.bootstrap) if r is not None]
     plan = declared(renderings, args.subscription, str(settings["resourceGroupName"]))
+    pinned = {
+        where: url.version
+        for where, written in written_secrets_providers(args.stack)
+        if (url := SecretsProviderUrl.parse(written)) and url.version
+    }
+    plan = dataclasses.replace(plan, pinned_versions=pinned)
     try:
         findings = audit(reader or Reader(HttpTransport()), plan)
     except ReadDeniedError as denied:

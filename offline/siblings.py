@@ -232,18 +232,25 @@ def _runner_problems(main: Settings, bootstrap: BootstrapSettings) -> list[str]:
     return found
 
 
+def written_secrets_providers(stack: str) -> list[tuple[str, str]]:
+    """(file, URL) of each project's Key Vault `secretsprovider` for the stack: main, PIM phase, bootstrap. A file
+    without one (the runbook has not written it yet) or with the bootstrap's temporary passphrase is left out."""
+    found: list[tuple[str, str]] = []
+    for project_dir in (PROJECT_DIR, PIM_DIR, BOOTSTRAP_DIR):
+        path = stack_file(stack, project_dir)
+        written = read_stack_file(path).get("secretsprovider") if path.exists() else None
+        if isinstance(written, str) and written.startswith(SECRETS_PROVIDER_SCHEME):
+            found.append((f"{path.parent.name}/{path.name}" if project_dir != PROJECT_DIR else path.name, written))
+    return found
+
+
 def secrets_provider_problems(stack: str, bootstrap: BootstrapSettings) -> list[str]:
     """Each project's `secretsprovider` (written by `pulumi stack init` or `change-secrets-provider`) must name the
     bootstrap's vault and key and one version of it: an unpinned URL decrypts with the newest version, which fails
     for a data key wrapped by an older one as soon as Key Vault rotates the key (pulumi/pulumi#22338)."""
     found: list[str] = []
-    for project_dir in (PROJECT_DIR, PIM_DIR, BOOTSTRAP_DIR):
-        path = stack_file(stack, project_dir)
-        written = read_stack_file(path).get("secretsprovider") if path.exists() else None
-        if not isinstance(written, str) or not written.startswith(SECRETS_PROVIDER_SCHEME):
-            continue  # none yet (the runbook writes it), or the bootstrap's temporary passphrase
+    for where, written in written_secrets_providers(stack):
         url = SecretsProviderUrl.parse(written)
-        where = f"{path.parent.name}/{path.name}" if project_dir != PROJECT_DIR else path.name
         expected = f"vault {bootstrap.state_key_vault!r}, key {bootstrap.secrets_key_name!r}"
         if url is None or (url.vault, url.key) != (bootstrap.state_key_vault, bootstrap.secrets_key_name):
             found.append(

@@ -5,6 +5,7 @@ client secret, throttling, pages, and a caller who may not read everything (no v
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from typing import Any
 
@@ -294,3 +295,25 @@ def test_any_other_failure_is_no_verdict_not_drift(plan: Declared, capsys: pytes
     reader = Reader(RecordedTransport(responses), lambda _s: None)
     assert drift.main(["--stack", "prod", "--subscription", SUBSCRIPTION], reader=reader) == 2
     assert "failed, no verdict: RuntimeError: 500" in capsys.readouterr().err
+
+
+def test_a_stack_file_still_on_a_rotated_key_version_is_reported(plan: Declared) -> None:
+    """Key Vault made a new version; the stack files that name the old one must be re-keyed."""
+    assert plan.secrets_key_id.startswith(f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-fndry-prod-delivery/")
+    assert plan.secrets_key_id.endswith("/keys/pulumi-secrets")
+    old, new = "a" * 32, "b" * 32
+    pinned = dataclasses.replace(plan, pinned_versions={"Pulumi.prod.yaml": old, "pim/Pulumi.prod.yaml": new})
+    responses = deployed(plan)
+    uri = f"https://kvs.vault.azure.net/keys/pulumi-secrets/{new}"
+    responses[f"{ARM}{plan.secrets_key_id}?api-version=2024-11-01"] = [
+        Response(200, {"properties": {"keyUriWithVersion": uri}})
+    ]
+    (finding,) = run(pinned, responses)
+    assert finding.kind == "key rotated"
+    assert finding.detail.startswith(
+        f"Pulumi.prod.yaml names version {old} of the secrets key; its current version is {new}"
+    )
+    # Without pinned stack files there is nothing to compare, and the key is not read.
+    transport = RecordedTransport(responses)
+    audit(Reader(transport, lambda _s: None), plan)
+    assert not any("/keys/" in url for url in transport.asked)

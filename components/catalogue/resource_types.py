@@ -33,6 +33,7 @@ COSMOS_ACCOUNT = "azure-native:cosmosdb:DatabaseAccount"
 # A Cosmos DB data-plane role assignment: the account's own RBAC, not Microsoft.Authorization.
 COSMOS_SQL_ROLE_ASSIGNMENT = "azure-native:cosmosdb:SqlResourceSqlRoleAssignment"
 VAULT_SECRET = "azure-native:keyvault:Secret"
+VAULT_KEY = "azure-native:keyvault:Key"
 
 # azuread (Entra ID)
 ENTRA_APPLICATION = "azuread:index/application:Application"

@@ -173,11 +173,17 @@ def environment_verdicts(main: Rendering, bootstrap: Rendering, pim: Rendering |
     if "auditClientId" in bootstrap.exports:
         # The scheduled drift audit reads what the stack declares, and nothing of the state.
         auditor = pipeline_identity(bootstrap, "auditClientId", "the drift auditor", None)
+        declared = [r for rendering in (main, pim) if rendering is not None for r in rendering.resources]
+        key_version = ArmNeed(
+            "Microsoft.KeyVault/vaults/keys/read",
+            backend.secrets_key,
+            "read which version of the secrets key is current",
+        )
         verdicts.append(
             check(
                 auditor,
                 f"python -m offline.drift --stack {main.stack}",
-                [(r.name, need) for r in main.resources for need in audit_needs(r)],
+                [*((r.name, need) for r in declared for need in audit_needs(r)), ("state backend", key_version)],
             )
         )
     if pim is not None:

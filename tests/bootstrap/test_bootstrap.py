@@ -151,8 +151,10 @@ def test_deployer_and_preview_grants_are_exactly_these(boot: Rendering) -> None:
         "preview-reader": (preview_sp, READER, environment_group.id),
         "preview-state": (preview_sp, STORAGE_BLOB_DATA_READER, state.id),
         "preview-key": (preview_sp, KEY_VAULT_CRYPTO_USER, key.id),
-        # The drift auditor reads the environment, nothing more: no write role, no state, no key.
+        # The drift auditor reads the environment, nothing more: no write role, no state, no key operation...
         "auditor-reader": (auditor_sp, READER, environment_group.id),
+        # ... and which version of the secrets key is current: Reader on the key, metadata only.
+        "auditor-key": (auditor_sp, READER, key.id),
     }
     admins = boot.exports["stateAdministratorsGroup"]
     if admins is not None:  # the people who run the bootstrap and the PIM phase: both containers and the key
@@ -174,7 +176,7 @@ def test_deployer_and_preview_grants_are_exactly_these(boot: Rendering) -> None:
             f"/subscriptions/{FAKE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
         )
     auditor_grants = [n for n, a in actual.items() if a.input("principalId") == auditor_sp.state["objectId"]]
-    assert auditor_grants == ["auditor-reader"]
+    assert sorted(auditor_grants) == ["auditor-key", "auditor-reader"]
     assert environment_group.input("resourceGroupName") == f"rg-fndry-{boot.stack}"
     assert state.id.endswith("/blobServices/default/containers/pulumi-state")
     # Nobody but the state administrators reaches the bootstrap's own state.
