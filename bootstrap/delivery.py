@@ -7,8 +7,9 @@
   and the two Microsoft Graph permissions the main program's Entra objects need,
 - the preview reader: Reader on the environment's group, read-only blob access to the stack state, the
   secrets key (a preview decrypts the stack's secrets to compare them),
-- the drift auditor: Reader on the environment's group and Graph read permissions for the declared apps and groups,
-  no state access, trusted only by jobs in the GitHub environment `<stack>-audit` (docs/drift.md),
+- the drift auditor: Reader on the environment's group and on the secrets key (metadata: which version is current),
+  Graph read permissions for the declared apps and groups, no state access, trusted only by jobs in the GitHub
+  environment `<stack>-audit` (docs/drift.md),
 - the role guard (`RoleAssignmentGuard`, bootstrap/role_guard.py): a custom Azure Policy definition at the
   subscription, assigned at the environment's group, refusing (prod) or reporting forbidden and privileged roles,
 - optionally, the state administrators' group: the bootstrap's own state and the secrets key,
