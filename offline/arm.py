@@ -460,3 +460,14 @@ def is_child_of(child_id: str, parent_id: str) -> bool:
     prefix = parent_id.lower() + "/"
     lowered = child_id.lower()
     return lowered.startswith(prefix) and "/providers/" not in lowered[len(prefix) :]
+
+
+def firewall_subnets(resource_type: str, inputs: Mapping[str, Any]) -> list[str]:
+    """The subnets a storage account's or Key Vault's firewall admits by virtual network rule (none for other types)."""
+    if resource_type == "azure-native:storage:StorageAccount":
+        rules = (inputs.get("networkRuleSet") or {}).get("virtualNetworkRules") or []
+        return [str(rule.get("virtualNetworkResourceId")) for rule in rules]
+    if resource_type == "azure-native:keyvault:Vault":
+        rules = ((inputs.get("properties") or {}).get("networkAcls") or {}).get("virtualNetworkRules") or []
+        return [str(rule.get("id")) for rule in rules]
+    return []

@@ -67,7 +67,7 @@ from components.catalogue.resource_types import (
     ROLE_ASSIGNMENT,
     USER_ASSIGNED_IDENTITY,
 )
-from offline.arm import ARM_TYPES, is_child_of
+from offline.arm import ARM_TYPES, firewall_subnets, is_child_of
 from offline.registrations import Caller, Registration, Rendering, direct_dependencies
 
 MAX_CREDENTIALS_PER_IDENTITY = 20
@@ -313,14 +313,6 @@ FIREWALL_ENDPOINTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _firewall_subnets(resource: Registration) -> list[str]:
-    if resource.type == "azure-native:storage:StorageAccount":
-        rules = (resource.inputs.get("networkRuleSet") or {}).get("virtualNetworkRules") or []
-        return [str(rule.get("virtualNetworkResourceId")) for rule in rules]
-    rules = ((resource.inputs.get("properties") or {}).get("networkAcls") or {}).get("virtualNetworkRules") or []
-    return [str(rule.get("id")) for rule in rules]
-
-
 def firewall_subnet_has_endpoint(resources: Sequence[Registration], _caller: Caller | None) -> list[Refusal]:
     # Subnets declared inline in a VNet of this rendering; a subnet from elsewhere is not known here.
     declared = {
@@ -333,7 +325,7 @@ def firewall_subnet_has_endpoint(resources: Sequence[Registration], _caller: Cal
     refusals: list[Refusal] = []
     for resource in (r for r in resources if r.type in FIREWALL_ENDPOINTS):
         wanted = FIREWALL_ENDPOINTS[resource.type]
-        for subnet_id in _firewall_subnets(resource):
+        for subnet_id in firewall_subnets(resource.type, resource.inputs):
             found = declared.get(subnet_id.lower())
             if found is None:
                 continue

@@ -430,6 +430,12 @@ DELETE_REFUSED_WHILE_USED: dict[str, tuple[frozenset[str], str]] = {
         frozenset({"azure-native:privatedns:VirtualNetworkLink"}),
         "virtual network links are still on it",
     ),
+    # "The policy definition ... cannot be deleted. It is referenced by the policy assignment ..."
+    # (InvalidDeletePolicyDefinitionRequest; azuredemoenvironment/ade #37, Azure/Azure-Landing-Zones #444).
+    "azure-native:authorization:PolicyDefinition": (
+        frozenset({"azure-native:authorization:PolicyAssignment"}),
+        "a policy assignment still references it",
+    ),
 }
 
 

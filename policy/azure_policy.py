@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from components.catalogue.roles import (
-    COGNITIVE_SERVICES_ROLES,
     CONTRIBUTOR,
     FORBIDDEN_ROLES,
     OWNER,
@@ -83,10 +82,7 @@ ENTRA_OBJECTS = (
 # and roles that only the bootstrap's identities hold there (Owner, Contributor, User Access Administrator, Role Based
 # Access Control Administrator). People are left out of the second: a PIM activation is a role assignment to a user.
 PRIVILEGED_ROLES: tuple[Role, ...] = (OWNER, CONTRIBUTOR, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR)
-NEVER_ASSIGNED_ROLES: tuple[Role, ...] = (
-    *(r for r in FORBIDDEN_ROLES if r not in PRIVILEGED_ROLES and r not in COGNITIVE_SERVICES_ROLES),
-    *COGNITIVE_SERVICES_ROLES,
-)
+NEVER_ASSIGNED_ROLES: tuple[Role, ...] = tuple(r for r in FORBIDDEN_ROLES if r not in PRIVILEGED_ROLES)
 GUARDED_PRINCIPAL_TYPES = ("ServicePrincipal", "Group", "ForeignGroup")
 ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 # The role's GUID, whatever form the id takes: requests carry /subscriptions/<id>/providers/..., stored assignments

@@ -182,10 +182,12 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any], str]] = [
             (AZURE_AI_DEVELOPER, "'Azure AI Developer'"),
             (COGNITIVE_SERVICES_USER, "'Cognitive Services User'"),
             (COGNITIVE_SERVICES_OPENAI_CONTRIBUTOR.upper(), "'Cognitive Services OpenAI Contributor'"),
-            # Cognitive Services Data Reader: unknown to the catalogue by GUID, refused by the allow-list.
+            # Every built-in Cognitive Services role is in the catalogue by GUID (the role guard lists them too).
+            ("b59867f0-fa02-499b-be73-45a86b5b3e1c", "'Cognitive Services Data Reader (Preview)'"),
+            # Search Index Data Reader: real, unknown to the catalogue by GUID, refused by the allow-list.
             (
-                "b59867f0-fa02-499b-be73-45a86b5b3e1c",
-                "b59867f0-fa02-499b-be73-45a86b5b3e1c is not one the program may grant",
+                "1407120a-92aa-4202-b7e9-c0e197c71c8f",
+                "1407120a-92aa-4202-b7e9-c0e197c71c8f is not one the program may grant",
             ),
         )
     ],

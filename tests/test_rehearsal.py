@@ -270,3 +270,29 @@ def test_an_hsm_key_for_staging_is_a_premium_vault_in_place_but_a_key_azure_neve
     assert steps["staging-state-kv"].action == "update" and steps["staging-state-kv"].blocked == ()
     assert steps["staging-state-kv"].changed == ("properties.sku.name",)
     assert steps["staging-state-key"].action == "update" and steps["staging-state-key"].blocked
+
+
+def guarded_group(definition_name: str) -> None:
+    definition = authorization.PolicyDefinition(
+        "guard", policy_definition_name=definition_name, mode="All", policy_rule={"if": {}, "then": {}}
+    )
+    authorization.PolicyAssignment(
+        "guard-assignment",
+        policy_assignment_name="guard",
+        scope=f"/subscriptions/{FAKE_SUBSCRIPTION_ID}/resourceGroups/rg",
+        policy_definition_id=definition.id,
+    )
+
+
+def test_a_renamed_definition_under_an_assignment_that_stays_is_refused_by_azure() -> None:
+    """The definition is replaced delete-first; the assignment only moves to the new id (an update), so it still
+    references the old one when that is deleted, which Azure refuses (InvalidDeletePolicyDefinitionRequest)."""
+    rehearsal = rehearse(
+        render("dev", program=lambda: guarded_group("guard-one")),
+        lambda recreated: render("dev", program=lambda: guarded_group("guard-two"), recreated=recreated),
+        "renamed definition",
+    )
+    definition = rehearsal.step("guard")
+    assert (definition.action, definition.order) == ("replace", DELETE_FIRST)
+    assert any("a policy assignment still references it: guard-assignment stay" in b for b in definition.blocked)
+    assert rehearsal.step("guard-assignment").action == "update"

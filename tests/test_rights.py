@@ -23,7 +23,8 @@ from offline.render import (
 )
 from offline.rights.catalogue import ArmNeed, GraphNeed, preview_needs
 from offline.rights.check import RightsVerdict, bootstrap_verdict, check, environment_verdicts, resource_needs
-from offline.rights.holders import Holder, administrator, pipeline_identity
+from offline.rights.holders import AzureGrant, Holder, administrator, pipeline_identity
+from offline.rights.roles import definition_named
 
 SUBSCRIPTION = f"/subscriptions/{FAKE_SUBSCRIPTION_ID}"
 FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"
@@ -272,3 +273,31 @@ def test_administrators_need_the_state_so_the_bootstrap_must_name_their_group(re
         "Microsoft.KeyVault/vaults/keys/encrypt/action",
     }
     assert not bootstrap_verdict(without).passed
+
+
+def test_restricting_prods_state_to_the_runner_subnet_needs_joining_it_by_service_endpoint(
+    bootstrapped: dict[str, Rendering],
+) -> None:
+    """The bootstrap administrator (Owner) holds it; a holder of the account and vault alone would not."""
+    prod = bootstrapped["prod"]
+    subnet = str(prod.exports["runnerSubnetId"])
+    joins = {
+        name
+        for name, need in resource_needs(prod, administrator("bootstrap", {"subscription": SUBSCRIPTION}, prod))
+        if isinstance(need, ArmNeed)
+        and need.action == "Microsoft.Network/virtualNetworks/subnets/joinViaServiceEndpoint/action"
+        and need.scope == subnet
+    }
+    assert joins == {"prod-state-st", "prod-state-kv"}
+    assert bootstrap_verdict(prod).passed
+    contributor_on_delivery_only = Holder(
+        "a delivery-group contributor",
+        None,
+        (AzureGrant(definition_named("Contributor"), f"{SUBSCRIPTION}/resourceGroups/rg-fndry-prod-delivery"),),
+    )
+    missing = check(
+        contributor_on_delivery_only, "bootstrap", resource_needs(prod, contributor_on_delivery_only)
+    ).missing
+    assert {
+        m.resource for m in missing if isinstance(m.need, ArmNeed) and "joinViaServiceEndpoint" in m.need.action
+    } == (joins)

@@ -55,7 +55,7 @@ from components.catalogue.resource_types import (
     RESOURCE_GROUP,
     ROLE_ASSIGNMENT,
 )
-from offline.arm import ARM_TYPES, arm_type_for
+from offline.arm import ARM_TYPES, arm_type_for, firewall_subnets
 from offline.registrations import Registration
 
 Operation = Literal["write", "delete"]
@@ -225,23 +225,15 @@ def _linked_needs(resource: Registration) -> list[ArmNeed]:
                     documented=False,
                 )
             )
-    elif kind == "azure-native:storage:StorageAccount":
-        for rule in (inputs.get("networkRuleSet") or {}).get("virtualNetworkRules") or []:
+    elif kind in ("azure-native:storage:StorageAccount", "azure-native:keyvault:Vault"):
+        for subnet in firewall_subnets(kind, inputs):
             needs.append(
                 ArmNeed(
                     SUBNET_SERVICE_ENDPOINT_JOIN,
-                    str(rule.get("virtualNetworkResourceId")),
-                    "the account's firewall admits this subnet",
-                )
-            )
-    elif kind == "azure-native:keyvault:Vault":
-        for rule in ((inputs.get("properties") or {}).get("networkAcls") or {}).get("virtualNetworkRules") or []:
-            needs.append(
-                ArmNeed(
-                    SUBNET_SERVICE_ENDPOINT_JOIN,
-                    str(rule.get("id")),
-                    "the vault's firewall admits this subnet",
-                    documented=False,
+                    subnet,
+                    "its firewall admits this subnet",
+                    # Documented for Storage; for Key Vault inferred from the same service-endpoint mechanism.
+                    documented=kind == "azure-native:storage:StorageAccount",
                 )
             )
     elif kind == "azure-native:network:VirtualNetworkPeering":

@@ -120,8 +120,8 @@ def test_it_names_the_catalogues_forbidden_roles_by_guid(boot: Rendering) -> Non
     privileged = {roles.OWNER, roles.CONTRIBUTOR, roles.USER_ACCESS_ADMINISTRATOR, roles.RBAC_ADMINISTRATOR}
     assert set(parameters["privilegedRoleIds"]["value"]) == {r.guid for r in privileged}
     never = {r.guid for r in roles.FORBIDDEN_ROLES} - {r.guid for r in privileged}
-    never |= {r.guid for r in roles.COGNITIVE_SERVICES_ROLES}
     assert set(parameters["forbiddenRoleIds"]["value"]) == never
+    assert {r.guid for r in roles.COGNITIVE_SERVICES_ROLES} <= never
     assert all(r.name.startswith(roles.FORBIDDEN_NAME_PREFIX) for r in roles.COGNITIVE_SERVICES_ROLES)
     assert roles.AZURE_AI_DEVELOPER.guid in never and roles.COGNITIVE_SERVICES_OPENAI_USER.guid in never
     assert len(never) == 1 + len(roles.COGNITIVE_SERVICES_ROLES) == 16
